@@ -1,0 +1,41 @@
+// DNS protocol numbers used across enumd (RFC 1035, 3596, 2782, 3403, 6891).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace enumd::dns {
+
+inline constexpr size_t kHeaderSize = 12;
+inline constexpr size_t kMaxNameWire = 255;   // RFC 1035 §2.3.4, wire form with root label
+inline constexpr size_t kMaxLabel = 63;
+inline constexpr size_t kMaxUdpNoEdns = 512;  // RFC 1035 §4.2.1
+inline constexpr size_t kMaxMessage = 65535;  // TCP length prefix limit (RFC 7766)
+
+namespace type {
+inline constexpr uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX = 15, kTXT = 16,
+                          kAAAA = 28, kSRV = 33, kNAPTR = 35, kOPT = 41, kDS = 43, kRRSIG = 46,
+                          kNSEC = 47, kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254,
+                          kANY = 255;
+}  // namespace type
+
+namespace rrclass {
+inline constexpr uint16_t kIN = 1, kCH = 3, kNONE = 254, kANY = 255;
+}
+
+namespace rcode {
+inline constexpr uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNXDomain = 3, kNotImp = 4,
+                          kRefused = 5, kBadVers = 16;  // BADVERS is extended (RFC 6891 §6.1.3)
+}
+
+namespace opcode {
+inline constexpr uint8_t kQuery = 0;
+}
+
+// Header flag bits in the 16-bit flags word (RFC 1035 §4.1.1, RFC 4035 §3.1.6).
+namespace flag {
+inline constexpr uint16_t kQR = 0x8000, kAA = 0x0400, kTC = 0x0200, kRD = 0x0100, kRA = 0x0080,
+                          kAD = 0x0020, kCD = 0x0010;
+}
+
+}  // namespace enumd::dns

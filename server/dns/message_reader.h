@@ -1,0 +1,52 @@
+// Parsing an incoming query: header, the one question, and the EDNS OPT
+// record (RFC 6891). Works over a borrowed byte range; never allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dns/constants.h"
+
+namespace enumd::dns {
+
+// What a query packet is, before any zone is consulted.
+enum class ParseOutcome {
+  kOk,        // a well-formed query; answer it
+  kDrop,      // shorter than a header, or QR=1: send nothing
+  kFormErr,   // malformed: answer FORMERR (header fields in ParsedQuery are valid)
+  kNotImp,    // opcode other than QUERY: answer NOTIMP
+};
+
+struct EdnsInfo {
+  bool present = false;
+  uint16_t udp_size = 0;   // as sent by the client (values < 512 are treated as 512 by callers)
+  uint8_t version = 0;
+  uint8_t ext_rcode = 0;
+  bool do_bit = false;
+};
+
+struct ParsedQuery {
+  uint16_t id = 0;
+  uint16_t flags = 0;          // the client's flags word
+  uint8_t opcode = 0;
+  bool has_question = false;   // the question was read (name/type/class valid)
+  uint8_t qname[kMaxNameWire]; // uncompressed, case as sent
+  size_t qname_len = 0;
+  uint16_t qtype = 0;
+  uint16_t qclass = 0;
+  EdnsInfo edns;
+};
+
+// Parses `len` bytes at `pkt`. Rules (each -> kFormErr unless said otherwise):
+//  - len < 12 -> kDrop; QR set -> kDrop.
+//  - opcode != QUERY -> kNotImp (question parsed when possible).
+//  - QDCOUNT != 1; a bad question name (ReadName rules); truncated question.
+//  - ANCOUNT/NSCOUNT records are skipped (must be well formed); an OPT in the
+//    answer or authority section, a second OPT, an OPT whose owner is not the
+//    root, or any record running past the end.
+//  - bytes left over after the last counted record.
+// On kFormErr/kNotImp, `id`, `flags`, `opcode` are set, and the question if it
+// could be read, so a response can echo them.
+ParseOutcome ParseQuery(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcept;
+
+}  // namespace enumd::dns

@@ -1,0 +1,58 @@
+// Domain names in uncompressed wire form (RFC 1035 §3.1): a sequence of
+// length-prefixed labels ending with the root label 0. Functions here never
+// allocate and never throw; buffers are caller-owned, at most kMaxNameWire bytes.
+// Comparisons are ASCII case-insensitive (RFC 4343).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dns/constants.h"
+
+namespace enumd::dns {
+
+// Reads a possibly compressed name from `msg` (length `msg_len`) starting at
+// *offset, writes the uncompressed wire form to `out` (>= kMaxNameWire bytes)
+// and its length to *out_len, and advances *offset past the name as it sits in
+// the message (past the first pointer if any). Rejects: running off the end,
+// label type bits 01/10, labels > 63, total > 255, pointers that do not point
+// strictly backwards (this also excludes loops). Returns false on any of these.
+bool ReadName(const uint8_t* msg, size_t msg_len, size_t* offset, uint8_t* out,
+              size_t* out_len) noexcept;
+
+// Length of a valid uncompressed wire name (including the root byte), or 0 if
+// the bytes in [p, p+max) are not one.
+size_t WireNameLength(const uint8_t* p, size_t max) noexcept;
+
+// Number of labels, not counting the root ("a.b." -> 2, "." -> 0).
+int LabelCount(const uint8_t* name) noexcept;
+
+// Case-insensitive equality of two wire names.
+bool NameEqual(const uint8_t* a, const uint8_t* b) noexcept;
+
+// True if `name` equals `zone` or lies below it (case-insensitive).
+bool IsSubdomain(const uint8_t* name, const uint8_t* zone) noexcept;
+
+// Pointer to the suffix of `name` that drops the first `n` labels
+// (n <= LabelCount(name)).
+const uint8_t* SkipLabels(const uint8_t* name, int n) noexcept;
+
+// Lower-cases ASCII letters of a wire name in place.
+void LowerName(uint8_t* name) noexcept;
+
+// Presentation form with a trailing dot; special characters escaped as
+// RFC 1035 §5.1 (\. \\ \" and \DDD for non-printables). Admin/test use only.
+std::string NameToText(const uint8_t* name);
+
+// Parses an absolute or relative presentation name ("a.b.", "a.b", "@" is not
+// handled here). A relative name is completed with `origin` (wire form, may be
+// null meaning the root). Handles \X and \DDD escapes. Returns the wire length
+// written to `out` (>= kMaxNameWire bytes), or 0 if the text is not a valid name.
+size_t NameFromText(std::string_view text, const uint8_t* origin, uint8_t* out);
+
+// Convenience for tests and start-up: wire name as std::string (empty if invalid).
+std::string WireName(std::string_view text);
+
+}  // namespace enumd::dns
