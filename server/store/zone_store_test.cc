@@ -1,0 +1,279 @@
+#include "store/zone_store.h"
+
+#include <doctest/doctest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/slice.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "store/node.h"
+
+namespace enumd::store {
+namespace {
+
+const std::string kOrigin(
+    "\x04"
+    "e164\x04"
+    "arpa\x00",
+    11);
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/enumd-store-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::unique_ptr<ZoneStore> OpenMem() {
+  ZoneStore::Options o;
+  o.in_memory = true;
+  auto r = ZoneStore::Open("/mem/store", ZoneStore::Mode::kReadWrite, o);
+  REQUIRE(r.ok());
+  return std::move(r.value());
+}
+
+std::string Node(const std::string& rdata) {
+  NodeWriter w;
+  w.BeginRRset(35, 60);
+  w.AddRdata(rdata);
+  return w.Finish();
+}
+
+// Imports nodes {key -> rdata} as one version of the zone.
+void ImportVersion(ZoneStore* s, const std::map<std::string, std::string>& nodes, uint32_t serial) {
+  auto imp = s->BeginImport(kOrigin);
+  REQUIRE(imp.ok());
+  for (auto& [k, v] : nodes) REQUIRE((*imp)->PutNode(k, Node(v)).ok());
+  ZoneMeta m;
+  m.serial = serial;
+  m.names = nodes.size();
+  REQUIRE((*imp)->Commit(m).ok());
+}
+
+std::string ReadNode(ZoneStore* s, const std::string& key) {
+  auto meta = s->FindZone(kOrigin);
+  REQUIRE(meta.has_value());
+  rocksdb::PinnableSlice v;
+  if (!s->GetNode(meta->generation, key, &v)) return "";
+  NodeView n;
+  REQUIRE(n.Parse(v.ToStringView()));
+  RRsetView rs;
+  REQUIRE(n.Find(35, &rs));
+  return std::string(reinterpret_cast<const char*>(rs.data) + 2, rs.size - 2);
+}
+
+}  // namespace
+
+TEST_CASE("zone store: meta round-trips") {
+  ZoneMeta m;
+  m.origin = kOrigin;
+  m.generation = 7;
+  m.serial = 2009010918;
+  m.names = 12;
+  m.records = 15;
+  m.imported_at = 1700000000;
+  m.source_file = "/etc/enumd/e164.arpa.db";
+  m.source_mtime_ns = 123456789;
+  m.source_size = 3134;
+  ZoneMeta d;
+  REQUIRE(d.Decode(m.Encode()));
+  CHECK(d.origin == m.origin);
+  CHECK(d.generation == 7);
+  CHECK(d.serial == 2009010918);
+  CHECK(d.source_file == m.source_file);
+  CHECK(d.source_size == 3134);
+  CHECK_FALSE(d.Decode(m.Encode().substr(0, 20)));
+  CHECK_FALSE(d.Decode(""));
+}
+
+TEST_CASE("zone store: staged records come back grouped by name in canonical order") {
+  auto s = OpenMem();
+  auto imp = s->BeginImport(kOrigin);
+  REQUIRE(imp.ok());
+  // Out of order, one name split across the input.
+  REQUIRE((*imp)
+              ->Stage(std::string("9\0"
+                                  "1\0",
+                                  4),
+                      "b1")
+              .ok());
+  REQUIRE((*imp)->Stage("", "apex1").ok());
+  REQUIRE((*imp)->Stage(std::string("9\0", 2), "c").ok());
+  REQUIRE((*imp)
+              ->Stage(std::string("9\0"
+                                  "1\0",
+                                  4),
+                      "b2")
+              .ok());
+  REQUIRE((*imp)->Stage("", "apex2").ok());
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;
+  REQUIRE((*imp)
+              ->ForEachStagedName([&](std::string_view k, const std::vector<std::string>& p) {
+                seen.emplace_back(std::string(k), p);
+                return Status::OK();
+              })
+              .ok());
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].first.empty());
+  CHECK(seen[0].second == std::vector<std::string>{"apex1", "apex2"});
+  CHECK(seen[1].first == std::string("9\0", 2));
+  CHECK(seen[2].second == std::vector<std::string>{"b1", "b2"});
+  // An error from the visitor stops the walk and is returned.
+  Status st = (*imp)->ForEachStagedName(
+      [](std::string_view, const std::vector<std::string>&) { return Status::Error("x"); });
+  CHECK(st.message() == "x");
+}
+
+TEST_CASE("zone store: an import replaces the zone whole; an abandoned one changes nothing") {
+  auto s = OpenMem();
+  ImportVersion(s.get(), {{"", "apex-v1"}, {std::string("1\0", 2), "one-v1"}}, 1);
+  CHECK(ReadNode(s.get(), std::string("1\0", 2)) == "one-v1");
+  {
+    auto imp = s->BeginImport(kOrigin);
+    REQUIRE(imp.ok());
+    REQUIRE((*imp)->PutNode("", Node("apex-v2")).ok());
+    // destroyed without Commit
+  }
+  CHECK(s->FindZone(kOrigin)->serial == 1);
+  CHECK(ReadNode(s.get(), "") == "apex-v1");
+  ImportVersion(s.get(), {{"", "apex-v3"}, {std::string("2\0", 2), "two-v3"}}, 3);
+  CHECK(ReadNode(s.get(), "") == "apex-v3");
+  CHECK(ReadNode(s.get(), std::string("1\0", 2)).empty());  // old version gone
+  CHECK(ReadNode(s.get(), std::string("2\0", 2)) == "two-v3");
+  CHECK(s->Zones().size() == 1);
+}
+
+TEST_CASE("zone store: FloorKey finds the greatest key at or before") {
+  auto s = OpenMem();
+  ImportVersion(s.get(),
+                {{"", "a"},
+                 {std::string("1\0", 2), "b"},
+                 {std::string("1\0"
+                              "5\0",
+                              4),
+                  "c"},
+                 {std::string("3\0", 2), "d"}},
+                1);
+  uint32_t gen = s->FindZone(kOrigin)->generation;
+  ReadContext ctx;
+  std::string found;
+  REQUIRE(s->FloorKey(&ctx, gen,
+                      std::string("1\0"
+                                  "7\0",
+                                  4),
+                      &found));
+  CHECK(found == std::string("1\0"
+                             "5\0",
+                             4));
+  REQUIRE(s->FloorKey(&ctx, gen, std::string("2\0", 2), &found));
+  CHECK(found == std::string("1\0"
+                             "5\0",
+                             4));
+  REQUIRE(s->FloorKey(&ctx, gen, std::string("3\0", 2), &found));
+  CHECK(found == std::string("3\0", 2));
+  REQUIRE(s->FloorKey(&ctx, gen, "", &found));
+  CHECK(found.empty());
+  // The cached iterator sees later changes.
+  ZoneMeta m = *s->FindZone(kOrigin);
+  REQUIRE(s->ApplyChanges(m, {{std::string("2\0", 2), Node("e")}}).ok());
+  REQUIRE(s->FloorKey(&ctx, gen,
+                      std::string("2\0"
+                                  "9\0",
+                                  4),
+                      &found));
+  CHECK(found == std::string("2\0", 2));
+}
+
+TEST_CASE("zone store: per-name changes are applied atomically with the meta") {
+  auto s = OpenMem();
+  ImportVersion(s.get(), {{"", "a"}}, 1);
+  ZoneMeta m = *s->FindZone(kOrigin);
+  m.names = 2;
+  REQUIRE(s->ApplyChanges(m, {{std::string("7\0", 2), Node("seven")}}).ok());
+  CHECK(ReadNode(s.get(), std::string("7\0", 2)) == "seven");
+  CHECK(s->FindZone(kOrigin)->names == 2);
+  REQUIRE(s->ApplyChanges(m, {{std::string("7\0", 2), std::nullopt}}).ok());
+  CHECK(ReadNode(s.get(), std::string("7\0", 2)).empty());
+  REQUIRE(s->DropZone(kOrigin).ok());
+  CHECK(s->Zones().empty());
+}
+
+TEST_CASE("zone store: a second writer is refused with a clear message; readers still open") {
+  TempDir dir;
+  auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+  REQUIRE(w.ok());
+  ImportVersion(w->get(), {{"", "a"}}, 1);
+  // RocksDB's lock is per process too, so a child process plays the other enumctl.
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto w2 = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+    bool ok = !w2.ok() && w2.status().message().find("is locked by process") != std::string::npos;
+    auto r = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadOnly);
+    ok = ok && r.ok() && (*r)->FindZone(kOrigin).has_value();
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("zone store: a killed import leaves the previous version, cleaned at next open") {
+  TempDir dir;
+  {
+    auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+    REQUIRE(w.ok());
+    ImportVersion(w->get(), {{"", "old"}}, 1);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+    if (!w.ok()) _exit(3);
+    auto imp = (*w)->BeginImport(kOrigin);
+    for (int i = 0; i < 1000; ++i) (void)(*imp)->PutNode(std::to_string(i) + '\0', Node("new"));
+    (void)(*imp)->Stage("", "x");
+    kill(getpid(), SIGKILL);  // no destructors, no commit
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+  REQUIRE(w.ok());
+  CHECK((*w)->FindZone(kOrigin)->serial == 1);
+  CHECK(ReadNode(w->get(), "") == "old");
+  uint32_t gen = (*w)->FindZone(kOrigin)->generation;
+  int other = 0;
+  (void)(*w)->ForEachNode(gen + 1, "", [&](std::string_view, std::string_view) {
+    ++other;
+    return true;
+  });
+  CHECK(other == 0);
+}
+
+TEST_CASE("zone store: refuses what is not an enumd store, and missing stores") {
+  TempDir dir;
+  CHECK_FALSE(ZoneStore::Open(dir.path + "/none", ZoneStore::Mode::kReadOnly).ok());
+  auto w = ZoneStore::Open(dir.path + "/s", ZoneStore::Mode::kReadWrite);
+  REQUIRE(w.ok());
+  w->reset();
+  // A store written by a future format.
+  {
+    rocksdb::DB* db;
+    rocksdb::Options o;
+    REQUIRE(rocksdb::DB::Open(o, dir.path + "/s", &db).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), "V", "enumd-store-99").ok());
+    delete db;
+  }
+  auto r = ZoneStore::Open(dir.path + "/s", ZoneStore::Mode::kReadWrite);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("enumd-store-99") != std::string::npos);
+}
+
+}  // namespace enumd::store
