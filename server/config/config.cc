@@ -1,0 +1,646 @@
+// The YAML configuration. kSchema below is the one place that lists every key
+// with its type, default, range and meaning; a small walker checks a yaml-cpp
+// document against it and fills Config.
+// Invariants:
+//  - a key is accepted only if it has a row, at every level (list elements too);
+//  - defaults are YAML text applied through the same checks as user input, so
+//    the table, not the struct initializers, decides them (a test keeps the two
+//    in step);
+//  - an empty section ("udp:" with nothing under it) means the same as an
+//    absent one;
+//  - YAML::Exception never leaves this file; every error reads
+//    "FILE:LINE: key 'udp.max_payload': reason" with a 1-based line.
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <utility>
+
+namespace enumd::config {
+namespace {
+
+enum class Kind {
+  kMap,         // a section: its keys are the rows whose path continues "<path>."
+  kListenList,  // list of address strings or "listen[]." maps; min = fewest entries
+  kZoneList,    // list of "zones[]." maps
+  kString,      // any scalar; min..max bound its length
+  kPath,        // kString; a relative path is taken from the config file's directory
+  kInt,         // decimal integer in min..max
+  kIntOrAuto,   // "auto" (stored as 0) or a kInt
+  kBool,        // true/false (yaml-cpp also reads yes/no and on/off)
+  kChoice,      // one of the '|'-separated words in `choices`
+  kDomain,      // domain name in presentation form; a trailing dot is added
+  kAddress,     // as ParseListenAddress()
+};
+
+// A checked leaf value on its way into the structs.
+struct Value {
+  int64_t number = 0;
+  bool flag = false;
+  std::string text;
+  ListenAddress address;
+};
+
+// Where values land: `config` always; `zone` or `listen` while inside a list element.
+struct Target {
+  Config* config = nullptr;
+  ZoneConfig* zone = nullptr;
+  ListenAddress* listen = nullptr;
+};
+
+struct Key {
+  std::string_view path;  // dotted from the root; "[]" stands for each list element
+  Kind kind;
+  std::string_view default_yaml;  // applied when the key is absent; empty = left as is
+  int64_t min;
+  int64_t max;
+  std::string_view choices;  // kChoice only
+  bool required;
+  std::string_view doc;
+  void (*set)(Target&, const Value&);  // leaves only; sections and lists fill in place
+};
+
+// clang-format off
+constexpr Key kSchema[] = {
+  // path, kind, default, min, max, choices, required, doc, setter
+  {"listen", Kind::kListenList, R"(["127.0.0.1:53", "[::1]:53"])", 1, 0, {}, false,
+   "Where to serve: \"IPv4:port\", \"[IPv6]:port\", or a bare address (port 53); or a map "
+   "{address, udp, tcp}. Numeric addresses only. Port 0 lets the kernel pick (tests).",
+   nullptr},
+  {"listen[].address", Kind::kAddress, {}, 0, 0, {}, true,
+   "The address, written as in the string form.",
+   [](Target& t, const Value& v) {
+     t.listen->host = v.address.host;
+     t.listen->port = v.address.port;
+   }},
+  {"listen[].udp", Kind::kBool, "true", 0, 0, {}, false,
+   "Serve DNS over UDP on this address.",
+   [](Target& t, const Value& v) { t.listen->udp = v.flag; }},
+  {"listen[].tcp", Kind::kBool, "true", 0, 0, {}, false,
+   "Serve DNS over TCP on this address (RFC 7766).",
+   [](Target& t, const Value& v) { t.listen->tcp = v.flag; }},
+  {"workers", Kind::kIntOrAuto, "auto", 1, 256, {}, false,
+   "Worker threads, one libuv loop each; \"auto\" = one per CPU core.",
+   [](Target& t, const Value& v) { t.config->workers = static_cast<int>(v.number); }},
+  {"store", Kind::kString, "/var/lib/enumd", 1, 4096, {}, false,
+   "RocksDB directory holding every zone.",
+   [](Target& t, const Value& v) { t.config->store = v.text; }},
+  {"udp", Kind::kMap, "{}", 0, 0, {}, false, "UDP settings.", nullptr},
+  {"udp.max_payload", Kind::kInt, "1232", 512, 65535, {}, false,
+   "Largest UDP answer in bytes; caps the client's EDNS buffer size (RFC 6891 §6.2.5). "
+   "1232 avoids IP fragmentation (DNS Flag Day 2020).",
+   [](Target& t, const Value& v) { t.config->udp_max_payload = static_cast<uint16_t>(v.number); }},
+  {"tcp", Kind::kMap, "{}", 0, 0, {}, false, "TCP settings.", nullptr},
+  {"tcp.idle_timeout_ms", Kind::kInt, "10000", 100, 3600000, {}, false,
+   "Close a TCP connection after this long without a query (RFC 7766 §6.2.3).",
+   [](Target& t, const Value& v) {
+     t.config->tcp_idle_timeout_ms = static_cast<uint32_t>(v.number);
+   }},
+  {"tcp.max_connections", Kind::kInt, "1024", 1, 1000000, {}, false,
+   "Most TCP connections served at once.",
+   [](Target& t, const Value& v) {
+     t.config->tcp_max_connections = static_cast<uint32_t>(v.number);
+   }},
+  {"log_level", Kind::kChoice, "info", 0, 0, "error|warning|info|debug", false,
+   "Least severe message written to the log.",
+   [](Target& t, const Value& v) { t.config->log_level = v.text; }},
+  {"version", Kind::kString, {}, 0, 255, {}, false,
+   "Text answered for CH TXT version.bind and id.server (one TXT string, so at most 255 "
+   "bytes); absent: those queries get REFUSED.",
+   [](Target& t, const Value& v) { t.config->version_string = v.text; }},
+  {"zones", Kind::kZoneList, "[]", 0, 0, {}, false,
+   "Zones served; names outside every zone get REFUSED.",
+   nullptr},
+  {"zones[].origin", Kind::kDomain, {}, 0, 0, {}, true,
+   "Zone apex, e.g. e164.arpa. (a missing trailing dot is added). Unique, ignoring case.",
+   [](Target& t, const Value& v) { t.zone->origin = v.text; }},
+  {"zones[].file", Kind::kPath, {}, 1, 4096, {}, false,
+   "BIND zone file imported when the store lacks the zone or the file is newer; a relative "
+   "path is taken from the config file's directory.",
+   [](Target& t, const Value& v) { t.zone->file = v.text; }},
+  {"zones[].wildcards", Kind::kChoice, "rfc4592", 0, 0, "rfc4592|longest-match", false,
+   "rfc4592: a wildcard answers only from the closest encloser (RFC 4592 §3.3.1). "
+   "longest-match: the deepest wildcard above the name answers, as number-prefix routing "
+   "expects.",
+   [](Target& t, const Value& v) {
+     t.zone->wildcards = v.text == "rfc4592" ? WildcardMode::kRfc4592 : WildcardMode::kLongestMatch;
+   }},
+};
+// clang-format on
+
+std::string_view Parent(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+}
+
+std::string_view LastPart(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+// The row for key `name` directly inside the section at `section` ("" = top).
+const Key* FindChild(std::string_view section, std::string_view name) {
+  for (const Key& key : kSchema) {
+    if (Parent(key.path) == section && LastPart(key.path) == name) return &key;
+  }
+  return nullptr;
+}
+
+std::string ChildNames(std::string_view section) {
+  std::string names;
+  for (const Key& key : kSchema) {
+    if (Parent(key.path) != section) continue;
+    if (!names.empty()) names += ", ";
+    names += LastPart(key.path);
+  }
+  return names;
+}
+
+std::string ChoiceList(std::string_view choices) {
+  std::string out(choices);
+  for (size_t i = out.find('|'); i != std::string::npos; i = out.find('|', i))
+    out.replace(i, 1, ", ");
+  return out;
+}
+
+bool IsChoice(std::string_view choices, std::string_view word) {
+  while (!choices.empty()) {
+    const size_t bar = choices.find('|');
+    if (choices.substr(0, bar) == word) return true;
+    if (bar == std::string_view::npos) break;
+    choices.remove_prefix(bar + 1);
+  }
+  return false;
+}
+
+// What a row takes, for messages and SchemaReference().
+std::string Expected(const Key& key) {
+  const std::string range = std::to_string(key.min) + ".." + std::to_string(key.max);
+  switch (key.kind) {
+    case Kind::kMap:
+      return "a map of " + ChildNames(key.path);
+    case Kind::kListenList:
+      return "a list of addresses";
+    case Kind::kZoneList:
+      return "a list of zones";
+    case Kind::kString:
+      return "a string";
+    case Kind::kPath:
+      return "a path";
+    case Kind::kInt:
+      return "an integer " + range;
+    case Kind::kIntOrAuto:
+      return "'auto' or an integer " + range;
+    case Kind::kBool:
+      return "true or false";
+    case Kind::kChoice:
+      return "one of " + ChoiceList(key.choices);
+    case Kind::kDomain:
+      return "a domain name";
+    case Kind::kAddress:
+      return "an address";
+  }
+  return "?";
+}
+
+std::string Describe(const YAML::Node& node) {
+  if (node.IsNull()) return "nothing";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return "'" + node.Scalar() + "'";
+}
+
+bool ParseInt(std::string_view text, int64_t* out, bool* overflow) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  *overflow = ec == std::errc::result_out_of_range;
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
+
+// Presentation-form domain name without escapes: labels of letters, digits,
+// '-' and '_' (RFC 1035 §2.3.1, plus the underscore of service labels), each
+// 1..63 characters, at most 255 octets in wire form (RFC 1035 §2.3.4).
+// "." is the root. On success *absolute is the name with a trailing dot.
+Status CheckDomain(const std::string& text, std::string* absolute) {
+  auto bad = [&](const std::string& why) { return Status::Error("'" + text + "' " + why); };
+  if (text.empty()) return bad("is empty");
+  if (text == ".") {
+    *absolute = text;
+    return Status::OK();
+  }
+  const std::string_view body =
+      text.back() == '.' ? std::string_view(text).substr(0, text.size() - 1) : text;
+  size_t wire = 1;  // the root label
+  size_t start = 0;
+  while (true) {
+    const size_t dot = body.find('.', start);
+    const std::string_view label =
+        body.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty()) return bad("has an empty label");
+    if (label.size() > 63) return bad("has a label longer than 63 characters");
+    for (char c : label) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
+      if (!ok) {
+        return bad("has the character '" + std::string(1, c) +
+                   "'; labels hold letters, digits, '-' and '_'");
+      }
+    }
+    wire += label.size() + 1;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (wire > 255) return bad("is longer than 255 octets in wire form");
+  *absolute = std::string(body) + ".";
+  return Status::OK();
+}
+
+bool SameSocket(const ListenAddress& a, const ListenAddress& b) {
+  // Port 0 asks the kernel for a fresh port each time, so it never collides.
+  return a.host == b.host && a.port == b.port && a.port != 0 &&
+         ((a.udp && b.udp) || (a.tcp && b.tcp));
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] + 32) : a[i];
+    const char y = (b[i] >= 'A' && b[i] <= 'Z') ? static_cast<char>(b[i] + 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string ShowAddress(const ListenAddress& a) {
+  const bool v6 = a.host.find(':') != std::string::npos;
+  return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
+// Walks one document against kSchema. `shown` strings are key paths as the
+// user sees them ("zones[1].origin"); `path` strings are table paths ("zones[].origin").
+class Loader {
+ public:
+  Loader(std::string name, std::filesystem::path base_dir)
+      : name_(std::move(name)), base_dir_(std::move(base_dir)) {}
+
+  Status Run(const std::string& yaml, Config* out) {
+    try {
+      const std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
+      if (docs.size() > 1) {
+        return Fail(docs[1].Mark(), "", "more than one YAML document; use a single one");
+      }
+      const YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+      if (!root.IsNull() && !root.IsMap()) {
+        return Fail(
+            root.Mark(), "",
+            "the top level must be a map of keys (" + ChildNames("") + "), got " + Describe(root));
+      }
+      Config config;
+      Target target;
+      target.config = &config;
+      Status s = Section(root, root.Mark(), "", "", target);
+      if (!s.ok()) return s;
+      *out = std::move(config);
+      return Status::OK();
+    } catch (const YAML::Exception& e) {
+      return Fail(e.mark, "", "invalid YAML: " + e.msg);
+    }
+  }
+
+ private:
+  Status Fail(const YAML::Mark& mark, const std::string& shown, const std::string& reason) const {
+    std::string msg = name_;
+    if (!mark.is_null()) msg += ":" + std::to_string(mark.line + 1);
+    msg += ": ";
+    if (!shown.empty()) msg += "key '" + shown + "': ";
+    return Status::Error(msg + reason);
+  }
+
+  static std::string Join(const std::string& shown, std::string_view name) {
+    return shown.empty() ? std::string(name) : shown + "." + std::string(name);
+  }
+
+  // A map whose keys are the rows under table path `path`; `where` locates it
+  // for "missing key" errors. A null node is an empty section.
+  Status Section(const YAML::Node& node, const YAML::Mark& where, std::string_view path,
+                 const std::string& shown, Target t) {
+    if (!node.IsNull() && !node.IsMap()) {
+      return Fail(where, shown,
+                  "expected a map of " + ChildNames(path) + ", got " + Describe(node));
+    }
+    std::vector<std::string> seen;
+    if (node.IsMap()) {
+      // Range-for keeps each key/value pair alive; `it->first` would refer into
+      // a temporary proxy that dies at the end of the statement.
+      for (const auto& pair : node) {
+        const YAML::Node& k = pair.first;
+        if (!k.IsScalar()) return Fail(k.Mark(), shown, "keys must be plain words");
+        const std::string& name = k.Scalar();
+        const std::string child = Join(shown, name);
+        const Key* key = FindChild(path, name);
+        if (key == nullptr) {
+          return Fail(k.Mark(), child, "unknown key (expected one of: " + ChildNames(path) + ")");
+        }
+        for (const std::string& s : seen) {
+          if (s == name) return Fail(k.Mark(), child, "given twice");
+        }
+        seen.push_back(name);
+        Status s = Apply(*key, pair.second, k.Mark(), child, t);
+        if (!s.ok()) return s;
+      }
+    }
+    for (const Key& key : kSchema) {
+      if (Parent(key.path) != path) continue;
+      const std::string_view name = LastPart(key.path);
+      bool given = false;
+      for (const std::string& s : seen) given = given || s == name;
+      if (given) continue;
+      if (key.required) return Fail(where, Join(shown, name), "missing; it is required");
+      if (key.default_yaml.empty()) continue;
+      Status s = Apply(key, YAML::Load(std::string(key.default_yaml)), where, Join(shown, name), t);
+      if (!s.ok()) return s;  // a bug in kSchema: a test loads every default
+    }
+    return Status::OK();
+  }
+
+  Status Apply(const Key& key, const YAML::Node& value, const YAML::Mark& key_mark,
+               const std::string& shown, Target t) {
+    // yaml-cpp marks an empty value at the next token, often the next line.
+    const YAML::Mark where = value.IsNull() ? key_mark : value.Mark();
+    switch (key.kind) {
+      case Kind::kMap:
+        return Section(value, where, key.path, shown, t);
+      case Kind::kListenList:
+        return ListenList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
+                          where, shown, t);
+      case Kind::kZoneList:
+        return ZoneList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
+                        where, shown, t);
+      default:
+        break;
+    }
+    Value v;
+    Status s = Leaf(key, value, where, shown, &v);
+    if (!s.ok()) return s;
+    key.set(t, v);
+    return Status::OK();
+  }
+
+  Status Leaf(const Key& key, const YAML::Node& node, const YAML::Mark& where,
+              const std::string& shown, Value* v) const {
+    if (node.IsNull()) return Fail(where, shown, "needs a value (" + Expected(key) + ")");
+    if (!node.IsScalar()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(node));
+    }
+    const std::string& text = node.Scalar();
+    const auto length = static_cast<int64_t>(text.size());
+    switch (key.kind) {
+      case Kind::kString:
+      case Kind::kPath:
+        if (length < key.min) return Fail(where, shown, "must not be empty");
+        if (length > key.max) {
+          return Fail(where, shown, "is longer than " + std::to_string(key.max) + " bytes");
+        }
+        v->text = text;
+        if (key.kind == Kind::kPath && !base_dir_.empty()) {
+          const std::filesystem::path p(text);
+          if (p.is_relative()) v->text = (base_dir_ / p).lexically_normal().string();
+        }
+        return Status::OK();
+      case Kind::kIntOrAuto:
+        if (text == "auto") {
+          v->number = 0;
+          return Status::OK();
+        }
+        [[fallthrough]];
+      case Kind::kInt: {
+        bool overflow = false;
+        if (!ParseInt(text, &v->number, &overflow) && !overflow) {
+          return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(node));
+        }
+        if (overflow || v->number < key.min || v->number > key.max) {
+          return Fail(where, shown,
+                      "must be between " + std::to_string(key.min) + " and " +
+                          std::to_string(key.max) + ", got " + text);
+        }
+        return Status::OK();
+      }
+      case Kind::kBool:
+        if (!YAML::convert<bool>::decode(node, v->flag)) {
+          return Fail(where, shown, "expected true or false, got " + Describe(node));
+        }
+        return Status::OK();
+      case Kind::kChoice:
+        if (!IsChoice(key.choices, text)) {
+          return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(node));
+        }
+        v->text = text;
+        return Status::OK();
+      case Kind::kDomain: {
+        Status s = CheckDomain(text, &v->text);
+        return s.ok() ? s : Fail(where, shown, s.message());
+      }
+      case Kind::kAddress: {
+        Result<ListenAddress> a = ParseListenAddress(text);
+        if (!a.ok()) return Fail(where, shown, a.status().message());
+        v->address = std::move(*a);
+        return Status::OK();
+      }
+      default:
+        return Fail(where, shown, "internal: not a leaf");
+    }
+  }
+
+  Status ListenList(const Key& key, const YAML::Node& list, const YAML::Mark& where,
+                    const std::string& shown, Target t) {
+    if (!list.IsSequence()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(list));
+    }
+    if (static_cast<int64_t>(list.size()) < key.min) {
+      return Fail(where, shown, "needs at least one address");
+    }
+    std::vector<ListenAddress> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node e = list[i];
+      const std::string at = shown + "[" + std::to_string(i) + "]";
+      ListenAddress a;
+      if (e.IsScalar()) {
+        Result<ListenAddress> r = ParseListenAddress(e.Scalar());
+        if (!r.ok()) return Fail(e.Mark(), at, r.status().message());
+        a = std::move(*r);
+      } else if (e.IsMap()) {
+        Target et = t;
+        et.listen = &a;
+        Status s = Section(e, e.Mark(), std::string(key.path) + "[]", at, et);
+        if (!s.ok()) return s;
+        if (!a.udp && !a.tcp) return Fail(e.Mark(), at, "serves neither udp nor tcp");
+      } else {
+        return Fail(
+            e.Mark(), at,
+            "expected an address or a map of " + ChildNames("listen[]") + ", got " + Describe(e));
+      }
+      for (size_t j = 0; j < out.size(); ++j) {
+        if (SameSocket(out[j], a)) {
+          return Fail(e.Mark(), at,
+                      "duplicate address " + ShowAddress(a) + " (also " + shown + "[" +
+                          std::to_string(j) + "])");
+        }
+      }
+      out.push_back(std::move(a));
+    }
+    t.config->listen = std::move(out);
+    return Status::OK();
+  }
+
+  Status ZoneList(const Key& key, const YAML::Node& list, const YAML::Mark& where,
+                  const std::string& shown, Target t) {
+    if (!list.IsSequence()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(list));
+    }
+    std::vector<ZoneConfig> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node e = list[i];
+      const std::string at = shown + "[" + std::to_string(i) + "]";
+      if (!e.IsMap()) {
+        return Fail(e.Mark(), at,
+                    "expected a map of " + ChildNames("zones[]") + ", got " + Describe(e));
+      }
+      ZoneConfig z;
+      Target et = t;
+      et.zone = &z;
+      Status s = Section(e, e.Mark(), std::string(key.path) + "[]", at, et);
+      if (!s.ok()) return s;
+      for (size_t j = 0; j < out.size(); ++j) {
+        if (EqualsIgnoreCase(out[j].origin, z.origin)) {
+          return Fail(e["origin"].Mark(), at + ".origin",
+                      "duplicate zone origin '" + z.origin + "' (also " + shown + "[" +
+                          std::to_string(j) + "])");
+        }
+      }
+      out.push_back(std::move(z));
+    }
+    t.config->zones = std::move(out);
+    return Status::OK();
+  }
+
+  std::string name_;
+  std::filesystem::path base_dir_;  // for relative kPath values; empty = leave them relative
+};
+
+Result<uint16_t> ParsePort(std::string_view text) {
+  if (text.empty()) return Status::Error("the port is empty");
+  int64_t port = 0;
+  bool overflow = false;
+  const bool digits = text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits || !ParseInt(text, &port, &overflow) || port > 65535) {
+    return Status::Error("port '" + std::string(text) + "' is not a number 0..65535");
+  }
+  return static_cast<uint16_t>(port);
+}
+
+}  // namespace
+
+Result<ListenAddress> ParseListenAddress(const std::string& text) {
+  auto fail = [&](const std::string& why) {
+    return Status::Error("listen address '" + text + "': " + why);
+  };
+  if (text.empty()) return fail("is empty");
+  std::string host;
+  std::string_view port;
+  bool has_port = false;
+  bool bracketed = false;
+  if (text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos) return fail("has '[' without ']'");
+    host = text.substr(1, close - 1);
+    bracketed = true;
+    const std::string_view rest = std::string_view(text).substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return fail("expected ':port' after ']'");
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else if (const size_t colon = text.find(':');
+             colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
+    // One colon: IPv4 with a port. Two or more: a bare IPv6 address, which
+    // takes no port (write "[addr]:port" for one).
+    host = text.substr(0, colon);
+    port = std::string_view(text).substr(colon + 1);
+    has_port = true;
+  } else {
+    host = text;
+  }
+  if (host.empty()) return fail("has no address before the port");
+
+  ListenAddress out;
+  char canonical[INET6_ADDRSTRLEN];
+  in_addr v4;
+  in6_addr v6;
+  if (!bracketed && inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    inet_ntop(AF_INET, &v4, canonical, sizeof(canonical));
+  } else if (host.find(':') != std::string::npos && inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    inet_ntop(AF_INET6, &v6, canonical, sizeof(canonical));
+  } else if (host.find('%') != std::string::npos) {
+    return fail("'" + host + "' has a scope id; scoped addresses (%...) are not supported");
+  } else if (bracketed) {
+    return fail("'" + host + "' in brackets is not an IPv6 address");
+  } else {
+    return fail("'" + host +
+                "' is not a numeric IPv4 or IPv6 address (host names are not resolved)");
+  }
+  out.host = canonical;
+  if (has_port) {
+    Result<uint16_t> p = ParsePort(port);
+    if (!p.ok()) return fail(p.status().message());
+    out.port = *p;
+  }
+  return out;
+}
+
+Result<Config> LoadConfigString(const std::string& yaml, const std::string& name) {
+  Config config;
+  Status s = Loader(name, std::filesystem::path(name).parent_path()).Run(yaml, &config);
+  if (!s.ok()) return s;
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  std::string yaml;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) yaml.append(buf, n);
+  const int read_error = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (read_error != 0) return Status::Error(path + ": cannot read: " + std::strerror(read_error));
+
+  // Relative zone files follow the config file, wherever the daemon's cwd is.
+  std::error_code ec;
+  std::filesystem::path base = std::filesystem::absolute(path, ec).parent_path();
+  if (ec) base = std::filesystem::path(path).parent_path();
+  Config config;
+  Status s = Loader(path, base).Run(yaml, &config);
+  if (!s.ok()) return s;
+  return config;
+}
+
+std::string SchemaReference() {
+  std::string out;
+  for (const Key& key : kSchema) {
+    out += std::string(key.path) + ": " + Expected(key);
+    if (key.required) out += ", required";
+    if (!key.default_yaml.empty()) out += ", default " + std::string(key.default_yaml);
+    out += "\n    " + std::string(key.doc) + "\n";
+  }
+  return out;
+}
+
+}  // namespace enumd::config
