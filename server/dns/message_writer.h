@@ -2,6 +2,16 @@
 // compression (RFC 1035 §4.1.4) and truncation marks: remember a Mark() before
 // an RRset; if any record of it does not fit, Rewind() to the mark (the
 // NSD/Knot approach). Never allocates, never throws.
+//
+// Records are appended in call order: add all answer records, then authority,
+// then additional (the writer does not reorder). Not thread-safe; one writer
+// per buffer. Compression (RFC 1035 §4.1.4): each name is matched against the
+// names already written (qname, owners, and names in NS/CNAME/PTR/MX/SOA
+// RDATA), case-insensitively (RFC 4343) and on whole labels only, and the
+// longest shared suffix at an offset < 0x4000 becomes a pointer. Up to
+// kMaxCompress name start offsets are remembered (later names are still
+// written, and compressed against those, but are not remembered themselves).
+// A compressed name takes the case of the copy it points to.
 #pragma once
 
 #include <cstddef>
@@ -21,18 +31,25 @@ class MessageWriter {
 
   // Writes the 12-byte header (counts 0) and the question; the question name is
   // written as given (client's case) and remembered for compression.
-  // Returns false if it does not fit (only possible with absurd limits).
+  // Returns false if it does not fit (only possible with absurd limits) or
+  // qname is not a valid wire name; the writer is then as after
+  // StartNoQuestion(id, flags), so a header-only error can still be sent.
+  // Start/StartNoQuestion may be called again to reuse the writer.
   bool Start(uint16_t id, uint16_t flags, const uint8_t* qname, uint16_t qtype,
              uint16_t qclass) noexcept;
   // Header only, no question (FORMERR for packets whose question is unreadable).
+  // The header is written even if limit < 12; with capacity < 12 nothing is
+  // written, size() stays 0 and every other call is a no-op or fails.
   void StartNoQuestion(uint16_t id, uint16_t flags) noexcept;
 
-  void SetFlags(uint16_t flags) noexcept;   // replaces the flags word
+  void SetFlags(uint16_t flags) noexcept;  // replaces the flags word
   uint16_t flags() const noexcept;
-  void SetRcode(uint16_t rcode) noexcept;   // low 4 bits into the header; the
-                                            // upper 8 bits go into OPT by AddOpt
+  void SetRcode(uint16_t rcode) noexcept;  // low 4 bits into the header; the
+                                           // upper 8 bits go into OPT by AddOpt
   // Raises the limit (e.g. to reserve space for OPT, lower it first with
-  // set_limit and restore it before AddOpt).
+  // set_limit and restore it before AddOpt). Sets it either way; it is capped
+  // at capacity and at kMaxMessage. Lowering it below size() makes every
+  // later Add* fail but does not cut what is written.
   void set_limit(size_t limit) noexcept;
   size_t limit() const noexcept { return limit_; }
 
@@ -52,10 +69,20 @@ class MessageWriter {
   // uncompressed wire RDATA; the domain names inside the RDATA of NS, CNAME,
   // PTR, MX, SOA (the types RFC 3597 §4 allows) are compressed too, all others
   // are copied verbatim. Returns false (and writes nothing) if it does not fit.
-  bool AddRR(Section section, const uint8_t* owner, uint16_t type, uint16_t rrclass,
-             uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) noexcept;
+  // "Writes nothing" means: size, counts and compression state are as before
+  // and bytes at or past limit() are never touched; bytes in [size(), limit())
+  // are scratch and may have changed. RDATA of a compressible type that does
+  // not have that type's layout (NS/CNAME/PTR: one name; MX: 2 bytes + name;
+  // SOA: two names + 20 bytes) is copied verbatim rather than rejected.
+  // Also returns false if `owner` is not a valid wire name or no Start*.
+  bool AddRR(Section section, const uint8_t* owner, uint16_t type, uint16_t rrclass, uint32_t ttl,
+             const uint8_t* rdata, uint16_t rdlen) noexcept;
   // Same, with the owner given as a compression pointer to an earlier offset
-  // (e.g. kQnameOffset for "the qname as asked").
+  // (e.g. kQnameOffset for "the qname as asked"). The offset must be the
+  // start of a name (or of a label of one) already written, >= 12, < size()
+  // and < 0x4000; otherwise returns false. The pointer owner is not itself
+  // remembered for compression (its target already is, if it was a name
+  // written by this writer).
   bool AddRRPtr(Section section, uint16_t owner_offset, uint16_t type, uint16_t rrclass,
                 uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) noexcept;
 
@@ -73,6 +100,14 @@ class MessageWriter {
   static constexpr int kMaxCompress = 64;
   bool WriteName(const uint8_t* name) noexcept;  // with compression, records suffixes
   // implementation-defined members below
+  // Appends `len` raw bytes if they fit within limit_.
+  bool Append(const uint8_t* data, size_t len) noexcept;
+  // TYPE, CLASS, TTL, RDLENGTH and RDATA (names compressed where allowed).
+  bool WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl, const uint8_t* rdata,
+                   uint16_t rdlen) noexcept;
+  // Message offsets of the labels of the name written at `offset`, following
+  // pointers; returns the label count (root excluded) or -1 if malformed.
+  int StoredLabels(uint16_t offset, uint16_t* labels) const noexcept;
   uint8_t* buf_;
   size_t capacity_;
   size_t limit_;

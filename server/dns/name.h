@@ -19,6 +19,12 @@ namespace enumd::dns {
 // the message (past the first pointer if any). Rejects: running off the end,
 // label type bits 01/10, labels > 63, total > 255, pointers that do not point
 // strictly backwards (this also excludes loops). Returns false on any of these.
+// "Strictly backwards" means: before the first byte of the run of labels the
+// pointer ends (the name's start, or the previous pointer's target). That is
+// stricter than "before the pointer itself" and is what makes loops impossible
+// (a target inside the run would come back to the same pointer); no correct
+// encoder produces such a pointer. Chains are also capped at 128 pointers.
+// *offset and *out_len are only written on success.
 bool ReadName(const uint8_t* msg, size_t msg_len, size_t* offset, uint8_t* out,
               size_t* out_len) noexcept;
 
@@ -44,12 +50,20 @@ void LowerName(uint8_t* name) noexcept;
 
 // Presentation form with a trailing dot; special characters escaped as
 // RFC 1035 §5.1 (\. \\ \" and \DDD for non-printables). Admin/test use only.
+// Case is kept. As BIND's dns_name_totext: . \ " ( ) ; @ $ become "\c"; bytes
+// <= 0x20 (space included) and >= 0x7F become \DDD. The root is ".".
 std::string NameToText(const uint8_t* name);
 
 // Parses an absolute or relative presentation name ("a.b.", "a.b", "@" is not
 // handled here). A relative name is completed with `origin` (wire form, may be
 // null meaning the root). Handles \X and \DDD escapes. Returns the wire length
 // written to `out` (>= kMaxNameWire bytes), or 0 if the text is not a valid name.
+// Details: "." alone is the root; an empty text, an empty label (".." or a
+// leading dot), a label > 63 or a name > 255 bytes (origin included) is
+// invalid; \DDD needs exactly three digits and DDD <= 255; \X is X for any
+// other X; every other byte ('*', '@', '_', non-ASCII) is a label byte as is.
+// `origin` is ignored for absolute names and must be a valid wire name.
+// Does not allocate.
 size_t NameFromText(std::string_view text, const uint8_t* origin, uint8_t* out);
 
 // Convenience for tests and start-up: wire name as std::string (empty if invalid).

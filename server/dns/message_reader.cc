@@ -1,0 +1,131 @@
+// Query parsing: cheap rejects first (size, QR, opcode), then the question,
+// then a structural walk of every counted record so that malformed packets are
+// refused before any zone is looked at. Bounded by the packet length; no
+// allocation.
+#include "dns/message_reader.h"
+
+#include "dns/name.h"
+
+namespace enumd::dns {
+namespace {
+
+constexpr size_t kRRFixed = 10;  // TYPE, CLASS, TTL, RDLENGTH (RFC 1035 §4.1.3)
+
+inline uint16_t Get16(const uint8_t* p) noexcept {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+inline uint32_t Get32(const uint8_t* p) noexcept {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
+// The fixed part of one resource record, after its owner name.
+struct RRHead {
+  uint16_t type;
+  uint16_t rrclass;
+  uint32_t ttl;
+  size_t rdata;  // offset of RDATA
+  uint16_t rdlen;
+};
+
+// Reads one record at *pos: owner name (into `owner`), fixed part, and checks
+// that RDATA lies within the packet. Advances *pos past the record.
+bool ReadRR(const uint8_t* pkt, size_t len, size_t* pos, uint8_t* owner, size_t* owner_len,
+            RRHead* rr) noexcept {
+  if (!ReadName(pkt, len, pos, owner, owner_len)) return false;
+  if (len - *pos < kRRFixed) return false;
+  const uint8_t* p = pkt + *pos;
+  rr->type = Get16(p);
+  rr->rrclass = Get16(p + 2);
+  rr->ttl = Get32(p + 4);
+  rr->rdlen = Get16(p + 8);
+  rr->rdata = *pos + kRRFixed;
+  if (len - rr->rdata < rr->rdlen) return false;
+  *pos = rr->rdata + rr->rdlen;
+  return true;
+}
+
+// OPT RDATA is a sequence of {code(2), length(2), data}; it must fill RDATA
+// exactly (RFC 6891 §6.1.2). BIND answers FORMERR otherwise, and so do we.
+bool OptionsWellFormed(const uint8_t* p, size_t len) noexcept {
+  size_t pos = 0;
+  while (pos < len) {
+    if (len - pos < 4) return false;
+    const size_t opt_len = Get16(p + pos + 2);
+    pos += 4;
+    if (len - pos < opt_len) return false;
+    pos += opt_len;
+  }
+  return true;
+}
+
+// Walks the question (if QDCOUNT is 1) and all counted records from offset 12.
+ParseOutcome ParseBody(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcept {
+  const uint16_t qdcount = Get16(pkt + 4);
+  const uint16_t ancount = Get16(pkt + 6);
+  const uint16_t nscount = Get16(pkt + 8);
+  const uint16_t arcount = Get16(pkt + 10);
+  if (qdcount != 1) return ParseOutcome::kFormErr;
+
+  size_t pos = kHeaderSize;
+  if (!ReadName(pkt, len, &pos, out->qname, &out->qname_len)) return ParseOutcome::kFormErr;
+  if (len - pos < 4) return ParseOutcome::kFormErr;
+  out->qtype = Get16(pkt + pos);
+  out->qclass = Get16(pkt + pos + 2);
+  out->has_question = true;
+  pos += 4;
+
+  uint8_t owner[kMaxNameWire];
+  size_t owner_len = 0;
+  RRHead rr;
+  // Answer and authority: queries normally have none, but RFC 1035 does not
+  // forbid them (e.g. known-answer lists); they must still be well formed.
+  const uint32_t skip = static_cast<uint32_t>(ancount) + nscount;
+  for (uint32_t i = 0; i < skip; ++i) {
+    if (!ReadRR(pkt, len, &pos, owner, &owner_len, &rr)) return ParseOutcome::kFormErr;
+    if (rr.type == type::kOPT) return ParseOutcome::kFormErr;  // RFC 6891 §6.1.1
+  }
+  for (uint32_t i = 0; i < arcount; ++i) {
+    const size_t start = pos;
+    if (!ReadRR(pkt, len, &pos, owner, &owner_len, &rr)) return ParseOutcome::kFormErr;
+    if (rr.type != type::kOPT) continue;
+    // Exactly one OPT (RFC 6891 §6.1.1), owned by the root written as a single
+    // zero byte: a compression pointer to a root label is refused too.
+    if (out->edns.present) return ParseOutcome::kFormErr;
+    if (pkt[start] != 0) return ParseOutcome::kFormErr;
+    if (!OptionsWellFormed(pkt + rr.rdata, rr.rdlen)) return ParseOutcome::kFormErr;
+    out->edns.present = true;
+    out->edns.udp_size = rr.rrclass;
+    out->edns.ext_rcode = static_cast<uint8_t>(rr.ttl >> 24);
+    out->edns.version = static_cast<uint8_t>(rr.ttl >> 16);
+    out->edns.do_bit = (rr.ttl & 0x8000) != 0;  // RFC 3225 §3
+  }
+  if (pos != len) return ParseOutcome::kFormErr;  // trailing bytes
+  return ParseOutcome::kOk;
+}
+
+}  // namespace
+
+ParseOutcome ParseQuery(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcept {
+  out->id = 0;
+  out->flags = 0;
+  out->opcode = 0;
+  out->has_question = false;
+  out->qname_len = 0;
+  out->qtype = 0;
+  out->qclass = 0;
+  out->edns = EdnsInfo{};
+  if (len < kHeaderSize) return ParseOutcome::kDrop;
+
+  out->id = Get16(pkt);
+  out->flags = Get16(pkt + 2);
+  out->opcode = static_cast<uint8_t>((out->flags >> 11) & 0x0F);
+  // Never answer a response: that is how reflection loops start.
+  if (out->flags & flag::kQR) return ParseOutcome::kDrop;
+
+  const ParseOutcome body = ParseBody(pkt, len, out);
+  if (out->opcode != opcode::kQuery) return ParseOutcome::kNotImp;
+  return body;
+}
+
+}  // namespace enumd::dns

@@ -1,0 +1,309 @@
+// Response encoding into a fixed buffer. Invariants:
+//  - nothing is ever written at or past limit_ (nor past capacity_);
+//  - buf_[0, size_) is always a well-formed prefix of a message (header,
+//    question, whole records); the counts in the header are written by Finish;
+//  - compress_offsets_[0, compress_entries_) are start offsets (< 0x4000, in
+//    increasing order) of names written in full or in part into buf_[0, size_);
+//    every suffix of those names is a legal compression target.
+#include "dns/message_writer.h"
+
+#include <cstring>
+
+#include "dns/name.h"
+
+namespace enumd::dns {
+namespace {
+
+constexpr size_t kMaxPointer = 0x3FFF;  // 14-bit offsets (RFC 1035 §4.1.4)
+constexpr int kMaxLabels = 128;         // 127 one-byte labels + the root fit 255
+constexpr size_t kSoaFixed = 20;        // SERIAL REFRESH RETRY EXPIRE MINIMUM
+constexpr size_t kMxPreference = 2;
+
+inline void Put16(uint8_t* p, uint16_t v) noexcept {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+inline void Put32(uint8_t* p, uint32_t v) noexcept {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+inline uint16_t Get16(const uint8_t* p) noexcept {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+
+inline uint8_t Lower(uint8_t c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + ('a' - 'A')) : c;
+}
+
+// Case-insensitive comparison of two labels, length byte included (RFC 4343).
+inline bool LabelEqual(const uint8_t* a, const uint8_t* b) noexcept {
+  if (a[0] != b[0]) return false;
+  for (size_t i = 1; i <= a[0]; ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Where RDATA of a type whose names may be compressed (RFC 3597 §4) holds its
+// names: `prefix` bytes, then `names` names, then exactly `suffix` bytes.
+struct RdataShape {
+  size_t prefix;
+  int names;
+  size_t suffix;
+};
+
+bool CompressibleShape(uint16_t rrtype, RdataShape* shape) noexcept {
+  switch (rrtype) {
+    case type::kNS:
+    case type::kCNAME:
+    case type::kPTR:
+      *shape = {0, 1, 0};
+      return true;
+    case type::kMX:
+      *shape = {kMxPreference, 1, 0};
+      return true;
+    case type::kSOA:
+      *shape = {0, 2, kSoaFixed};
+      return true;
+    default:
+      return false;  // NAPTR (RFC 3403 §4), SRV (RFC 2782) and the rest: verbatim
+  }
+}
+
+// True if `rdata` has exactly the layout `shape` describes, with valid names.
+bool RdataMatchesShape(const uint8_t* rdata, size_t rdlen, const RdataShape& shape) noexcept {
+  if (rdlen < shape.prefix) return false;
+  size_t pos = shape.prefix;
+  for (int i = 0; i < shape.names; ++i) {
+    const size_t n = WireNameLength(rdata + pos, rdlen - pos);
+    if (n == 0) return false;
+    pos += n;
+  }
+  return rdlen - pos == shape.suffix;
+}
+
+}  // namespace
+
+MessageWriter::MessageWriter(uint8_t* buf, size_t capacity, size_t limit) noexcept
+    : buf_(buf), capacity_(capacity), limit_(0) {
+  set_limit(limit);
+}
+
+void MessageWriter::set_limit(size_t limit) noexcept {
+  if (limit > capacity_) limit = capacity_;
+  if (limit > kMaxMessage) limit = kMaxMessage;
+  limit_ = limit;
+}
+
+void MessageWriter::StartNoQuestion(uint16_t id, uint16_t flags) noexcept {
+  size_ = 0;
+  counts_[0] = counts_[1] = counts_[2] = 0;
+  compress_entries_ = 0;
+  if (capacity_ < kHeaderSize) return;  // nothing can be written at all
+  std::memset(buf_, 0, kHeaderSize);
+  Put16(buf_, id);
+  Put16(buf_ + 2, flags);
+  size_ = kHeaderSize;
+}
+
+bool MessageWriter::Start(uint16_t id, uint16_t flags, const uint8_t* qname, uint16_t qtype,
+                          uint16_t qclass) noexcept {
+  StartNoQuestion(id, flags);
+  if (size_ == 0) return false;
+  const size_t name_len = WireNameLength(qname, kMaxNameWire);
+  if (name_len == 0 || kHeaderSize + name_len + 4 > limit_) return false;
+  std::memcpy(buf_ + kHeaderSize, qname, name_len);
+  Put16(buf_ + kHeaderSize + name_len, qtype);
+  Put16(buf_ + kHeaderSize + name_len + 2, qclass);
+  Put16(buf_ + 4, 1);  // QDCOUNT
+  size_ = kHeaderSize + name_len + 4;
+  if (name_len > 1) compress_offsets_[compress_entries_++] = kQnameOffset;
+  return true;
+}
+
+void MessageWriter::SetFlags(uint16_t flags) noexcept {
+  if (size_ >= kHeaderSize) Put16(buf_ + 2, flags);
+}
+
+uint16_t MessageWriter::flags() const noexcept {
+  return size_ >= kHeaderSize ? Get16(buf_ + 2) : 0;
+}
+
+void MessageWriter::SetRcode(uint16_t rcode) noexcept {
+  if (size_ >= kHeaderSize) buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rcode & 0x0F));
+}
+
+MessageWriter::Mark MessageWriter::GetMark() const noexcept {
+  return Mark{size_, {counts_[0], counts_[1], counts_[2]}, compress_entries_};
+}
+
+void MessageWriter::Rewind(const Mark& m) noexcept {
+  size_ = m.size;
+  counts_[0] = m.counts[0];
+  counts_[1] = m.counts[1];
+  counts_[2] = m.counts[2];
+  compress_entries_ = m.compress_entries;
+}
+
+size_t MessageWriter::Finish() noexcept {
+  if (size_ < kHeaderSize) return size_;
+  Put16(buf_ + 6, counts_[0]);
+  Put16(buf_ + 8, counts_[1]);
+  Put16(buf_ + 10, counts_[2]);
+  return size_;
+}
+
+int MessageWriter::StoredLabels(uint16_t offset, uint16_t* labels) const noexcept {
+  // The bytes were written by this writer, so they are a valid name whose
+  // pointers go backwards; the checks only guard against a broken invariant.
+  size_t pos = offset;
+  size_t run_start = pos;
+  int n = 0;
+  int hops = 0;
+  while (pos < size_) {
+    const uint8_t b = buf_[pos];
+    if ((b & 0xC0) == 0xC0) {
+      if (pos + 1 >= size_) return -1;
+      const size_t target = (static_cast<size_t>(b & 0x3F) << 8) | buf_[pos + 1];
+      if (target >= run_start || ++hops > kMaxLabels) return -1;
+      pos = run_start = target;
+      continue;
+    }
+    if (b > kMaxLabel) return -1;
+    if (b == 0) return n;
+    if (n == kMaxLabels || pos + 1 + b > size_) return -1;
+    labels[n++] = static_cast<uint16_t>(pos);
+    pos += 1 + b;
+  }
+  return -1;
+}
+
+bool MessageWriter::WriteName(const uint8_t* name) noexcept {
+  // Offsets of the new name's labels (the root excluded).
+  uint16_t own[kMaxLabels];
+  int n = 0;
+  size_t len = 0;
+  while (name[len] != 0) {
+    own[n++] = static_cast<uint16_t>(len);
+    len += 1 + name[len];
+  }
+  ++len;  // root byte
+
+  // Longest whole-label suffix shared with a name already in the message.
+  // Matching from the right means one pass per stored name (RFC 1035 §4.1.4).
+  int best = 0;         // labels matched
+  size_t best_ptr = 0;  // message offset of the first matched label
+  uint16_t stored[kMaxLabels];
+  for (int e = 0; e < compress_entries_ && best < n; ++e) {
+    const int m = StoredLabels(compress_offsets_[e], stored);
+    for (int k = 1; k <= n && k <= m; ++k) {
+      const size_t at = stored[m - k];
+      if (!LabelEqual(name + own[n - k], buf_ + at)) break;
+      if (k > best && at <= kMaxPointer) {
+        best = k;
+        best_ptr = at;
+      }
+    }
+  }
+
+  const size_t prefix = best > 0 ? own[n - best] : len;  // bytes copied verbatim
+  const size_t total = prefix + (best > 0 ? 2 : 0);
+  if (size_ > limit_ || limit_ - size_ < total) return false;
+  const size_t start = size_;
+  std::memcpy(buf_ + size_, name, prefix);
+  size_ += prefix;
+  if (best > 0) {
+    Put16(buf_ + size_, static_cast<uint16_t>(0xC000 | best_ptr));
+    size_ += 2;
+  }
+  // Remember the name if it brought new labels and can be pointed to.
+  if (best < n && start <= kMaxPointer && compress_entries_ < kMaxCompress) {
+    compress_offsets_[compress_entries_++] = static_cast<uint16_t>(start);
+  }
+  return true;
+}
+
+bool MessageWriter::Append(const uint8_t* data, size_t len) noexcept {
+  if (size_ > limit_ || limit_ - size_ < len) return false;
+  if (len > 0) std::memcpy(buf_ + size_, data, len);
+  size_ += len;
+  return true;
+}
+
+bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
+                                const uint8_t* rdata, uint16_t rdlen) noexcept {
+  uint8_t fixed[10];
+  Put16(fixed, rrtype);
+  Put16(fixed + 2, rrclass);
+  Put32(fixed + 4, ttl);
+  Put16(fixed + 8, rdlen);
+  if (!Append(fixed, sizeof fixed)) return false;
+  const size_t rdlen_at = size_ - 2;
+
+  RdataShape shape;
+  if (!CompressibleShape(rrtype, &shape) || !RdataMatchesShape(rdata, rdlen, shape)) {
+    // Verbatim: the type forbids compression, or the RDATA is not the shape
+    // its type says (then it is not ours to rewrite).
+    return Append(rdata, rdlen);
+  }
+  const size_t rdata_start = size_;
+  if (!Append(rdata, shape.prefix)) return false;
+  size_t pos = shape.prefix;
+  for (int i = 0; i < shape.names; ++i) {
+    if (!WriteName(rdata + pos)) return false;
+    pos += WireNameLength(rdata + pos, rdlen - pos);
+  }
+  if (!Append(rdata + pos, shape.suffix)) return false;
+  Put16(buf_ + rdlen_at, static_cast<uint16_t>(size_ - rdata_start));
+  return true;
+}
+
+bool MessageWriter::AddRR(Section section, const uint8_t* owner, uint16_t rrtype, uint16_t rrclass,
+                          uint32_t ttl, const uint8_t* rdata, uint16_t rdlen) noexcept {
+  if (size_ < kHeaderSize || WireNameLength(owner, kMaxNameWire) == 0) return false;
+  const Mark mark = GetMark();
+  if (!WriteName(owner) || !WriteRRBody(rrtype, rrclass, ttl, rdata, rdlen)) {
+    Rewind(mark);
+    return false;
+  }
+  ++counts_[static_cast<int>(section)];
+  return true;
+}
+
+bool MessageWriter::AddRRPtr(Section section, uint16_t owner_offset, uint16_t rrtype,
+                             uint16_t rrclass, uint32_t ttl, const uint8_t* rdata,
+                             uint16_t rdlen) noexcept {
+  // The target must be inside what is already written and addressable.
+  if (size_ < kHeaderSize || owner_offset < kHeaderSize || owner_offset >= size_ ||
+      owner_offset > kMaxPointer) {
+    return false;
+  }
+  const Mark mark = GetMark();
+  uint8_t ptr[2];
+  Put16(ptr, static_cast<uint16_t>(0xC000 | owner_offset));
+  if (!Append(ptr, 2) || !WriteRRBody(rrtype, rrclass, ttl, rdata, rdlen)) {
+    Rewind(mark);
+    return false;
+  }
+  ++counts_[static_cast<int>(section)];
+  return true;
+}
+
+bool MessageWriter::AddOpt(uint16_t udp_size, uint8_t ext_rcode, uint8_t version,
+                           bool do_bit) noexcept {
+  if (size_ < kHeaderSize) return false;
+  uint8_t opt[11];
+  opt[0] = 0;  // root owner
+  Put16(opt + 1, type::kOPT);
+  Put16(opt + 3, udp_size);
+  Put32(opt + 5, (static_cast<uint32_t>(ext_rcode) << 24) | (static_cast<uint32_t>(version) << 16) |
+                     (do_bit ? 0x8000u : 0u));
+  Put16(opt + 9, 0);  // RDLENGTH: no options
+  if (!Append(opt, sizeof opt)) return false;
+  ++counts_[static_cast<int>(Section::kAdditional)];
+  return true;
+}
+
+}  // namespace enumd::dns
