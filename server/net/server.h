@@ -44,6 +44,7 @@ class Server {
   Status Start();
   // Stops accepting, finishes in-flight TCP answers (bounded by a short grace
   // period), joins the workers. Idempotent; thread-safe against Start's thread.
+  // Must not be called from a QueryHandler (a worker would wait for itself).
   void Stop();
 
   // The bound ports, in the order of options.endpoints (useful with port 0).

@@ -1,0 +1,176 @@
+// Server: binds every listen socket for every worker, then runs the workers.
+// See server.h for the contract and worker.h for what a worker does.
+//
+// Binding happens entirely in Start, on the calling thread, before any worker
+// runs, so errors are reported synchronously and, on error, destroying the
+// not-yet-started workers closes everything bound so far.
+#include "net/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <exception>
+#include <mutex>
+#include <utility>
+
+#include "net/listen_socket.h"
+#include "net/worker.h"
+
+namespace enumd::net {
+
+namespace {
+
+// With port 0 the first socket picks a free port and the rest bind the same
+// one; if another program holds that port for the other protocol, try again.
+constexpr int kEphemeralPortAttempts = 8;
+
+// One endpoint's sockets for every worker.
+struct BoundEndpoint {
+  uint16_t port = 0;
+  std::vector<UniqueFd> udp;  // one per worker, or empty
+  std::vector<UniqueFd> tcp;
+};
+
+Result<BoundEndpoint> BindOnce(SocketAddress address, const Endpoint& endpoint, int workers,
+                               bool* address_in_use) {
+  BoundEndpoint bound;
+  for (int w = 0; w < workers; ++w) {
+    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+      if ((type == SOCK_DGRAM && !endpoint.udp) || (type == SOCK_STREAM && !endpoint.tcp)) continue;
+      int error_number = 0;
+      Result<UniqueFd> fd = BindReusableSocket(address, type, &error_number);
+      if (!fd.ok()) {
+        *address_in_use = error_number == EADDRINUSE;
+        return fd.status();
+      }
+      if (address.port() == 0) address.set_port(LocalPort(fd->get()));
+      (type == SOCK_DGRAM ? bound.udp : bound.tcp).push_back(std::move(*fd));
+    }
+  }
+  bound.port = address.port();
+  return bound;
+}
+
+Result<BoundEndpoint> BindEndpoint(const Endpoint& endpoint, int workers) {
+  Result<SocketAddress> address = ParseSocketAddress(endpoint.host, endpoint.port);
+  if (!address.ok()) return address.status();
+  for (int attempt = 1;; ++attempt) {
+    bool address_in_use = false;
+    Result<BoundEndpoint> bound = BindOnce(*address, endpoint, workers, &address_in_use);
+    if (bound.ok() || endpoint.port != 0 || !address_in_use || attempt == kEphemeralPortAttempts) {
+      return bound;
+    }
+  }
+}
+
+// Signals the worker threads must not take: the daemon handles SIGTERM & co.
+// on its own thread, and SIGPIPE must become EPIPE on a write to a vanished
+// client. Synchronous fault signals stay deliverable.
+sigset_t WorkerSignalMask() {
+  sigset_t mask;
+  sigfillset(&mask);
+  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&mask, fault);
+  return mask;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  HandlerFactory factory;
+
+  std::mutex mutex;  // guards everything below
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<uint16_t> ports;
+  bool running = false;
+  std::atomic<uint32_t> open_tcp_connections{0};
+
+  Status StartLocked();
+  void StopLocked();
+};
+
+Status Server::Impl::StartLocked() {
+  if (running) return Status::Error("server already running");
+  if (options.workers < 1) return Status::Error("workers must be at least 1");
+  open_tcp_connections = 0;
+
+  std::vector<std::unique_ptr<Worker>> starting;
+  std::vector<uint16_t> bound_ports;
+  try {
+    for (int i = 0; i < options.workers; ++i) {
+      std::unique_ptr<QueryHandler> handler = factory(i);
+      if (!handler) return Status::Error("no query handler for worker " + std::to_string(i));
+      starting.push_back(
+          std::make_unique<Worker>(std::move(handler), options, &open_tcp_connections));
+      if (Status s = starting.back()->Init(); !s.ok()) return s;
+    }
+    for (const Endpoint& endpoint : options.endpoints) {
+      Result<BoundEndpoint> bound = BindEndpoint(endpoint, options.workers);
+      if (!bound.ok()) return bound.status();
+      SocketAddress address = *ParseSocketAddress(endpoint.host, bound->port);
+      for (size_t w = 0; w < bound->udp.size(); ++w) {
+        Status s = starting[w]->AddUdp(std::move(bound->udp[w]), address.ToString() + "/udp");
+        if (!s.ok()) return s;
+      }
+      for (size_t w = 0; w < bound->tcp.size(); ++w) {
+        Status s = starting[w]->AddTcp(std::move(bound->tcp[w]), address.ToString() + "/tcp");
+        if (!s.ok()) return s;
+      }
+      bound_ports.push_back(bound->port);
+    }
+
+    // Threads inherit the creating thread's signal mask.
+    sigset_t worker_mask = WorkerSignalMask();
+    sigset_t saved_mask;
+    pthread_sigmask(SIG_BLOCK, &worker_mask, &saved_mask);
+    try {
+      for (auto& worker : starting) worker->Start();
+    } catch (...) {
+      pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
+      throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
+  } catch (const std::exception& e) {
+    // `starting` stops and closes whatever exists so far.
+    return Status::Error(std::string("starting the network server: ") + e.what());
+  }
+
+  workers = std::move(starting);
+  ports = std::move(bound_ports);
+  running = true;
+  return Status::OK();
+}
+
+void Server::Impl::StopLocked() {
+  if (!running) return;
+  for (auto& worker : workers) worker->RequestStop();
+  for (auto& worker : workers) worker->Join();
+  workers.clear();
+  running = false;
+}
+
+Server::Server(ServerOptions options, HandlerFactory factory) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->factory = std::move(factory);
+  for (const Endpoint& endpoint : impl_->options.endpoints) impl_->ports.push_back(endpoint.port);
+}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->StartLocked();
+}
+
+void Server::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->StopLocked();
+}
+
+std::vector<uint16_t> Server::ports() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->ports;
+}
+
+}  // namespace enumd::net

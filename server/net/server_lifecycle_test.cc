@@ -1,0 +1,178 @@
+// Server start-up and shut-down: ports, bind errors, Stop() behaviour.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "net/net_test_support.h"
+#include "net/server.h"
+
+namespace enumd::net {
+
+using namespace testing;
+
+namespace {
+
+// A socket bound without SO_REUSEPORT: our reusable sockets cannot share its port.
+UniqueFd OccupyPort(const std::string& host, int type, uint16_t* port) {
+  SocketAddress address = Address(host, 0);
+  UniqueFd fd(socket(address.family(), type, 0));
+  REQUIRE(bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0);
+  if (type == SOCK_STREAM) REQUIRE(listen(fd.get(), 1) == 0);
+  *port = LocalPort(fd.get());
+  return fd;
+}
+
+// True if a plain socket (no SO_REUSEPORT) can bind host:port, i.e. nothing
+// else holds it.
+bool PortIsFree(const std::string& host, uint16_t port, int type) {
+  SocketAddress address = Address(host, port);
+  UniqueFd fd(socket(address.family(), type, 0));
+  return bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0;
+}
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+TEST_CASE("Server: port 0 picks one port for UDP and TCP, shared by all workers") {
+  ServerOptions options = Options("127.0.0.1", 3);
+  Endpoint second;
+  second.host = "127.0.0.1";
+  options.endpoints.push_back(second);
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  std::vector<uint16_t> ports = server.ports();
+  REQUIRE(ports.size() == 2);
+  CHECK(ports[0] != 0);
+  CHECK(ports[1] != 0);
+  CHECK(ports[0] != ports[1]);
+  for (uint16_t port : ports) {
+    UdpClient udp("127.0.0.1");
+    REQUIRE(udp.Send("127.0.0.1", port, Query("u")));
+    CHECK(udp.Receive().has_value());
+    TcpClient tcp("127.0.0.1", port);
+    REQUIRE(tcp.Write(Framed(Query("t"))));
+    CHECK(tcp.ReadMessage().has_value());
+  }
+}
+
+TEST_CASE("Server: binding an address in use fails and the error names it") {
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    const char* protocol = type == SOCK_DGRAM ? "udp" : "tcp";
+    CAPTURE(protocol);
+    uint16_t taken = 0;
+    UniqueFd holder = OccupyPort("127.0.0.1", type, &taken);
+
+    // The first endpoint binds fine; the second one fails.
+    ServerOptions options = Options("127.0.0.1", 2);
+    Endpoint busy;
+    busy.host = "127.0.0.1";
+    busy.port = taken;
+    options.endpoints.push_back(busy);
+    Server server(options, FakeFactory());
+    Status status = server.Start();
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.message() ==
+          "127.0.0.1:" + std::to_string(taken) + "/" + protocol + ": Address already in use");
+
+    server.Stop();  // harmless after a failed Start
+  }
+}
+
+TEST_CASE("Server: a failed Start releases every socket it bound") {
+  // Bind a known port for endpoint 1, then make endpoint 2 fail.
+  uint16_t taken = 0;
+  UniqueFd holder = OccupyPort("127.0.0.1", SOCK_DGRAM, &taken);
+  uint16_t free_port = 0;
+  { UniqueFd probe = OccupyPort("127.0.0.1", SOCK_STREAM, &free_port); }
+  ServerOptions options;
+  options.workers = 2;
+  options.endpoints.push_back(Endpoint{"127.0.0.1", free_port, true, true});
+  options.endpoints.push_back(Endpoint{"127.0.0.1", taken, true, true});
+  Server server(options, FakeFactory());
+  REQUIRE_FALSE(server.Start().ok());
+  CHECK(PortIsFree("127.0.0.1", free_port, SOCK_DGRAM));
+  CHECK(PortIsFree("127.0.0.1", free_port, SOCK_STREAM));
+}
+
+TEST_CASE("Server: bad options are reported by Start") {
+  Server bad_host(Options("not-an-address", 1), FakeFactory());
+  Status status = bad_host.Start();
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find("not-an-address") != std::string::npos);
+
+  Server no_workers(Options("127.0.0.1", 0), FakeFactory());
+  CHECK_FALSE(no_workers.Start().ok());
+
+  Server no_handler(Options("127.0.0.1", 1), [](int) { return std::unique_ptr<QueryHandler>(); });
+  CHECK_FALSE(no_handler.Start().ok());
+
+  Server twice(Options("127.0.0.1", 1), FakeFactory());
+  REQUIRE(twice.Start().ok());
+  CHECK_FALSE(twice.Start().ok());
+}
+
+TEST_CASE("Server: Start and Stop repeatedly, on new and on the same objects") {
+  for (int i = 0; i < 10; ++i) {
+    Server server(Options("127.0.0.1", 2), FakeFactory());
+    REQUIRE(server.Start().ok());
+    if (i % 2 == 0) {
+      TcpClient client("127.0.0.1", server.ports().at(0));
+      REQUIRE(client.Write(Framed(Query("x"))));
+      CHECK(client.ReadMessage().has_value());
+    }
+    server.Stop();
+    server.Stop();  // idempotent
+  }
+  Server server(Options("127.0.0.1", 2), FakeFactory());
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(server.Start().ok());
+    UdpClient client("127.0.0.1");
+    REQUIRE(client.Send("127.0.0.1", server.ports().at(0), Query("y")));
+    CHECK(client.Receive().has_value());
+    server.Stop();
+  }
+  // Never started, destroyed: fine too.
+  Server idle(Options("127.0.0.1", 1), FakeFactory());
+}
+
+TEST_CASE("Server: Stop returns promptly while a TCP client is connected, and closes it") {
+  Server server(Options("127.0.0.1", 2), FakeFactory());
+  REQUIRE(server.Start().ok());
+  TcpClient client("127.0.0.1", server.ports().at(0));
+  REQUIRE(client.Write(Framed(Query("x"))));
+  REQUIRE(client.ReadMessage().has_value());
+  Bytes partial = Framed(Query("unfinished"));
+  partial.resize(5);
+  REQUIRE(client.Write(partial));  // a query in progress does not hold Stop up
+
+  auto start = Clock::now();
+  server.Stop();
+  CHECK(Clock::now() - start < std::chrono::milliseconds(500));
+  CHECK(client.WaitClosed(500));
+}
+
+TEST_CASE(
+    "Server: Stop from another thread; a client that never reads delays it at most the grace") {
+  Server server(Options("127.0.0.1", 1), FakeFactory());
+  REQUIRE(server.Start().ok());
+  TcpClient client("127.0.0.1", server.ports().at(0));
+  int small = 4096;
+  setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  Bytes all;
+  for (int i = 0; i < 100; ++i) {
+    Bytes framed = Framed(BigQuery(60000));
+    all.insert(all.end(), framed.begin(), framed.end());
+  }
+  REQUIRE(client.Write(all));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  auto start = Clock::now();
+  std::thread stopper([&server] { server.Stop(); });
+  stopper.join();
+  auto took = Clock::now() - start;
+  CHECK(took < std::chrono::milliseconds(3000));
+  CHECK(client.WaitClosed(1000));
+}
+
+}  // namespace enumd::net
