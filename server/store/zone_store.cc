@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 
 namespace enumd::store {
 
@@ -133,6 +134,11 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  if (!store->read_only_ && !options.in_memory && options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) return Status::Error("cannot create store " + path + ": " + ec.message());
+  }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = store->read_only_ ? rocksdb::DB::OpenForReadOnly(opts, path, &db)
                                         : rocksdb::DB::Open(opts, path, &db);

@@ -24,9 +24,9 @@ struct ZoneRecord {
   uint16_t type = 0;
   uint16_t rrclass = 0;
   uint32_t ttl = 0;
-  std::string rdata;                 // uncompressed wire RDATA
-  const std::string* file = nullptr; // file the record came from (owned by the reader)
-  size_t line = 0;                   // 1-based line where the record starts
+  std::string rdata;                  // uncompressed wire RDATA
+  const std::string* file = nullptr;  // file the record came from (owned by the reader)
+  size_t line = 0;                    // 1-based line where the record starts
 };
 
 class ZoneFileReader {

@@ -1,0 +1,241 @@
+#include "daemon/daemon.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "dns/name.h"
+#include "net/server.h"
+#include "query/responder.h"
+#include "store/zone_store.h"
+#include "zone/zone_importer.h"
+#include "zone/zone_table.h"
+
+namespace enumd::daemon {
+
+namespace {
+
+std::atomic<int> g_log_level{static_cast<int>(LogLevel::kInfo)};
+
+// How long a replaced zone table or generation is kept for queries that may
+// still be reading it. A query takes microseconds; this is ample.
+constexpr auto kGrace = std::chrono::seconds(2);
+
+class Handler : public net::QueryHandler {
+ public:
+  Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
+          query::ResponderOptions options)
+      : responder_(store, zones, std::move(options)) {}
+  size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
+                const sockaddr*) noexcept override {
+    return responder_.Respond(q, len, out, cap, t == net::Transport::kTcp);
+  }
+
+ private:
+  query::Responder responder_;
+};
+
+std::string Lower(std::string wire) {
+  dns::LowerName(reinterpret_cast<uint8_t*>(wire.data()));
+  return wire;
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_log_level = static_cast<int>(level); }
+
+LogLevel ParseLogLevel(const std::string& name) {
+  if (name == "error") return LogLevel::kError;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "debug") return LogLevel::kDebug;
+  return LogLevel::kInfo;
+}
+
+void Log(LogLevel level, const char* format, ...) {
+  if (static_cast<int>(level) > g_log_level) return;
+  static const char* kNames[] = {"error", "warning", "info", "debug"};
+  char when[32];
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char line[2048];
+  va_list ap;
+  va_start(ap, format);
+  vsnprintf(line, sizeof(line), format, ap);
+  va_end(ap);
+  fprintf(stdout, "%s %s: %s\n", when, kNames[static_cast<int>(level)], line);
+  fflush(stdout);
+}
+
+struct Daemon::Impl {
+  config::Config config;
+  std::unique_ptr<store::ZoneStore> store;
+  zone::ZoneRegistry registry;
+  std::unique_ptr<net::Server> server;
+  std::vector<std::pair<uint32_t, std::chrono::steady_clock::time_point>> retired_generations;
+
+  // Imports the zone's file when the store lacks the zone or the file differs
+  // from the one imported (path, size, modification time).
+  Status Refresh(const config::ZoneConfig& zc, bool keep_previous) {
+    if (zc.file.empty()) return Status::OK();
+    std::string origin = Lower(dns::WireName(zc.origin));
+    auto meta = store->FindZone(origin);
+    std::error_code ec;
+    std::string path = std::filesystem::absolute(zc.file, ec).string();
+    struct stat sb;
+    if (stat(path.c_str(), &sb) != 0) {
+      if (meta) {
+        Log(LogLevel::kWarning, "zone %s: file %s is missing; serving the stored version",
+            zc.origin.c_str(), path.c_str());
+        return Status::OK();
+      }
+      return Status::Error("zone " + zc.origin + ": cannot read " + path);
+    }
+    int64_t mtime = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
+    if (meta && meta->source_file == path && meta->source_mtime_ns == mtime &&
+        meta->source_size == static_cast<uint64_t>(sb.st_size))
+      return Status::OK();
+    Log(LogLevel::kInfo, "zone %s: importing %s", zc.origin.c_str(), path.c_str());
+    zone::ImportOptions o;
+    o.origin = zc.origin;
+    o.keep_previous = keep_previous;
+    auto r = zone::ImportZoneFile(store.get(), path, o);
+    if (!r.ok()) {
+      if (meta) {
+        Log(LogLevel::kError, "zone %s: %s; still serving serial %u", zc.origin.c_str(),
+            r.status().message().c_str(), meta->serial);
+        return Status::OK();
+      }
+      return r.status();
+    }
+    Log(LogLevel::kInfo, "zone %s: imported serial %u, %llu records in %.2f s", zc.origin.c_str(),
+        r->meta.serial, static_cast<unsigned long long>(r->meta.records), r->seconds);
+    if (r->previous_generation)
+      retired_generations.emplace_back(r->previous_generation, std::chrono::steady_clock::now());
+    return Status::OK();
+  }
+
+  Status Publish(bool announce) {
+    auto table = std::make_unique<zone::ZoneTable>();
+    std::vector<config::ZoneConfig> zones = config.zones;
+    if (zones.empty()) {
+      // No zones configured: serve everything in the store, RFC 4592 style.
+      for (const auto& m : store->Zones())
+        zones.push_back({dns::NameToText(reinterpret_cast<const uint8_t*>(m.origin.data())), "",
+                         config::WildcardMode::kRfc4592});
+    }
+    for (const auto& zc : zones) {
+      zone::Zone z;
+      z.origin = dns::WireName(zc.origin);
+      auto meta = store->FindZone(Lower(z.origin));
+      if (!meta) return Status::Error("zone " + zc.origin + " is not in the store and has no file");
+      z.meta = *meta;
+      z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
+      z.mode = zc.wildcards == config::WildcardMode::kLongestMatch
+                   ? zone::WildcardMode::kLongestMatch
+                   : zone::WildcardMode::kRfc4592;
+      if (announce)
+        Log(LogLevel::kInfo, "zone %s serial %u: %llu names, %llu records, wildcards %s",
+            zc.origin.c_str(), meta->serial, static_cast<unsigned long long>(meta->names),
+            static_cast<unsigned long long>(meta->records),
+            z.mode == zone::WildcardMode::kRfc4592 ? "rfc4592" : "longest-match");
+      table->Add(std::move(z));
+    }
+    registry.Publish(std::move(table));
+    return Status::OK();
+  }
+};
+
+Daemon::Daemon(config::Config config) : impl_(new Impl) { impl_->config = std::move(config); }
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+  Impl& d = *impl_;
+  auto started = std::chrono::steady_clock::now();
+  auto store = store::ZoneStore::Open(d.config.store, store::ZoneStore::Mode::kReadWrite);
+  if (!store.ok()) return store.status();
+  d.store = std::move(store.value());
+  for (const auto& zc : d.config.zones) {
+    Status st = d.Refresh(zc, false);
+    if (!st.ok()) return st;
+  }
+  Status st = d.Publish(true);
+  if (!st.ok()) return st;
+
+  net::ServerOptions so;
+  for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
+  int workers = d.config.workers;
+  if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
+  so.workers = workers > 0 ? workers : 1;
+  so.tcp_idle_timeout_ms = d.config.tcp_idle_timeout_ms;
+  so.tcp_max_connections = d.config.tcp_max_connections;
+  query::ResponderOptions ro;
+  ro.udp_max_payload = d.config.udp_max_payload;
+  ro.version = d.config.version_string;
+  const store::ZoneStore* s = d.store.get();
+  const zone::ZoneRegistry* reg = &d.registry;
+  d.server = std::make_unique<net::Server>(
+      so, [s, reg, ro](int) { return std::make_unique<Handler>(s, reg, ro); });
+  st = d.server->Start();
+  if (!st.ok()) return st;
+  std::vector<uint16_t> ports = d.server->ports();
+  for (size_t i = 0; i < so.endpoints.size(); ++i) {
+    const auto& e = so.endpoints[i];
+    bool v6 = e.host.find(':') != std::string::npos;
+    Log(LogLevel::kInfo, "listening on %s%s%s:%u %s%s%s, %d workers", v6 ? "[" : "", e.host.c_str(),
+        v6 ? "]" : "", i < ports.size() ? ports[i] : e.port, e.udp ? "udp" : "",
+        e.udp && e.tcp ? "+" : "", e.tcp ? "tcp" : "", so.workers);
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  Log(LogLevel::kInfo, "ready in %.1f ms", ms);
+  return Status::OK();
+}
+
+Status Daemon::Reload() {
+  Impl& d = *impl_;
+  Log(LogLevel::kInfo, "reload: checking zone files");
+  Status first;
+  for (const auto& zc : d.config.zones) {
+    Status st = d.Refresh(zc, true);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  Status st = d.Publish(true);
+  return first.ok() ? st : first;
+}
+
+void Daemon::Tick() {
+  Impl& d = *impl_;
+  d.registry.Retire();
+  auto now = std::chrono::steady_clock::now();
+  auto& gens = d.retired_generations;
+  for (auto it = gens.begin(); it != gens.end();) {
+    if (now - it->second < kGrace) {
+      ++it;
+      continue;
+    }
+    Status st = d.store->DropGeneration(it->first);
+    if (!st.ok()) Log(LogLevel::kWarning, "store: %s", st.message().c_str());
+    it = gens.erase(it);
+  }
+}
+
+void Daemon::Stop() {
+  if (!impl_) return;
+  if (impl_->server) impl_->server->Stop();
+  impl_->server.reset();
+  impl_->store.reset();
+}
+
+std::vector<uint16_t> Daemon::ports() const {
+  return impl_->server ? impl_->server->ports() : std::vector<uint16_t>();
+}
+
+}  // namespace enumd::daemon

@@ -1,0 +1,366 @@
+#include "query/responder.h"
+
+#include <cstring>
+
+#include "dns/message_reader.h"
+#include "dns/name.h"
+#include "store/name_key.h"
+
+namespace enumd::query {
+
+namespace {
+
+using dns::Section;
+
+constexpr size_t kOptSize = 11;    // root owner, type, class, ttl, rdlen
+constexpr int kMaxCnameChain = 8;  // like BIND's max-restarts order of magnitude
+constexpr int kMaxAdditionalNames = 16;
+
+uint32_t Get32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+// Skips one <character-string>; returns the new position or 0 if it runs out.
+size_t SkipCharString(const uint8_t* p, size_t pos, size_t len) {
+  if (pos >= len || pos + 1 + p[pos] > len) return 0;
+  return pos + 1 + p[pos];
+}
+
+bool IsChaosName(const uint8_t* qname) {
+  static const uint8_t* const kNames[] = {
+      reinterpret_cast<const uint8_t*>("\x07version\x04"
+                                       "bind"),
+      reinterpret_cast<const uint8_t*>("\x07version\x06server"),
+      reinterpret_cast<const uint8_t*>("\x08hostname\x04"
+                                       "bind"),
+      reinterpret_cast<const uint8_t*>("\x02id\x06server"),
+  };
+  for (const uint8_t* n : kNames)
+    if (dns::NameEqual(qname, n)) return true;
+  return false;
+}
+
+}  // namespace
+
+struct Responder::Context {
+  dns::ParsedQuery q;
+  dns::MessageWriter* w = nullptr;
+  bool truncated = false;
+  // Names whose addresses are already in the additional section.
+  uint8_t added[kMaxAdditionalNames][dns::kMaxNameWire];
+  int added_count = 0;
+};
+
+Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
+                     ResponderOptions options)
+    : store_(store), zones_(zones), options_(std::move(options)) {}
+
+size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,
+                          bool tcp) noexcept {
+  ++stats_.queries;
+  Context c;
+  dns::ParseOutcome outcome = dns::ParseQuery(pkt, len, &c.q);
+  if (outcome == dns::ParseOutcome::kDrop) {
+    ++stats_.dropped;
+    return 0;
+  }
+  const dns::ParsedQuery& q = c.q;
+  const bool edns = q.edns.present && outcome == dns::ParseOutcome::kOk;
+
+  // How much room the answer has (RFC 6891 §6.2.5: sizes under 512 mean 512).
+  size_t limit = dns::kMaxUdpNoEdns;
+  if (tcp) {
+    limit = dns::kMaxMessage;
+  } else if (edns) {
+    limit = q.edns.udp_size < 512 ? 512 : q.edns.udp_size;
+    if (limit > options_.udp_max_payload) limit = options_.udp_max_payload;
+    if (limit < dns::kMaxUdpNoEdns) limit = dns::kMaxUdpNoEdns;
+  }
+  if (limit > cap) limit = cap;
+  dns::MessageWriter w(out, cap, edns ? limit - kOptSize : limit);
+  c.w = &w;
+
+  uint16_t flags = dns::flag::kQR | (q.flags & (dns::flag::kRD | dns::flag::kCD)) |
+                   (q.flags & 0x7800);  // opcode echoed
+  uint16_t rcode = dns::rcode::kNoError;
+  uint8_t ext_rcode = 0;
+
+  auto start = [&]() {
+    if (q.has_question)
+      w.Start(q.id, flags, q.qname, q.qtype, q.qclass);
+    else
+      w.StartNoQuestion(q.id, flags);
+  };
+
+  if (outcome == dns::ParseOutcome::kFormErr) {
+    start();
+    w.SetRcode(dns::rcode::kFormErr);
+    return w.Finish();
+  }
+  if (outcome == dns::ParseOutcome::kNotImp) {
+    start();
+    rcode = dns::rcode::kNotImp;
+  } else if (q.edns.version > 0) {
+    // RFC 6891 §6.1.3: BADVERS (16) = extended rcode 1, header rcode 0.
+    start();
+    ext_rcode = dns::rcode::kBadVers >> 4;
+    rcode = dns::rcode::kBadVers & 0xF;
+  } else if (q.qclass == dns::rrclass::kCH) {
+    start();
+    if (!options_.version.empty() && IsChaosName(q.qname) &&
+        (q.qtype == dns::type::kTXT || q.qtype == dns::type::kANY)) {
+      uint8_t txt[256];
+      size_t n = options_.version.size() > 255 ? 255 : options_.version.size();
+      txt[0] = static_cast<uint8_t>(n);
+      std::memcpy(txt + 1, options_.version.data(), n);
+      w.SetFlags(flags | dns::flag::kAA);
+      w.AddRRPtr(Section::kAnswer, dns::MessageWriter::kQnameOffset, dns::type::kTXT,
+                 dns::rrclass::kCH, 0, txt, static_cast<uint16_t>(n + 1));
+    } else {
+      rcode = dns::rcode::kRefused;
+    }
+  } else if (q.qclass != dns::rrclass::kIN) {
+    start();
+    rcode = dns::rcode::kRefused;
+  } else if (q.qtype == dns::type::kAXFR || q.qtype == dns::type::kIXFR) {
+    start();
+    rcode = dns::rcode::kRefused;  // zone transfers are not offered (yet)
+  } else if (q.qtype == dns::type::kMAILA || q.qtype == dns::type::kMAILB) {
+    start();
+    rcode = dns::rcode::kNotImp;
+  } else {
+    start();
+    if (!AnswerFromZone(&c)) {
+      ++stats_.servfail;
+      start();
+      w.SetRcode(dns::rcode::kServFail);
+    }
+    rcode = w.flags() & 0xF;
+  }
+  w.SetRcode(rcode);
+  if (c.truncated) {
+    ++stats_.truncated;
+    w.SetFlags(w.flags() | dns::flag::kTC);
+  }
+  if (edns) {
+    w.set_limit(limit);
+    w.AddOpt(options_.udp_max_payload, ext_rcode, 0, q.edns.do_bit);
+  }
+  return w.Finish();
+}
+
+bool Responder::ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept {
+  return store_->GetNode(zone.meta.generation, "", &apex_) &&
+         apex->Parse(reinterpret_cast<const uint8_t*>(apex_.data()), apex_.size());
+}
+
+bool Responder::AddRRset(Context* c, Section section, const uint8_t* owner, bool owner_is_qname,
+                         const store::RRsetView& rs) noexcept {
+  dns::MessageWriter::Mark mark = c->w->GetMark();
+  size_t pos = 0;
+  const uint8_t* rdata;
+  uint16_t rdlen;
+  while (rs.NextRdata(&pos, &rdata, &rdlen)) {
+    bool ok = owner_is_qname
+                  ? c->w->AddRRPtr(section, dns::MessageWriter::kQnameOffset, rs.type,
+                                   dns::rrclass::kIN, rs.ttl, rdata, rdlen)
+                  : c->w->AddRR(section, owner, rs.type, dns::rrclass::kIN, rs.ttl, rdata, rdlen);
+    if (!ok) {
+      c->w->Rewind(mark);
+      if (section != Section::kAdditional) c->truncated = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Responder::AddNegative(Context* c, const zone::Zone& zone) noexcept {
+  store::NodeView apex;
+  store::RRsetView soa;
+  if (!ReadApex(zone, &apex) || !apex.Find(dns::type::kSOA, &soa)) return false;
+  size_t pos = 0;
+  const uint8_t* rdata;
+  uint16_t rdlen;
+  if (!soa.NextRdata(&pos, &rdata, &rdlen) || rdlen < 22) return false;
+  // RFC 2308 §3: the SOA's TTL in a negative answer is min(TTL, MINIMUM).
+  uint32_t minimum = Get32(rdata + rdlen - 4);
+  uint32_t ttl = soa.ttl < minimum ? soa.ttl : minimum;
+  dns::MessageWriter::Mark mark = c->w->GetMark();
+  if (!c->w->AddRR(Section::kAuthority, reinterpret_cast<const uint8_t*>(zone.origin.data()),
+                   dns::type::kSOA, dns::rrclass::kIN, ttl, rdata, rdlen)) {
+    c->w->Rewind(mark);
+    c->truncated = true;
+  }
+  return true;
+}
+
+void Responder::AddAddresses(Context* c, const zone::Zone& zone, const uint8_t* name, bool with_srv,
+                             int depth) noexcept {
+  if (c->truncated || depth > 1) return;
+  if (!dns::IsSubdomain(name, reinterpret_cast<const uint8_t*>(zone.origin.data()))) return;
+  for (int i = 0; i < c->added_count; ++i)
+    if (dns::NameEqual(c->added[i], name)) return;
+  if (c->added_count == kMaxAdditionalNames) return;
+  size_t nlen = dns::WireNameLength(name, dns::kMaxNameWire);
+  std::memcpy(c->added[c->added_count++], name, nlen);
+
+  // A direct node read, not a lookup: glue below a cut is wanted in referrals,
+  // and additional data is never synthesised from wildcards here.
+  uint8_t key[store::kMaxNameKey];
+  size_t klen = store::NameToKey(name, zone.origin_labels, key);
+  if (!store_->GetNode(zone.meta.generation, std::string_view(reinterpret_cast<char*>(key), klen),
+                       &aux_scratch_.node))
+    return;
+  store::NodeView node;
+  if (!node.Parse(reinterpret_cast<const uint8_t*>(aux_scratch_.node.data()),
+                  aux_scratch_.node.size()))
+    return;
+  store::RRsetView rs;
+  if (with_srv && node.Find(dns::type::kSRV, &rs) &&
+      AddRRset(c, Section::kAdditional, name, false, rs)) {
+    // SRV targets' addresses (RFC 3403 §4.2 via RFC 2782). Copy the node's
+    // SRV targets first: the reads below reuse the scratch slice.
+    uint8_t targets[4][dns::kMaxNameWire];
+    int n = 0;
+    size_t pos = 0;
+    const uint8_t* rdata;
+    uint16_t rdlen;
+    while (n < 4 && rs.NextRdata(&pos, &rdata, &rdlen)) {
+      if (rdlen > 6 && dns::WireNameLength(rdata + 6, rdlen - 6) == rdlen - 6u)
+        std::memcpy(targets[n++], rdata + 6, rdlen - 6u);
+    }
+    if (node.Find(dns::type::kA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
+    if (node.Find(dns::type::kAAAA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
+    for (int i = 0; i < n; ++i) AddAddresses(c, zone, targets[i], false, depth + 1);
+    return;
+  }
+  if (node.Find(dns::type::kA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
+  if (node.Find(dns::type::kAAAA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
+}
+
+void Responder::AddAdditional(Context* c, const zone::Zone& zone,
+                              const store::RRsetView& answer) noexcept {
+  // Collect the target names first, then add their records (bounded).
+  uint8_t targets[kMaxAdditionalNames][dns::kMaxNameWire];
+  bool srv[kMaxAdditionalNames];
+  int n = 0;
+  size_t pos = 0;
+  const uint8_t* rd;
+  uint16_t len;
+  while (n < kMaxAdditionalNames && answer.NextRdata(&pos, &rd, &len)) {
+    size_t off = 0;
+    bool want_srv = false;
+    switch (answer.type) {
+      case dns::type::kNS:
+        off = 0;
+        break;
+      case dns::type::kMX:
+        off = 2;
+        break;
+      case dns::type::kSRV:
+        off = 6;
+        break;
+      case dns::type::kNAPTR: {
+        size_t p = 4;
+        size_t flags_at = p;
+        p = SkipCharString(rd, p, len);
+        if (!p) continue;
+        // Flag "s": the replacement names SRV records; "a": addresses. With
+        // no terminal flag the RFC 3403 §4.2 advice is SRV, A and AAAA.
+        for (size_t i = 1; i <= rd[flags_at]; ++i) {
+          uint8_t f = rd[flags_at + i] | 0x20;
+          if (f == 's' || f == 'u' || f == 'p') want_srv = (f == 's');
+        }
+        if (rd[flags_at] == 0) want_srv = true;
+        p = SkipCharString(rd, p, len);
+        if (p) p = SkipCharString(rd, p, len);
+        if (!p) continue;
+        off = p;
+        break;
+      }
+      default:
+        return;
+    }
+    if (off >= len || rd[off] == 0) continue;  // root: no replacement
+    size_t nl = dns::WireNameLength(rd + off, len - off);
+    if (nl == 0) continue;
+    std::memcpy(targets[n], rd + off, nl);
+    srv[n++] = want_srv;
+  }
+  for (int i = 0; i < n; ++i) AddAddresses(c, zone, targets[i], srv[i], 0);
+}
+
+bool Responder::AnswerFromZone(Context* c) noexcept {
+  const zone::ZoneTable* table = zones_->current();
+  const zone::Zone* zone = table ? table->Find(c->q.qname) : nullptr;
+  dns::MessageWriter& w = *c->w;
+  if (!zone) {
+    w.SetRcode(dns::rcode::kRefused);
+    return true;
+  }
+  w.SetFlags(w.flags() | dns::flag::kAA);
+  const uint16_t qtype = c->q.qtype;
+
+  uint8_t name[dns::kMaxNameWire];  // the name being answered (qname or a CNAME target)
+  std::memcpy(name, c->q.qname, c->q.qname_len);
+  bool is_qname = true;
+
+  for (int step = 0; step <= kMaxCnameChain; ++step) {
+    zone::LookupResult r;
+    zone::Lookup(*store_, *zone, name, qtype, &scratch_, &r);
+    switch (r.kind) {
+      case zone::LookupKind::kError:
+        return false;
+      case zone::LookupKind::kNXDomain:
+        w.SetRcode(dns::rcode::kNXDomain);  // RFC 6604 §2: the rcode of the last name
+        return AddNegative(c, *zone);
+      case zone::LookupKind::kEmpty:
+        return AddNegative(c, *zone);
+      case zone::LookupKind::kDelegation: {
+        if (step > 0) return true;  // a CNAME into a delegation: the CNAME is the answer
+        w.SetFlags(w.flags() & ~dns::flag::kAA);
+        int drop = dns::LabelCount(name) - zone->origin_labels - r.cut_labels;
+        const uint8_t* cut = dns::SkipLabels(name, drop);
+        store::RRsetView ns;
+        if (!r.node.Find(dns::type::kNS, &ns)) return false;
+        if (!AddRRset(c, Section::kAuthority, cut, drop == 0 && is_qname, ns)) return true;
+        AddAdditional(c, *zone, ns);
+        return true;
+      }
+      case zone::LookupKind::kExact:
+      case zone::LookupKind::kWildcard: {
+        store::RRsetView rs;
+        if (qtype == dns::type::kANY) {
+          for (int i = 0; i < r.node.rrset_count(); ++i) {
+            r.node.At(i, &rs);
+            if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) break;
+          }
+          return true;
+        }
+        if (r.node.Find(qtype, &rs)) {
+          if (AddRRset(c, Section::kAnswer, name, is_qname, rs)) AddAdditional(c, *zone, rs);
+          return true;
+        }
+        if (qtype != dns::type::kCNAME && r.node.Find(dns::type::kCNAME, &rs)) {
+          if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) return true;
+          size_t pos = 0;
+          const uint8_t* rd;
+          uint16_t len;
+          if (!rs.NextRdata(&pos, &rd, &len)) return false;
+          size_t nl = dns::WireNameLength(rd, len);
+          if (nl == 0) return false;
+          // Follow the chain only inside this zone (a CNAME loop ends at the bound).
+          if (!dns::IsSubdomain(rd, reinterpret_cast<const uint8_t*>(zone->origin.data())))
+            return true;
+          std::memcpy(name, rd, nl);
+          is_qname = false;
+          continue;
+        }
+        return AddNegative(c, *zone);  // NODATA
+      }
+    }
+  }
+  return true;  // chain longer than the bound: answer with what we have
+}
+
+}  // namespace enumd::query

@@ -1,0 +1,434 @@
+// Engine tests: (qname, qtype) -> rcode, flags and sections, against the
+// playground zone plus the cases it lacks (cuts, CNAME, additional data, big
+// RRsets), imported into an in-memory store. Responses are decoded with ldns,
+// an independent parser.
+#include "query/responder.h"
+
+#include <doctest/doctest.h>
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/constants.h"
+#include "dns/name.h"
+#include "zone/zone_importer.h"
+
+namespace enumd::query {
+namespace {
+
+const char* kZone = R"ZONE($TTL 1h
+@ IN SOA ns.e164.arpa. root.e164.arpa. 2009010918 3600 3600 3600 600
+@ IN NS ns.e164.arpa.
+@ IN A 127.0.0.1
+ns IN A 127.0.0.2
+1.1.9.0.0.5.5.5.3.1.6 IN NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:61355500912@10.0.1.98!" .
+2.1.9.0.0.5.5.5.3.1.6 IN NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:a@server1.example.com!" .
+2.1.9.0.0.5.5.5.3.1.6 IN NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:a@server2.example.com!" .
+*.1.0.5.5.5.2.1.6 IN NAPTR 100 100 "u" "E2U+sip" "!^.*$!sip:61255501_numbers@example.com!" .
+*.2.0.5.5.5.2.1.6 IN NAPTR 100 100 "u" "E2U+sip" "!(^.*$)!sip:+1\\1@example.com!" .
+4.3.2.1.0.5.5.5.2.1.6 IN NAPTR 50 100 "u" "E2U+sip" "!^.*$!sip:staticroute@example.com!" .
+; a delegation with glue
+sub IN NS ns1.sub
+sub IN NS ns.e164.arpa.
+ns1.sub IN A 192.0.2.53
+; CNAME chain inside the zone, and one leaving it
+alias IN CNAME alias2
+alias2 IN CNAME 1.1.9.0.0.5.5.5.3.1.6
+out IN CNAME www.example.com.
+*.w IN CNAME 1.1.9.0.0.5.5.5.3.1.6
+; NAPTR with a replacement whose SRV and addresses are in the zone
+7.7.7 IN NAPTR 10 10 "s" "SIP+D2U" "" _sip._udp.pbx
+_sip._udp.pbx IN SRV 10 10 5060 host.pbx
+host.pbx IN A 192.0.2.10
+host.pbx IN AAAA 2001:db8::10
+8.8.8 IN NAPTR 10 10 "a" "x-3gpp-pgw:x-s8-gtp" "" pgw1.pbx
+pgw1.pbx IN A 192.0.2.11
+)ZONE";
+
+struct Fixture {
+  std::string dir;
+  std::unique_ptr<store::ZoneStore> store;
+  zone::ZoneRegistry registry;
+  std::unique_ptr<Responder> responder;
+
+  explicit Fixture(zone::WildcardMode mode = zone::WildcardMode::kRfc4592,
+                   uint16_t udp_cap = 1232) {
+    char tmpl[] = "/tmp/enumd-responder-XXXXXX";
+    dir = mkdtemp(tmpl);
+    std::string zone_text = kZone;
+    // A name with enough records to overflow 512 and 1232 bytes.
+    for (int i = 0; i < 40; ++i)
+      zone_text += "9.9.9 IN NAPTR 10 " + std::to_string(i) +
+                   " \"u\" \"E2U+sip\" \"!^.*$!sip:big-answer-record-" + std::to_string(i) +
+                   "@gateway.example.net!\" .\n";
+    std::ofstream(dir + "/zone.db") << zone_text;
+    store::ZoneStore::Options o;
+    o.in_memory = true;
+    auto s = store::ZoneStore::Open(dir + "/store", store::ZoneStore::Mode::kReadWrite, o);
+    REQUIRE(s.ok());
+    store = std::move(s.value());
+    zone::ImportOptions io;
+    io.origin = "e164.arpa.";
+    auto r = zone::ImportZoneFile(store.get(), dir + "/zone.db", io);
+    REQUIRE_MESSAGE(r.ok(), r.status().message());
+    auto table = std::make_unique<zone::ZoneTable>();
+    zone::Zone z;
+    z.meta = r->meta;
+    z.origin = dns::WireName("e164.arpa.");
+    z.origin_labels = 2;
+    z.mode = mode;
+    table->Add(z);
+    registry.Publish(std::move(table));
+    ResponderOptions ro;
+    ro.udp_max_payload = udp_cap;
+    ro.version = "enumd-test";
+    responder = std::make_unique<Responder>(store.get(), &registry, ro);
+  }
+  ~Fixture() {
+    responder.reset();
+    store.reset();
+    std::string cmd = "rm -rf '" + dir + "'";
+    (void)!system(cmd.c_str());
+  }
+};
+
+// Builds a query with ldns (independent of the code under test).
+std::vector<uint8_t> MakeQuery(const std::string& name, uint16_t type, bool edns = false,
+                               uint16_t bufsize = 1232, uint16_t qclass = 1, bool rd = true) {
+  ldns_pkt* p = nullptr;
+  REQUIRE(ldns_pkt_query_new_frm_str(&p, name.c_str(), static_cast<ldns_rr_type>(type),
+                                     static_cast<ldns_rr_class>(qclass),
+                                     rd ? LDNS_RD : 0) == LDNS_STATUS_OK);
+  ldns_pkt_set_id(p, 0x1234);
+  if (edns) {
+    ldns_pkt_set_edns_udp_size(p, bufsize);
+    ldns_pkt_set_edns_data(p, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_HEX, ""));
+  }
+  uint8_t* wire = nullptr;
+  size_t len = 0;
+  REQUIRE(ldns_pkt2wire(&wire, p, &len) == LDNS_STATUS_OK);
+  std::vector<uint8_t> out(wire, wire + len);
+  free(wire);
+  ldns_pkt_free(p);
+  return out;
+}
+
+struct Answer {
+  size_t size = 0;
+  int rcode = -1;
+  bool aa = false, tc = false, ra = false, rd = false;
+  std::vector<std::string> answer, authority, additional;  // "owner type rdata" text
+  bool edns = false;
+  uint16_t edns_size = 0;
+};
+
+std::vector<std::string> Section(ldns_rr_list* list) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
+    ldns_rr* rr = ldns_rr_list_rr(list, i);
+    char* owner = ldns_rdf2str(ldns_rr_owner(rr));
+    char* type = ldns_rr_type2str(ldns_rr_get_type(rr));
+    std::string s = std::string(owner) + " " + type + " " + std::to_string(ldns_rr_ttl(rr));
+    for (size_t k = 0; k < ldns_rr_rd_count(rr); ++k) {
+      char* rd = ldns_rdf2str(ldns_rr_rdf(rr, k));
+      s += " " + std::string(rd);
+      free(rd);
+    }
+    free(owner);
+    free(type);
+    out.push_back(s);
+  }
+  return out;
+}
+
+Answer Ask(Fixture& f, const std::vector<uint8_t>& q, bool tcp = false) {
+  std::vector<uint8_t> out(65535);
+  Answer a;
+  a.size = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), tcp);
+  if (a.size == 0) return a;
+  ldns_pkt* p = nullptr;
+  REQUIRE(ldns_wire2pkt(&p, out.data(), a.size) == LDNS_STATUS_OK);
+  a.rcode = ldns_pkt_get_rcode(p);
+  a.aa = ldns_pkt_aa(p);
+  a.tc = ldns_pkt_tc(p);
+  a.ra = ldns_pkt_ra(p);
+  a.rd = ldns_pkt_rd(p);
+  a.answer = Section(ldns_pkt_answer(p));
+  a.authority = Section(ldns_pkt_authority(p));
+  a.additional = Section(ldns_pkt_additional(p));
+  a.edns = ldns_pkt_edns(p);
+  a.edns_size = ldns_pkt_edns_udp_size(p);
+  CHECK(ldns_pkt_id(p) == 0x1234);
+  ldns_pkt_free(p);
+  return a;
+}
+
+Answer Ask(Fixture& f, const std::string& name, uint16_t type) {
+  return Ask(f, MakeQuery(name, type));
+}
+
+constexpr uint16_t kNaptr = dns::type::kNAPTR;
+
+}  // namespace
+
+TEST_CASE("responder: the playground's answers (RFC 4592 mode)") {
+  Fixture f;
+  struct Row {
+    const char* qname;
+    uint16_t qtype;
+    int rcode;
+    size_t answers;
+    const char* first_answer;  // prefix of the first answer line, or ""
+    const char* authority;     // prefix of the first authority line, or ""
+  };
+  const Row rows[] = {
+      {"1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, 0, 1,
+       "1.1.9.0.0.5.5.5.3.1.6.e164.arpa. NAPTR 3600 10 100 \"u\" \"E2U+sip\" "
+       "\"!^.*$!sip:61355500912@10.0.1.98!\" .",
+       ""},
+      {"2.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, 0, 2, "2.1.9.0.0.5.5.5.3.1.6.e164.arpa. NAPTR",
+       ""},
+      // Synthesised from *.2.0.5.5.5.2.1.6: owner is the name asked.
+      {"0.0.0.2.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 0, 1,
+       "0.0.0.2.0.5.5.5.2.1.6.e164.arpa. NAPTR 3600 100 100 \"u\" \"E2U+sip\" "
+       "\"!(^.*$)!sip:+1\\\\1@example.com!\" .",
+       ""},
+      // The specific record, not the wildcard.
+      {"4.3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 0, 1,
+       "4.3.2.1.0.5.5.5.2.1.6.e164.arpa. NAPTR 3600 50 100", ""},
+      // RFC 4592: the empty non-terminal 3.2.1.0.5.5.5.2.1.6 blocks the wildcard.
+      {"5.3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 3, 0, "", "e164.arpa. SOA 600"},
+      {"3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 0, 0, "", "e164.arpa. SOA 600"},
+      // ...and so does 2.1.0.5.5.5.2.1.6, one level up: all of +612555012xxx.
+      {"5.4.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 3, 0, "", "e164.arpa. SOA 600"},
+      // A neighbour outside the exception's branch still matches.
+      {"5.5.3.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 0, 1, "5.5.3.1.0.5.5.5.2.1.6.e164.arpa. NAPTR",
+       ""},
+      // A name with data but not the type: NODATA; the wildcard does not apply.
+      {"1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", dns::type::kA, 0, 0, "", "e164.arpa. SOA"},
+      // A wildcard-covered name without the type: NODATA.
+      {"0.0.0.2.0.5.5.5.2.1.6.e164.arpa.", dns::type::kA, 0, 0, "", "e164.arpa. SOA"},
+      // A literal '*' query hits the wildcard node itself.
+      {"*.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr, 0, 1, "*.1.0.5.5.5.2.1.6.e164.arpa. NAPTR", ""},
+      {"nothing.e164.arpa.", kNaptr, 3, 0, "", "e164.arpa. SOA"},
+      {"e164.arpa.", dns::type::kSOA, 0, 1, "e164.arpa. SOA 3600 ns.e164.arpa.", ""},
+      {"e164.arpa.", dns::type::kTXT, 0, 0, "", "e164.arpa. SOA"},
+      {"example.com.", kNaptr, 5, 0, "", ""},
+      {"arpa.", kNaptr, 5, 0, "", ""},
+  };
+  for (const Row& r : rows) {
+    std::string qname_text = r.qname;
+    CAPTURE(qname_text);
+    CAPTURE(r.qtype);
+    Answer a = Ask(f, r.qname, r.qtype);
+    CHECK(a.rcode == r.rcode);
+    CHECK_FALSE(a.ra);
+    CHECK(a.rd);
+    CHECK(a.aa == (r.rcode != 5));
+    CHECK(a.answer.size() == r.answers);
+    if (*r.first_answer) {
+      REQUIRE_FALSE(a.answer.empty());
+      CHECK(a.answer[0].rfind(r.first_answer, 0) == 0);
+    }
+    if (*r.authority) {
+      REQUIRE(a.authority.size() == 1);
+      CHECK(a.authority[0].rfind(r.authority, 0) == 0);
+    } else {
+      CHECK(a.authority.empty());
+    }
+  }
+}
+
+TEST_CASE("responder: longest-match wildcards let the exception override for itself only") {
+  Fixture f(zone::WildcardMode::kLongestMatch);
+  Answer a = Ask(f, "5.3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr);
+  CHECK(a.rcode == 0);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].find("61255501_numbers") != std::string::npos);
+  CHECK(a.answer[0].rfind("5.3.2.1.0.5.5.5.2.1.6.e164.arpa.", 0) == 0);
+  a = Ask(f, "3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr);  // the empty non-terminal itself
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].find("61255501_numbers") != std::string::npos);
+  a = Ask(f, "4.3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].find("staticroute") != std::string::npos);
+  a = Ask(f, "1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", dns::type::kA);  // own data: NODATA
+  CHECK(a.rcode == 0);
+  CHECK(a.answer.empty());
+  a = Ask(f, "9.9.9.9.e164.arpa.", kNaptr);  // no wildcard above: NXDOMAIN
+  CHECK(a.rcode == 3);
+}
+
+TEST_CASE("responder: case is matched loosely and echoed as sent") {
+  Fixture f;
+  Answer a = Ask(f, "1.1.9.0.0.5.5.5.3.1.6.E164.ARPA.", kNaptr);
+  CHECK(a.rcode == 0);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].rfind("1.1.9.0.0.5.5.5.3.1.6.E164.ARPA.", 0) == 0);
+  a = Ask(f, "0.0.0.2.0.5.5.5.2.1.6.E164.Arpa.", kNaptr);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].rfind("0.0.0.2.0.5.5.5.2.1.6.E164.Arpa.", 0) == 0);
+}
+
+TEST_CASE("responder: referrals, CNAME chains and additional data") {
+  Fixture f;
+  Answer a = Ask(f, "x.sub.e164.arpa.", dns::type::kA);
+  CHECK(a.rcode == 0);
+  CHECK_FALSE(a.aa);
+  CHECK(a.answer.empty());
+  CHECK(a.authority.size() == 2);
+  CHECK(a.authority[0].rfind("sub.e164.arpa. NS", 0) == 0);
+  REQUIRE(a.additional.size() >= 1);
+  CHECK(a.additional[0].find("192.0.2.53") != std::string::npos);
+  // Glue is not answered from the parent.
+  a = Ask(f, "ns1.sub.e164.arpa.", dns::type::kA);
+  CHECK_FALSE(a.aa);
+  CHECK(a.answer.empty());
+  // The delegation point itself is a referral too; DS is the parent's.
+  a = Ask(f, "sub.e164.arpa.", dns::type::kNS);
+  CHECK_FALSE(a.aa);
+  a = Ask(f, "sub.e164.arpa.", dns::type::kDS);
+  CHECK(a.aa);
+  CHECK(a.authority.size() == 1);
+
+  a = Ask(f, "alias.e164.arpa.", kNaptr);
+  CHECK(a.aa);
+  REQUIRE(a.answer.size() == 3);
+  CHECK(a.answer[0].rfind("alias.e164.arpa. CNAME", 0) == 0);
+  CHECK(a.answer[1].rfind("alias2.e164.arpa. CNAME", 0) == 0);
+  CHECK(a.answer[2].rfind("1.1.9.0.0.5.5.5.3.1.6.e164.arpa. NAPTR", 0) == 0);
+  a = Ask(f, "out.e164.arpa.", kNaptr);
+  CHECK(a.answer.size() == 1);
+  a = Ask(f, "anything.w.e164.arpa.", kNaptr);  // wildcard CNAME, synthesised owner
+  REQUIRE(a.answer.size() == 2);
+  CHECK(a.answer[0].rfind("anything.w.e164.arpa. CNAME", 0) == 0);
+  a = Ask(f, "alias.e164.arpa.", dns::type::kCNAME);
+  CHECK(a.answer.size() == 1);
+
+  // RFC 3403 §4.2: flag "s" -> SRV of the replacement, then the target's addresses.
+  a = Ask(f, "7.7.7.e164.arpa.", kNaptr);
+  REQUIRE(a.answer.size() == 1);
+  REQUIRE(a.additional.size() == 3);
+  CHECK(a.additional[0].rfind("_sip._udp.pbx.e164.arpa. SRV", 0) == 0);
+  CHECK(a.additional[1].rfind("host.pbx.e164.arpa. A ", 0) == 0);
+  CHECK(a.additional[2].rfind("host.pbx.e164.arpa. AAAA", 0) == 0);
+  // Flag "a" -> addresses.
+  a = Ask(f, "8.8.8.e164.arpa.", kNaptr);
+  REQUIRE(a.additional.size() == 1);
+  CHECK(a.additional[0].rfind("pgw1.pbx.e164.arpa. A", 0) == 0);
+  // NS at the apex brings the in-zone address of its target.
+  a = Ask(f, "e164.arpa.", dns::type::kNS);
+  REQUIRE(a.additional.size() == 1);
+  CHECK(a.additional[0].find("127.0.0.2") != std::string::npos);
+  // ANY returns every RRset at the name.
+  a = Ask(f, "e164.arpa.", dns::type::kANY);
+  CHECK(a.answer.size() == 3);
+}
+
+TEST_CASE("responder: truncation keeps whole RRsets and TCP gets everything") {
+  Fixture f;
+  const std::string big = "9.9.9.e164.arpa.";
+  Answer a = Ask(f, MakeQuery(big, kNaptr));  // no EDNS: 512 bytes
+  CHECK(a.tc);
+  CHECK(a.size <= 512);
+  CHECK(a.answer.empty());  // the single RRset does not fit whole
+  CHECK(a.rcode == 0);
+  a = Ask(f, MakeQuery(big, kNaptr, true, 512));
+  CHECK(a.tc);
+  CHECK(a.size <= 512);
+  CHECK(a.edns);
+  a = Ask(f, MakeQuery(big, kNaptr, true, 4096));  // capped at 1232
+  CHECK(a.tc);
+  CHECK(a.size <= 1232);
+  CHECK(a.edns_size == 1232);
+  a = Ask(f, MakeQuery(big, kNaptr), true);
+  CHECK_FALSE(a.tc);
+  CHECK(a.answer.size() == 40);
+  a = Ask(f, MakeQuery("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, true, 100));  // < 512 -> 512
+  CHECK_FALSE(a.tc);
+  CHECK(a.answer.size() == 1);
+}
+
+TEST_CASE("responder: EDNS, classes, opcodes and malformed queries") {
+  Fixture f;
+  Answer a = Ask(f, MakeQuery("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, true, 4096));
+  CHECK(a.edns);
+  CHECK(a.edns_size == 1232);
+  CHECK(a.rcode == 0);
+
+  // EDNS version 1 -> BADVERS (16): header rcode 0, extended rcode 1 in OPT.
+  std::vector<uint8_t> q = MakeQuery("e164.arpa.", dns::type::kSOA, true);
+  q[q.size() - 5] = 1;  // OPT TTL byte 2 = version
+  std::vector<uint8_t> out(65535);
+  size_t n = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), false);
+  REQUIRE(n > 12);
+  CHECK((out[3] & 0xF) == 0);
+  CHECK(out[n - 11 + 5] == 1);  // extended rcode in the OPT TTL
+  CHECK(out[7] == 0);           // no answer
+
+  // CHAOS version.bind answers the configured string; other CH names are refused.
+  a = Ask(f, MakeQuery("version.bind.", dns::type::kTXT, false, 0, dns::rrclass::kCH));
+  CHECK(a.rcode == 0);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].find("enumd-test") != std::string::npos);
+  a = Ask(f, MakeQuery("foo.bind.", dns::type::kTXT, false, 0, dns::rrclass::kCH));
+  CHECK(a.rcode == 5);
+  a = Ask(f, MakeQuery("e164.arpa.", dns::type::kSOA, false, 0, 4 /* HS */));
+  CHECK(a.rcode == 5);
+  a = Ask(f, "e164.arpa.", dns::type::kAXFR);
+  CHECK(a.rcode == 5);
+
+  // Opcode NOTIFY(4) -> NOTIMP; QR=1 -> dropped; short -> dropped.
+  q = MakeQuery("e164.arpa.", dns::type::kSOA);
+  q[2] = static_cast<uint8_t>((q[2] & 0x87) | (4 << 3));
+  a = Ask(f, q);
+  CHECK(a.rcode == 4);
+  q = MakeQuery("e164.arpa.", dns::type::kSOA);
+  q[2] |= 0x80;
+  CHECK(Ask(f, q).size == 0);
+  CHECK(f.responder->Respond(q.data(), 11, out.data(), out.size(), false) == 0);
+  // QDCOUNT=2 -> FORMERR with the id echoed.
+  q = MakeQuery("e164.arpa.", dns::type::kSOA);
+  q[5] = 2;
+  n = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), false);
+  REQUIRE(n >= 12);
+  CHECK((out[3] & 0xF) == 1);
+  CHECK(out[0] == 0x12);
+  CHECK((out[2] & 0x80) != 0);
+  // Trailing garbage -> FORMERR.
+  q = MakeQuery("e164.arpa.", dns::type::kSOA);
+  q.push_back(0);
+  n = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), false);
+  CHECK((out[3] & 0xF) == 1);
+  // A compression pointer loop in the question -> FORMERR.
+  uint8_t loop[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1};
+  n = f.responder->Respond(loop, sizeof(loop), out.data(), out.size(), false);
+  REQUIRE(n >= 12);
+  CHECK((out[3] & 0xF) == 1);
+}
+
+TEST_CASE("responder: arbitrary bytes never crash and always give a sane size") {
+  Fixture f;
+  std::vector<uint8_t> out(65535);
+  std::vector<uint8_t> q = MakeQuery("2.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, true);
+  uint32_t seed = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> m = q;
+    int flips = 1 + i % 4;
+    for (int k = 0; k < flips; ++k) {
+      seed = seed * 1103515245 + 12345;
+      m[(seed >> 8) % m.size()] = static_cast<uint8_t>(seed >> 20);
+    }
+    if (i % 7 == 0) m.resize((seed >> 4) % (m.size() + 1));
+    size_t n = f.responder->Respond(m.data(), m.size(), out.data(), out.size(), i % 2);
+    CHECK(n <= (i % 2 ? 65535u : 1232u));
+  }
+}
+
+}  // namespace enumd::query

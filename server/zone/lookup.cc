@@ -1,0 +1,119 @@
+#include "zone/lookup.h"
+
+#include "dns/name.h"
+#include "store/name_key.h"
+
+namespace enumd::zone {
+
+namespace {
+
+// Reads the node at `key` into scratch->node and parses it into *view.
+// Returns 1 found, 0 missing, -1 malformed/store error.
+int ReadNode(const store::ZoneStore& store, const Zone& zone, std::string_view key,
+             LookupScratch* s, store::NodeView* view) noexcept {
+  if (!store.GetNode(zone.meta.generation, key, &s->node)) return 0;
+  return view->Parse(reinterpret_cast<const uint8_t*>(s->node.data()), s->node.size()) ? 1 : -1;
+}
+
+// Number of whole labels two keys share from the start.
+int CommonLabels(std::string_view a, std::string_view b) noexcept {
+  int labels = 0;
+  size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (size_t i = 0; i < n && a[i] == b[i]; ++i) labels += (a[i] == 0);
+  return labels;
+}
+
+void Delegation(const store::ZoneStore& store, const Zone& zone, std::string_view key,
+                int cut_labels, LookupScratch* s, LookupResult* r) noexcept {
+  s->probe.assign(key.substr(0, store::KeyPrefixLength(key, cut_labels)));
+  if (ReadNode(store, zone, s->probe, s, &r->node) != 1 ||
+      !(r->node.flags() & store::kNodeDelegation)) {
+    r->kind = LookupKind::kError;
+    return;
+  }
+  r->kind = LookupKind::kDelegation;
+  r->cut_labels = cut_labels;
+}
+
+// Tries the wildcard child of the ancestor with `labels` labels of `key`.
+int TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key, int labels,
+                LookupScratch* s, LookupResult* r) noexcept {
+  s->probe.assign(key.substr(0, store::KeyPrefixLength(key, labels)));
+  s->probe.push_back('*');
+  s->probe.push_back('\0');
+  int found = ReadNode(store, zone, s->probe, s, &r->node);
+  if (found == 1) {
+    r->kind = LookupKind::kWildcard;
+    r->wildcard_labels = labels;
+  }
+  return found;
+}
+
+// Longest-match mode: the deepest wildcard among the ancestors of `key` that
+// have at most `from_labels` labels.
+void DeepestWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key,
+                     int from_labels, LookupScratch* s, LookupResult* r) noexcept {
+  for (int l = from_labels; l >= 0; --l) {
+    int found = TryWildcard(store, zone, key, l, s, r);
+    if (found != 0) {
+      if (found < 0) r->kind = LookupKind::kError;
+      return;
+    }
+  }
+  r->kind = LookupKind::kNXDomain;
+}
+
+}  // namespace
+
+void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qname, uint16_t qtype,
+            LookupScratch* s, LookupResult* r) noexcept {
+  r->kind = LookupKind::kError;
+  r->cut_labels = 0;
+  r->wildcard_labels = 0;
+  uint8_t keybuf[store::kMaxNameKey];
+  size_t klen = store::NameToKey(qname, zone.origin_labels, keybuf);
+  std::string_view key(reinterpret_cast<const char*>(keybuf), klen);
+  int labels = store::KeyLabelCount(key);
+
+  int found = ReadNode(store, zone, key, s, &r->node);
+  if (found < 0) return;
+  if (found == 1) {
+    uint8_t flags = r->node.flags();
+    if (flags & store::kNodeBelowCut)
+      return Delegation(store, zone, key, r->node.cut_labels(), s, r);
+    // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1).
+    if ((flags & store::kNodeDelegation) && qtype != dns::type::kDS) {
+      r->kind = LookupKind::kDelegation;
+      r->cut_labels = labels;
+      return;
+    }
+    if (!r->node.empty()) {
+      r->kind = LookupKind::kExact;
+      return;
+    }
+    if (zone.mode == WildcardMode::kLongestMatch)
+      return DeepestWildcard(store, zone, key, labels - 1, s, r);
+    r->kind = LookupKind::kEmpty;
+    return;
+  }
+
+  // The name does not exist. Its closest encloser shares the most labels with
+  // the key before it (store/name_key.h); the apex always exists.
+  if (!store.FloorKey(&s->read, zone.meta.generation, key, &s->found)) return;
+  int ce_labels = CommonLabels(s->found, key);
+  if (ce_labels >= labels) return;  // impossible: the name would exist
+  s->key.assign(key.substr(0, store::KeyPrefixLength(key, ce_labels)));
+  store::NodeView ce;
+  if (ReadNode(store, zone, s->key, s, &ce) != 1) return;
+  if (ce.flags() & store::kNodeBelowCut) return Delegation(store, zone, key, ce.cut_labels(), s, r);
+  if (ce.flags() & store::kNodeDelegation) return Delegation(store, zone, key, ce_labels, s, r);
+
+  if (zone.mode == WildcardMode::kLongestMatch)
+    return DeepestWildcard(store, zone, key, ce_labels, s, r);
+  // RFC 4592 §3.3.1: only the source of synthesis "*.<closest encloser>".
+  found = TryWildcard(store, zone, key, ce_labels, s, r);
+  if (found == 0) r->kind = LookupKind::kNXDomain;
+  if (found < 0) r->kind = LookupKind::kError;
+}
+
+}  // namespace enumd::zone

@@ -1,0 +1,145 @@
+#include "zone/zone_exporter.h"
+
+#include <ldns/ldns.h>
+#include <rocksdb/slice.h>
+
+#include <cstring>
+#include <vector>
+
+#include "dns/name.h"
+#include "store/name_key.h"
+#include "store/node.h"
+
+namespace enumd::zone {
+
+std::string RecordToText(const uint8_t* owner, uint16_t type, uint32_t ttl, const uint8_t* rdata,
+                         uint16_t rdlen) {
+  // Assemble the record in wire form and let ldns print it.
+  std::vector<uint8_t> wire;
+  size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
+  wire.insert(wire.end(), owner, owner + olen);
+  uint8_t fixed[10] = {static_cast<uint8_t>(type >> 8),
+                       static_cast<uint8_t>(type),
+                       0,
+                       1,
+                       static_cast<uint8_t>(ttl >> 24),
+                       static_cast<uint8_t>(ttl >> 16),
+                       static_cast<uint8_t>(ttl >> 8),
+                       static_cast<uint8_t>(ttl),
+                       static_cast<uint8_t>(rdlen >> 8),
+                       static_cast<uint8_t>(rdlen)};
+  wire.insert(wire.end(), fixed, fixed + 10);
+  wire.insert(wire.end(), rdata, rdata + rdlen);
+  ldns_rr* rr = nullptr;
+  size_t pos = 0;
+  std::string text;
+  if (ldns_wire2rr(&rr, wire.data(), wire.size(), &pos, LDNS_SECTION_ANSWER) == LDNS_STATUS_OK) {
+    char* s = ldns_rr2str(rr);
+    if (s) text = s;
+    free(s);
+    ldns_rr_free(rr);
+  }
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (text.empty()) {
+    // RFC 3597 form for anything ldns cannot print.
+    text = dns::NameToText(owner) + "\t" + std::to_string(ttl) + "\tIN\tTYPE" +
+           std::to_string(type) + "\t\\# " + std::to_string(rdlen) + " ";
+    static const char* kHex = "0123456789abcdef";
+    for (uint16_t i = 0; i < rdlen; ++i) {
+      text.push_back(kHex[rdata[i] >> 4]);
+      text.push_back(kHex[rdata[i] & 15]);
+    }
+  }
+  return text;
+}
+
+namespace {
+
+void WriteNode(FILE* out, const uint8_t* owner, const store::NodeView& node) {
+  store::RRsetView rs;
+  for (int i = 0; i < node.rrset_count(); ++i) {
+    node.At(i, &rs);
+    size_t pos = 0;
+    const uint8_t* rd;
+    uint16_t len;
+    while (rs.NextRdata(&pos, &rd, &len))
+      fprintf(out, "%s\n", RecordToText(owner, rs.type, rs.ttl, rd, len).c_str());
+  }
+}
+
+}  // namespace
+
+Status ExportZone(const store::ZoneStore& store, const std::string& origin_text, FILE* out,
+                  const ExportOptions& options) {
+  std::string origin = dns::WireName(origin_text);
+  if (origin.empty()) return Status::Error("bad origin '" + origin_text + "'");
+  dns::LowerName(reinterpret_cast<uint8_t*>(origin.data()));
+  auto meta = store.FindZone(origin);
+  if (!meta) return Status::Error("no zone " + origin_text + " in the store");
+  auto o = reinterpret_cast<const uint8_t*>(origin.data());
+
+  fprintf(out, "; zone %s exported by enumctl: serial %u, %llu names, %llu records\n",
+          dns::NameToText(o).c_str(), meta->serial, static_cast<unsigned long long>(meta->names),
+          static_cast<unsigned long long>(meta->records));
+  fprintf(out, "$ORIGIN %s\n", dns::NameToText(o).c_str());
+
+  // Wildcard nodes seen so far, by the key of their parent: in canonical
+  // order a wildcard comes right after its parent, before the parent's other
+  // children, so it is known before any name it governs.
+  std::vector<std::pair<std::string, std::string>> wildcards;  // parent key, node value
+  Status failure;
+  Status st =
+      store.ForEachNode(meta->generation, "", [&](std::string_view key, std::string_view value) {
+        uint8_t owner[dns::kMaxNameWire];
+        if (store::KeyToName(key, o, origin.size(), owner) == 0) {
+          failure = Status::Error("corrupt name key in the store");
+          return false;
+        }
+        store::NodeView node;
+        if (!node.Parse(value)) {
+          failure = Status::Error("corrupt node at " + dns::NameToText(owner));
+          return false;
+        }
+        if (!options.longest_match_equivalent) {
+          WriteNode(out, owner, node);
+          return true;
+        }
+        while (!wildcards.empty() &&
+               key.substr(0, wildcards.back().first.size()) != wildcards.back().first)
+          wildcards.pop_back();
+        if (store::KeyIsWildcard(key)) {
+          WriteNode(out, owner, node);
+          std::string_view parent =
+              key.substr(0, store::KeyPrefixLength(key, store::KeyLabelCount(key) - 1));
+          wildcards.emplace_back(std::string(parent), std::string(value));
+          return true;
+        }
+        if (!wildcards.empty() &&
+            !(node.flags() & (store::kNodeBelowCut | store::kNodeDelegation))) {
+          // Inside a wildcard's block, longest-match answers every name without
+          // data of its own from that wildcard. A standard server does the same
+          // if an empty non-terminal carries the wildcard's records itself, and
+          // every name carries a copy of the wildcard below it.
+          store::NodeView wc;
+          wc.Parse(wildcards.back().second);
+          WriteNode(out, owner, node.empty() ? wc : node);
+          size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
+          rocksdb::PinnableSlice own_wildcard;
+          if (olen + 2 <= dns::kMaxNameWire &&
+              !store.GetNode(meta->generation, store::WildcardKey(key), &own_wildcard)) {
+            uint8_t star[dns::kMaxNameWire];
+            star[0] = 1;
+            star[1] = '*';
+            std::memcpy(star + 2, owner, olen);
+            WriteNode(out, star, wc);
+          }
+          return true;
+        }
+        WriteNode(out, owner, node);
+        return true;
+      });
+  if (!failure.ok()) return failure;
+  return st;
+}
+
+}  // namespace enumd::zone

@@ -1,0 +1,28 @@
+// Per-name changes to the current version of a zone (enumctl add/del now,
+// RFC 2136 updates later): each change is one atomic store batch that also
+// keeps the zone's invariants -- ancestors exist (empty non-terminals are
+// created and pruned), zone-cut flags are inherited, no CNAME beside other
+// data, and the zone's counters stay right.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "store/zone_store.h"
+
+namespace enumd::zone {
+
+// Adds one record (wire rdata) at `owner` (wire name inside the zone). The
+// RRset takes `ttl`. SOA and NS changes are refused (they reshape the zone:
+// re-import it). Adding a record that exists changes nothing.
+Status AddRecord(store::ZoneStore* store, std::string_view origin_wire_lower, const uint8_t* owner,
+                 uint16_t type, uint32_t ttl, std::string_view rdata);
+
+// Deletes the records of `type` at `owner` (0: every type except SOA and NS).
+// Returns how many records were removed (0 when there were none).
+Result<uint64_t> DeleteRecords(store::ZoneStore* store, std::string_view origin_wire_lower,
+                               const uint8_t* owner, uint16_t type);
+
+}  // namespace enumd::zone

@@ -1,0 +1,336 @@
+// enumctl: zone and number administration over the enumd store.
+//   check FILE | import FILE | export ORIGIN | add NUMBER URI | del NUMBER |
+//   list PREFIX | zones
+// A thin main: parsing arguments and printing; the work is in server/zone.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dns/constants.h"
+#include "dns/name.h"
+#include "store/name_key.h"
+#include "store/node.h"
+#include "store/zone_store.h"
+#include "zone/e164.h"
+#include "zone/zone_exporter.h"
+#include "zone/zone_importer.h"
+#include "zone/zone_updater.h"
+
+namespace {
+
+using enumd::Result;
+using enumd::Status;
+using enumd::store::ZoneStore;
+
+const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
+
+  check  [--origin O] FILE                validate a BIND zone file; writes nothing
+  import --store DIR [--origin O] FILE    replace the zone in the store (atomic)
+  export --store DIR [--longest-match] ORIGIN
+                                          print the zone in BIND format; with
+                                          --longest-match, as an RFC 4592 zone
+                                          that answers like `wildcards: longest-match`
+  add    --store DIR [--suffix S] [--order N] [--pref N] [--service S]
+         [--flags F] [--ttl N] NUMBER URI add a NAPTR "!^.*$!URI!" for an E.164 number
+  del    --store DIR [--suffix S] NUMBER  delete the number's NAPTR records
+  list   --store DIR [--suffix S] PREFIX  numbers (E.164) under a prefix, e.g. +6135550
+  zones  --store DIR                      the zones in the store
+
+The origin of a zone file comes from --origin, else its $ORIGIN, else its SOA owner.
+--suffix is the ENUM suffix (default e164.arpa.).
+)";
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> opts;
+  std::vector<std::string> positional;
+};
+
+int Fail(const std::string& message) {
+  fprintf(stderr, "enumctl: %s\n", message.c_str());
+  return 1;
+}
+
+bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
+  static const char* kValued[] = {"--store", "--origin",  "--suffix", "--order",
+                                  "--pref",  "--service", "--flags",  "--ttl"};
+  static const char* kFlags[] = {"--longest-match", "--help"};
+  if (argc < 2) return false;
+  a->command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    bool known = false;
+    for (const char* v : kValued) {
+      if (s == v) {
+        if (i + 1 >= argc) {
+          *error = s + " needs a value";
+          return false;
+        }
+        a->opts[s] = argv[++i];
+        known = true;
+      }
+    }
+    for (const char* f : kFlags) {
+      if (s == f) {
+        a->opts[s] = "1";
+        known = true;
+      }
+    }
+    if (!known) {
+      if (s.size() > 1 && s[0] == '-' && s[1] == '-') {
+        *error = "unknown option " + s;
+        return false;
+      }
+      a->positional.push_back(s);
+    }
+  }
+  return true;
+}
+
+std::string Opt(const Args& a, const std::string& name, const std::string& def = "") {
+  auto it = a.opts.find(name);
+  return it == a.opts.end() ? def : it->second;
+}
+
+Result<unsigned long> Number(const Args& a, const std::string& name, unsigned long def,
+                             unsigned long max) {
+  std::string v = Opt(a, name);
+  if (v.empty()) return def;
+  char* end = nullptr;
+  unsigned long n = strtoul(v.c_str(), &end, 10);
+  if (v[0] == '-' || *end != 0 || n > max)
+    return Status::Error(name + " takes a number from 0 to " + std::to_string(max));
+  return n;
+}
+
+Result<std::unique_ptr<ZoneStore>> OpenStore(const Args& a, ZoneStore::Mode mode) {
+  std::string dir = Opt(a, "--store");
+  if (dir.empty()) return Status::Error("--store DIR is required");
+  return ZoneStore::Open(dir, mode);
+}
+
+std::string Suffix(const Args& a) {
+  std::string s = Opt(a, "--suffix", "e164.arpa.");
+  if (s.back() != '.') s += '.';
+  return s;
+}
+
+// The store's zone that holds `name` (deepest origin), or an error.
+Result<enumd::store::ZoneMeta> ZoneFor(const ZoneStore& store, const std::string& name_wire) {
+  const enumd::store::ZoneMeta* best = nullptr;
+  std::vector<enumd::store::ZoneMeta> zones = store.Zones();
+  auto n = reinterpret_cast<const uint8_t*>(name_wire.data());
+  for (const auto& z : zones) {
+    auto o = reinterpret_cast<const uint8_t*>(z.origin.data());
+    if (enumd::dns::IsSubdomain(n, o) && (!best || z.origin.size() > best->origin.size()))
+      best = &z;
+  }
+  if (!best)
+    return Status::Error("no zone in the store holds " + enumd::dns::NameToText(n) +
+                         " (import one first)");
+  return *best;
+}
+
+// Wire name of an E.164 number under the suffix.
+Result<std::string> NumberName(const Args& a, const std::string& number, bool prefix) {
+  auto digits = enumd::zone::ParseE164(number, prefix);
+  if (!digits.ok()) return digits.status();
+  std::string text = enumd::zone::DigitsToDomain(*digits, Suffix(a));
+  std::string wire = enumd::dns::WireName(text);
+  if (wire.empty()) return Status::Error("bad suffix " + Suffix(a));
+  return wire;
+}
+
+void PutString(std::string* rd, const std::string& s) {
+  rd->push_back(static_cast<char>(s.size()));
+  rd->append(s);
+}
+
+int Check(const Args& a) {
+  if (a.positional.size() != 1) return Fail("check takes one zone file");
+  auto r = enumd::zone::CheckZoneFile(a.positional[0], Opt(a, "--origin"));
+  if (!r.ok()) return Fail(r.status().message());
+  printf("%s: zone %s serial %u: %llu names, %llu records: OK\n", a.positional[0].c_str(),
+         r->origin_text.c_str(), r->meta.serial, static_cast<unsigned long long>(r->meta.names),
+         static_cast<unsigned long long>(r->meta.records));
+  return 0;
+}
+
+int Import(const Args& a) {
+  if (a.positional.size() != 1) return Fail("import takes one zone file");
+  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  if (!store.ok()) return Fail(store.status().message());
+  enumd::zone::ImportOptions o;
+  o.origin = Opt(a, "--origin");
+  auto r = enumd::zone::ImportZoneFile(store->get(), a.positional[0], o);
+  if (!r.ok()) return Fail(r.status().message());
+  double rate = r->seconds > 0 ? r->meta.records / r->seconds : 0;
+  printf("imported %s serial %u: %llu names, %llu records in %.2f s (%.0f records/s)\n",
+         r->origin_text.c_str(), r->meta.serial, static_cast<unsigned long long>(r->meta.names),
+         static_cast<unsigned long long>(r->meta.records), r->seconds, rate);
+  return 0;
+}
+
+int Export(const Args& a) {
+  if (a.positional.size() != 1) return Fail("export takes one origin");
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
+  if (!store.ok()) return Fail(store.status().message());
+  enumd::zone::ExportOptions o;
+  o.longest_match_equivalent = !Opt(a, "--longest-match").empty();
+  Status st = enumd::zone::ExportZone(**store, a.positional[0], stdout, o);
+  if (!st.ok()) return Fail(st.message());
+  return fflush(stdout) == 0 ? 0 : Fail("write error");
+}
+
+int Add(const Args& a) {
+  if (a.positional.size() != 2) return Fail("add takes a number and a URI");
+  auto name = NumberName(a, a.positional[0], false);
+  if (!name.ok()) return Fail(name.status().message());
+  auto order = Number(a, "--order", 10, 65535);
+  auto pref = Number(a, "--pref", 100, 65535);
+  auto ttl = Number(a, "--ttl", 3600, 2147483647);
+  for (auto* r : {&order, &pref, &ttl})
+    if (!r->ok()) return Fail(r->status().message());
+  const std::string& uri = a.positional[1];
+  std::string service = Opt(a, "--service", "E2U+sip");
+  std::string flags = Opt(a, "--flags", "u");
+  if (uri.empty() || uri.size() > 240) return Fail("the URI must be 1 to 240 characters");
+  if (service.size() > 255 || flags.size() > 255) return Fail("--service/--flags too long");
+  // RFC 3402 §3.2: the delimiter must not occur in the replacement.
+  char delim = 0;
+  for (char c : std::string("!|#%~^")) {
+    if (uri.find(c) == std::string::npos) {
+      delim = c;
+      break;
+    }
+  }
+  if (!delim) return Fail("the URI holds every delimiter enumctl can use");
+  std::string regexp = std::string(1, delim) + "^.*$" + delim + uri + delim;
+  std::string rd;
+  rd.push_back(static_cast<char>(*order >> 8));
+  rd.push_back(static_cast<char>(*order));
+  rd.push_back(static_cast<char>(*pref >> 8));
+  rd.push_back(static_cast<char>(*pref));
+  PutString(&rd, flags);
+  PutString(&rd, service);
+  PutString(&rd, regexp);
+  rd.push_back('\0');  // replacement: the root
+
+  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  if (!store.ok()) return Fail(store.status().message());
+  auto zone = ZoneFor(**store, *name);
+  if (!zone.ok()) return Fail(zone.status().message());
+  Status st = enumd::zone::AddRecord(store->get(), zone->origin,
+                                     reinterpret_cast<const uint8_t*>(name->data()),
+                                     enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl), rd);
+  if (!st.ok()) return Fail(st.message());
+  printf("%s\n", enumd::zone::RecordToText(reinterpret_cast<const uint8_t*>(name->data()),
+                                           enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl),
+                                           reinterpret_cast<const uint8_t*>(rd.data()),
+                                           static_cast<uint16_t>(rd.size()))
+                     .c_str());
+  return 0;
+}
+
+int Del(const Args& a) {
+  if (a.positional.size() != 1) return Fail("del takes a number");
+  auto name = NumberName(a, a.positional[0], false);
+  if (!name.ok()) return Fail(name.status().message());
+  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  if (!store.ok()) return Fail(store.status().message());
+  auto zone = ZoneFor(**store, *name);
+  if (!zone.ok()) return Fail(zone.status().message());
+  auto n = enumd::zone::DeleteRecords(store->get(), zone->origin,
+                                      reinterpret_cast<const uint8_t*>(name->data()),
+                                      enumd::dns::type::kNAPTR);
+  if (!n.ok()) return Fail(n.status().message());
+  if (*n == 0) return Fail("no NAPTR records for " + a.positional[0]);
+  printf("deleted %llu NAPTR record(s) of %s\n", static_cast<unsigned long long>(*n),
+         a.positional[0].c_str());
+  return 0;
+}
+
+int List(const Args& a) {
+  if (a.positional.size() != 1) return Fail("list takes a number prefix");
+  auto name = NumberName(a, a.positional[0], true);
+  if (!name.ok()) return Fail(name.status().message());
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
+  if (!store.ok()) return Fail(store.status().message());
+  // The prefix may be shorter than the zone's origin (+61 in a 6.1.e164.arpa. zone).
+  std::string suffix = enumd::dns::WireName(Suffix(a));
+  std::vector<enumd::store::ZoneMeta> zones;
+  for (const auto& z : (*store)->Zones()) {
+    auto o = reinterpret_cast<const uint8_t*>(z.origin.data());
+    auto n = reinterpret_cast<const uint8_t*>(name->data());
+    if (enumd::dns::IsSubdomain(n, o) || enumd::dns::IsSubdomain(o, n)) zones.push_back(z);
+  }
+  if (zones.empty()) return Fail("no zone in the store holds numbers under " + a.positional[0]);
+  uint64_t count = 0;
+  for (const auto& z : zones) {
+    auto o = reinterpret_cast<const uint8_t*>(z.origin.data());
+    auto n = reinterpret_cast<const uint8_t*>(name->data());
+    std::string prefix;
+    if (enumd::dns::IsSubdomain(n, o)) {
+      uint8_t key[enumd::store::kMaxNameKey];
+      prefix.assign(reinterpret_cast<char*>(key),
+                    enumd::store::NameToKey(n, enumd::dns::LabelCount(o), key));
+    }
+    Status st =
+        (*store)->ForEachNode(z.generation, prefix, [&](std::string_view k, std::string_view v) {
+          enumd::store::NodeView node;
+          enumd::store::RRsetView rs;
+          if (!node.Parse(v) || !node.Find(enumd::dns::type::kNAPTR, &rs)) return true;
+          bool wildcard = enumd::store::KeyIsWildcard(k);
+          std::string_view digits_key =
+              wildcard ? k.substr(0, enumd::store::KeyPrefixLength(
+                                         k, enumd::store::KeyLabelCount(k) - 1))
+                       : k;
+          uint8_t wire[enumd::dns::kMaxNameWire];
+          if (!enumd::store::KeyToName(digits_key, o, z.origin.size(), wire)) return true;
+          auto digits = enumd::zone::DomainToDigits(enumd::dns::NameToText(wire), Suffix(a));
+          if (!digits.ok()) return true;  // not a number (e.g. the apex or a host name)
+          printf("+%s%s\t%u NAPTR\n", digits->c_str(), wildcard ? "*" : "", rs.count);
+          ++count;
+          return true;
+        });
+    if (!st.ok()) return Fail(st.message());
+  }
+  fprintf(stderr, "%llu number(s)\n", static_cast<unsigned long long>(count));
+  return 0;
+}
+
+int Zones(const Args& a) {
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
+  if (!store.ok()) return Fail(store.status().message());
+  for (const auto& z : (*store)->Zones()) {
+    printf("%s\tserial %u\t%llu names\t%llu records\t%s\n",
+           enumd::dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())).c_str(),
+           z.serial, static_cast<unsigned long long>(z.names),
+           static_cast<unsigned long long>(z.records), z.source_file.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  std::string error;
+  if (!ParseArgs(argc, argv, &a, &error)) {
+    if (!error.empty()) return Fail(error);
+    fputs(kUsage, stderr);
+    return 1;
+  }
+  if (a.command == "help" || a.command == "--help" || a.opts.count("--help")) {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  static const std::map<std::string, int (*)(const Args&)> kCommands = {
+      {"check", Check}, {"import", Import}, {"export", Export}, {"add", Add},
+      {"del", Del},     {"list", List},     {"zones", Zones}};
+  auto it = kCommands.find(a.command);
+  if (it == kCommands.end()) return Fail("unknown command '" + a.command + "' (try --help)");
+  return it->second(a);
+}
