@@ -21,6 +21,7 @@ const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADD
   --zone ORIGIN        serve ORIGIN as it is in the store (repeatable; adds to the config)
   --workers N          worker threads (default: one per core)
   --log-level LEVEL    error | warning | info | debug
+  --help-config        every configuration key with its type, range and default
 Signals: SIGTERM/SIGINT stop; SIGHUP re-imports zone files that changed.
 )";
 
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
     std::string v;
     if (a == "--help" || a == "-h") {
       fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--help-config") {
+      fputs(enumd::config::SchemaReference().c_str(), stdout);
       return 0;
     } else if (a == "--config" && value(&v)) {
       config_file = v;

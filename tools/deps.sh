@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages enumd needs, only those that are missing.
+#   tools/deps.sh build   compiler, CMake and the libraries
+#   tools/deps.sh test    the above plus what the test suite runs against
+#                         (dig, kdig, BIND 9 as the reference server, dnspython)
+set -euo pipefail
+
+build_pkgs=(g++ cmake make pkg-config libldns-dev libuv1-dev libyaml-cpp-dev librocksdb-dev
+            doctest-dev)
+test_pkgs=(python3 python3-dnspython dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# Packages that ship a service (bind9) must not start it: nothing of ours needs it running.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null && $sudo chmod +x $policy && created_policy=1
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ $created_policy -eq 1 ] && $sudo rm -f $policy
+exit 0
