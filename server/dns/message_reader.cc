@@ -4,20 +4,13 @@
 // allocation.
 #include "dns/message_reader.h"
 
+#include "common/byte_order.h"
 #include "dns/name.h"
 
 namespace enumd::dns {
 namespace {
 
 constexpr size_t kRRFixed = 10;  // TYPE, CLASS, TTL, RDLENGTH (RFC 1035 §4.1.3)
-
-inline uint16_t Get16(const uint8_t* p) noexcept {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-inline uint32_t Get32(const uint8_t* p) noexcept {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-         (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
 
 // The fixed part of one resource record, after its owner name.
 struct RRHead {
@@ -35,10 +28,10 @@ bool ReadRR(const uint8_t* pkt, size_t len, size_t* pos, uint8_t* owner, size_t*
   if (!ReadName(pkt, len, pos, owner, owner_len)) return false;
   if (len - *pos < kRRFixed) return false;
   const uint8_t* p = pkt + *pos;
-  rr->type = Get16(p);
-  rr->rrclass = Get16(p + 2);
-  rr->ttl = Get32(p + 4);
-  rr->rdlen = Get16(p + 8);
+  rr->type = Load16(p);
+  rr->rrclass = Load16(p + 2);
+  rr->ttl = Load32(p + 4);
+  rr->rdlen = Load16(p + 8);
   rr->rdata = *pos + kRRFixed;
   if (len - rr->rdata < rr->rdlen) return false;
   *pos = rr->rdata + rr->rdlen;
@@ -51,7 +44,7 @@ bool OptionsWellFormed(const uint8_t* p, size_t len) noexcept {
   size_t pos = 0;
   while (pos < len) {
     if (len - pos < 4) return false;
-    const size_t opt_len = Get16(p + pos + 2);
+    const size_t opt_len = Load16(p + pos + 2);
     pos += 4;
     if (len - pos < opt_len) return false;
     pos += opt_len;
@@ -61,17 +54,17 @@ bool OptionsWellFormed(const uint8_t* p, size_t len) noexcept {
 
 // Walks the question (if QDCOUNT is 1) and all counted records from offset 12.
 ParseOutcome ParseBody(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcept {
-  const uint16_t qdcount = Get16(pkt + 4);
-  const uint16_t ancount = Get16(pkt + 6);
-  const uint16_t nscount = Get16(pkt + 8);
-  const uint16_t arcount = Get16(pkt + 10);
+  const uint16_t qdcount = Load16(pkt + 4);
+  const uint16_t ancount = Load16(pkt + 6);
+  const uint16_t nscount = Load16(pkt + 8);
+  const uint16_t arcount = Load16(pkt + 10);
   if (qdcount != 1) return ParseOutcome::kFormErr;
 
   size_t pos = kHeaderSize;
   if (!ReadName(pkt, len, &pos, out->qname, &out->qname_len)) return ParseOutcome::kFormErr;
   if (len - pos < 4) return ParseOutcome::kFormErr;
-  out->qtype = Get16(pkt + pos);
-  out->qclass = Get16(pkt + pos + 2);
+  out->qtype = Load16(pkt + pos);
+  out->qclass = Load16(pkt + pos + 2);
   out->has_question = true;
   pos += 4;
 
@@ -117,8 +110,8 @@ ParseOutcome ParseQuery(const uint8_t* pkt, size_t len, ParsedQuery* out) noexce
   out->edns = EdnsInfo{};
   if (len < kHeaderSize) return ParseOutcome::kDrop;
 
-  out->id = Get16(pkt);
-  out->flags = Get16(pkt + 2);
+  out->id = Load16(pkt);
+  out->flags = Load16(pkt + 2);
   out->opcode = static_cast<uint8_t>((out->flags >> 11) & 0x0F);
   // Never answer a response: that is how reflection loops start.
   if (out->flags & flag::kQR) return ParseOutcome::kDrop;

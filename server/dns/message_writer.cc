@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "common/byte_order.h"
 #include "dns/name.h"
 
 namespace enumd::dns {
@@ -18,33 +19,6 @@ constexpr size_t kMaxPointer = 0x3FFF;  // 14-bit offsets (RFC 1035 §4.1.4)
 constexpr int kMaxLabels = 128;         // 127 one-byte labels + the root fit 255
 constexpr size_t kSoaFixed = 20;        // SERIAL REFRESH RETRY EXPIRE MINIMUM
 constexpr size_t kMxPreference = 2;
-
-inline void Put16(uint8_t* p, uint16_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void Put32(uint8_t* p, uint32_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-inline uint16_t Get16(const uint8_t* p) noexcept {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-
-inline uint8_t Lower(uint8_t c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + ('a' - 'A')) : c;
-}
-
-// Case-insensitive comparison of two labels, length byte included (RFC 4343).
-inline bool LabelEqual(const uint8_t* a, const uint8_t* b) noexcept {
-  if (a[0] != b[0]) return false;
-  for (size_t i = 1; i <= a[0]; ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Where RDATA of a type whose names may be compressed (RFC 3597 §4) holds its
 // names: `prefix` bytes, then `names` names, then exactly `suffix` bytes.
@@ -103,8 +77,8 @@ void MessageWriter::StartNoQuestion(uint16_t id, uint16_t flags) noexcept {
   compress_entries_ = 0;
   if (capacity_ < kHeaderSize) return;  // nothing can be written at all
   std::memset(buf_, 0, kHeaderSize);
-  Put16(buf_, id);
-  Put16(buf_ + 2, flags);
+  Store16(buf_, id);
+  Store16(buf_ + 2, flags);
   size_ = kHeaderSize;
 }
 
@@ -115,20 +89,20 @@ bool MessageWriter::Start(uint16_t id, uint16_t flags, const uint8_t* qname, uin
   const size_t name_len = WireNameLength(qname, kMaxNameWire);
   if (name_len == 0 || kHeaderSize + name_len + 4 > limit_) return false;
   std::memcpy(buf_ + kHeaderSize, qname, name_len);
-  Put16(buf_ + kHeaderSize + name_len, qtype);
-  Put16(buf_ + kHeaderSize + name_len + 2, qclass);
-  Put16(buf_ + 4, 1);  // QDCOUNT
+  Store16(buf_ + kHeaderSize + name_len, qtype);
+  Store16(buf_ + kHeaderSize + name_len + 2, qclass);
+  Store16(buf_ + 4, 1);  // QDCOUNT
   size_ = kHeaderSize + name_len + 4;
   if (name_len > 1) compress_offsets_[compress_entries_++] = kQnameOffset;
   return true;
 }
 
 void MessageWriter::SetFlags(uint16_t flags) noexcept {
-  if (size_ >= kHeaderSize) Put16(buf_ + 2, flags);
+  if (size_ >= kHeaderSize) Store16(buf_ + 2, flags);
 }
 
 uint16_t MessageWriter::flags() const noexcept {
-  return size_ >= kHeaderSize ? Get16(buf_ + 2) : 0;
+  return size_ >= kHeaderSize ? Load16(buf_ + 2) : 0;
 }
 
 void MessageWriter::SetRcode(uint16_t rcode) noexcept {
@@ -149,9 +123,9 @@ void MessageWriter::Rewind(const Mark& m) noexcept {
 
 size_t MessageWriter::Finish() noexcept {
   if (size_ < kHeaderSize) return size_;
-  Put16(buf_ + 6, counts_[0]);
-  Put16(buf_ + 8, counts_[1]);
-  Put16(buf_ + 10, counts_[2]);
+  Store16(buf_ + 6, counts_[0]);
+  Store16(buf_ + 8, counts_[1]);
+  Store16(buf_ + 10, counts_[2]);
   return size_;
 }
 
@@ -215,7 +189,7 @@ bool MessageWriter::WriteName(const uint8_t* name) noexcept {
   std::memcpy(buf_ + size_, name, prefix);
   size_ += prefix;
   if (best > 0) {
-    Put16(buf_ + size_, static_cast<uint16_t>(0xC000 | best_ptr));
+    Store16(buf_ + size_, static_cast<uint16_t>(0xC000 | best_ptr));
     size_ += 2;
   }
   // Remember the name if it brought new labels and can be pointed to.
@@ -235,10 +209,10 @@ bool MessageWriter::Append(const uint8_t* data, size_t len) noexcept {
 bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
                                 const uint8_t* rdata, uint16_t rdlen) noexcept {
   uint8_t fixed[10];
-  Put16(fixed, rrtype);
-  Put16(fixed + 2, rrclass);
-  Put32(fixed + 4, ttl);
-  Put16(fixed + 8, rdlen);
+  Store16(fixed, rrtype);
+  Store16(fixed + 2, rrclass);
+  Store32(fixed + 4, ttl);
+  Store16(fixed + 8, rdlen);
   if (!Append(fixed, sizeof fixed)) return false;
   const size_t rdlen_at = size_ - 2;
 
@@ -256,7 +230,7 @@ bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
     pos += WireNameLength(rdata + pos, rdlen - pos);
   }
   if (!Append(rdata + pos, shape.suffix)) return false;
-  Put16(buf_ + rdlen_at, static_cast<uint16_t>(size_ - rdata_start));
+  Store16(buf_ + rdlen_at, static_cast<uint16_t>(size_ - rdata_start));
   return true;
 }
 
@@ -282,7 +256,7 @@ bool MessageWriter::AddRRPtr(Section section, uint16_t owner_offset, uint16_t rr
   }
   const Mark mark = GetMark();
   uint8_t ptr[2];
-  Put16(ptr, static_cast<uint16_t>(0xC000 | owner_offset));
+  Store16(ptr, static_cast<uint16_t>(0xC000 | owner_offset));
   if (!Append(ptr, 2) || !WriteRRBody(rrtype, rrclass, ttl, rdata, rdlen)) {
     Rewind(mark);
     return false;
@@ -296,11 +270,11 @@ bool MessageWriter::AddOpt(uint16_t udp_size, uint8_t ext_rcode, uint8_t version
   if (size_ < kHeaderSize) return false;
   uint8_t opt[11];
   opt[0] = 0;  // root owner
-  Put16(opt + 1, type::kOPT);
-  Put16(opt + 3, udp_size);
-  Put32(opt + 5, (static_cast<uint32_t>(ext_rcode) << 24) | (static_cast<uint32_t>(version) << 16) |
-                     (do_bit ? 0x8000u : 0u));
-  Put16(opt + 9, 0);  // RDLENGTH: no options
+  Store16(opt + 1, type::kOPT);
+  Store16(opt + 3, udp_size);
+  Store32(opt + 5, (static_cast<uint32_t>(ext_rcode) << 24) |
+                       (static_cast<uint32_t>(version) << 16) | (do_bit ? 0x8000u : 0u));
+  Store16(opt + 9, 0);  // RDLENGTH: no options
   if (!Append(opt, sizeof opt)) return false;
   ++counts_[static_cast<int>(Section::kAdditional)];
   return true;

@@ -12,19 +12,6 @@ namespace {
 // without this bound a crafted 64 KiB message could make us hop ~32K times.
 constexpr int kMaxPointerHops = 128;
 
-inline uint8_t Lower(uint8_t c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + ('a' - 'A')) : c;
-}
-
-// Compares two labels (length byte included) case-insensitively.
-inline bool LabelEqual(const uint8_t* a, const uint8_t* b) noexcept {
-  if (a[0] != b[0]) return false;
-  for (size_t i = 1; i <= a[0]; ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Characters BIND escapes as "\c" in presentation form (lib/dns/name.c,
 // dns_name_totext): they have a meaning in master files (RFC 1035 §5.1).
 inline bool IsSpecial(uint8_t c) noexcept {
@@ -139,7 +126,7 @@ const uint8_t* SkipLabels(const uint8_t* name, int n) noexcept {
 
 void LowerName(uint8_t* name) noexcept {
   for (size_t pos = 0; name[pos] != 0; pos += 1 + name[pos]) {
-    for (size_t i = 1; i <= name[pos]; ++i) name[pos + i] = Lower(name[pos + i]);
+    for (size_t i = 1; i <= name[pos]; ++i) name[pos + i] = LowerAscii(name[pos + i]);
   }
 }
 

@@ -45,6 +45,20 @@ bool IsSubdomain(const uint8_t* name, const uint8_t* zone) noexcept;
 // (n <= LabelCount(name)).
 const uint8_t* SkipLabels(const uint8_t* name, int n) noexcept;
 
+// ASCII lower-case of one byte (RFC 4343: only A-Z fold).
+inline uint8_t LowerAscii(uint8_t c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + ('a' - 'A')) : c;
+}
+
+// Case-insensitive comparison of two labels, length byte included (RFC 4343).
+inline bool LabelEqual(const uint8_t* a, const uint8_t* b) noexcept {
+  if (a[0] != b[0]) return false;
+  for (size_t i = 1; i <= a[0]; ++i) {
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  }
+  return true;
+}
+
 // Lower-cases ASCII letters of a wire name in place.
 void LowerName(uint8_t* name) noexcept;
 

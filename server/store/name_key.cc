@@ -1,12 +1,8 @@
 #include "store/name_key.h"
 
+#include "dns/name.h"
+
 namespace enumd::store {
-
-namespace {
-
-uint8_t Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
-}  // namespace
 
 size_t NameToKey(const uint8_t* name, int origin_labels, uint8_t* out) noexcept {
   // Collect label offsets (at most 127), then emit them from the last
@@ -18,7 +14,7 @@ size_t NameToKey(const uint8_t* name, int origin_labels, uint8_t* out) noexcept 
   for (int i = n - origin_labels - 1; i >= 0; --i) {
     const uint8_t* l = labels[i];
     for (int j = 1; j <= l[0]; ++j) {
-      uint8_t c = Lower(l[j]);
+      uint8_t c = dns::LowerAscii(l[j]);
       if (c <= 1) {
         out[len++] = 1;
         out[len++] = c + 1;

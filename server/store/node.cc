@@ -1,17 +1,10 @@
 #include "store/node.h"
 
+#include "common/byte_order.h"
+
 namespace enumd::store {
 
 namespace {
-
-uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t Get32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-void Put16(std::string* s, uint16_t v) {
-  s->push_back(static_cast<char>(v >> 8));
-  s->push_back(static_cast<char>(v));
-}
 
 constexpr size_t kNodeHeader = 4;
 constexpr size_t kRRsetHeader = 8;
@@ -19,11 +12,11 @@ constexpr size_t kRRsetHeader = 8;
 // Size of the RRset starting at p (bounded by end), or 0 if malformed.
 size_t RRsetSize(const uint8_t* p, const uint8_t* end) {
   if (end - p < static_cast<ptrdiff_t>(kRRsetHeader)) return 0;
-  uint16_t count = Get16(p + 6);
+  uint16_t count = Load16(p + 6);
   const uint8_t* q = p + kRRsetHeader;
   for (uint16_t i = 0; i < count; ++i) {
     if (end - q < 2) return 0;
-    uint16_t len = Get16(q);
+    uint16_t len = Load16(q);
     q += 2;
     if (end - q < len) return 0;
     q += len;
@@ -35,7 +28,7 @@ size_t RRsetSize(const uint8_t* p, const uint8_t* end) {
 
 bool RRsetView::NextRdata(size_t* pos, const uint8_t** rdata, uint16_t* rdlen) const noexcept {
   if (*pos + 2 > size) return false;
-  *rdlen = Get16(data + *pos);
+  *rdlen = Load16(data + *pos);
   *rdata = data + *pos + 2;
   *pos += 2u + *rdlen;
   return true;
@@ -48,8 +41,8 @@ bool NodeView::Parse(const uint8_t* data, size_t size) noexcept {
   int prev_type = -1;
   for (int i = 0; i < data[3]; ++i) {
     size_t n = RRsetSize(p, end);
-    if (n == 0 || Get16(p) <= prev_type) return false;
-    prev_type = Get16(p);
+    if (n == 0 || Load16(p) <= prev_type) return false;
+    prev_type = Load16(p);
     p += n;
   }
   if (p != end) return false;
@@ -66,9 +59,9 @@ bool NodeView::At(int i, RRsetView* out) const noexcept {
   const uint8_t* p = data_ + kNodeHeader;
   const uint8_t* end = data_ + size_;
   for (int k = 0; k < i; ++k) p += RRsetSize(p, end);
-  out->type = Get16(p);
-  out->ttl = Get32(p + 2);
-  out->count = Get16(p + 6);
+  out->type = Load16(p);
+  out->ttl = Load32(p + 2);
+  out->count = Load16(p + 6);
   out->data = p + kRRsetHeader;
   out->size = RRsetSize(p, end) - kRRsetHeader;
   return true;
@@ -79,11 +72,11 @@ bool NodeView::Find(uint16_t type, RRsetView* out) const noexcept {
   const uint8_t* end = data_ + size_;
   for (int k = 0; k < count_; ++k) {
     size_t n = RRsetSize(p, end);
-    uint16_t t = Get16(p);
+    uint16_t t = Load16(p);
     if (t == type) {
       out->type = t;
-      out->ttl = Get32(p + 2);
-      out->count = Get16(p + 6);
+      out->ttl = Load32(p + 2);
+      out->count = Load16(p + 6);
       out->data = p + kRRsetHeader;
       out->size = n - kRRsetHeader;
       return true;
@@ -103,11 +96,11 @@ NodeWriter::NodeWriter(uint8_t flags, int cut_labels) {
 
 void NodeWriter::BeginRRset(uint16_t type, uint32_t ttl) {
   buf_[3] = static_cast<char>(static_cast<uint8_t>(buf_[3]) + 1);
-  Put16(&buf_, type);
-  Put16(&buf_, static_cast<uint16_t>(ttl >> 16));
-  Put16(&buf_, static_cast<uint16_t>(ttl));
+  Append16(&buf_, type);
+  Append16(&buf_, static_cast<uint16_t>(ttl >> 16));
+  Append16(&buf_, static_cast<uint16_t>(ttl));
   count_pos_ = buf_.size();
-  Put16(&buf_, 0);
+  Append16(&buf_, 0);
 }
 
 void NodeWriter::AddRdata(std::string_view rdata) {
@@ -116,7 +109,7 @@ void NodeWriter::AddRdata(std::string_view rdata) {
                1;
   buf_[count_pos_] = static_cast<char>(n >> 8);
   buf_[count_pos_ + 1] = static_cast<char>(n);
-  Put16(&buf_, static_cast<uint16_t>(rdata.size()));
+  Append16(&buf_, static_cast<uint16_t>(rdata.size()));
   buf_.append(rdata);
 }
 

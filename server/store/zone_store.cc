@@ -14,29 +14,24 @@
 #include <ctime>
 #include <filesystem>
 
+#include "common/byte_order.h"
+
 namespace enumd::store {
 
 namespace {
 
 constexpr size_t kBatchBytes = 8u << 20;
 
-void Put32(std::string* s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
-void Put64(std::string* s, uint64_t v) {
-  for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>(v >> (8 * i)));
-}
+// Consume a big-endian integer from the front of *v.
 bool Get32(std::string_view* v, uint32_t* out) {
   if (v->size() < 4) return false;
-  *out = 0;
-  for (int i = 0; i < 4; ++i) *out = *out << 8 | static_cast<uint8_t>((*v)[i]);
+  *out = Load32(reinterpret_cast<const uint8_t*>(v->data()));
   v->remove_prefix(4);
   return true;
 }
 bool Get64(std::string_view* v, uint64_t* out) {
   if (v->size() < 8) return false;
-  *out = 0;
-  for (int i = 0; i < 8; ++i) *out = *out << 8 | static_cast<uint8_t>((*v)[i]);
+  *out = Load64(reinterpret_cast<const uint8_t*>(v->data()));
   v->remove_prefix(8);
   return true;
 }
@@ -50,7 +45,7 @@ bool GetBytes(std::string_view* v, std::string* out) {
 
 std::string GenPrefix(char tag, uint32_t gen) {
   std::string k(1, tag);
-  Put32(&k, gen);
+  Append32(&k, gen);
   return k;
 }
 std::string MetaKey(std::string_view origin) { return "M" + std::string(origin); }
@@ -77,17 +72,17 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 std::string ZoneMeta::Encode() const {
   std::string s(1, '\x01');
-  Put32(&s, static_cast<uint32_t>(origin.size()));
+  Append32(&s, static_cast<uint32_t>(origin.size()));
   s += origin;
-  Put32(&s, generation);
-  Put32(&s, serial);
-  Put64(&s, names);
-  Put64(&s, records);
-  Put64(&s, static_cast<uint64_t>(imported_at));
-  Put32(&s, static_cast<uint32_t>(source_file.size()));
+  Append32(&s, generation);
+  Append32(&s, serial);
+  Append64(&s, names);
+  Append64(&s, records);
+  Append64(&s, static_cast<uint64_t>(imported_at));
+  Append32(&s, static_cast<uint32_t>(source_file.size()));
   s += source_file;
-  Put64(&s, static_cast<uint64_t>(source_mtime_ns));
-  Put64(&s, source_size);
+  Append64(&s, static_cast<uint64_t>(source_mtime_ns));
+  Append64(&s, source_size);
   return s;
 }
 
@@ -191,7 +186,7 @@ Status ZoneStore::Init(bool /*fresh*/) {
   rocksdb::WriteBatch b;
   b.Put("V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size()));
   std::string next;
-  Put32(&next, 1);
+  Append32(&next, 1);
   b.Put("C", next);
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -301,7 +296,7 @@ Result<std::unique_ptr<ZoneImport>> ZoneStore::BeginImport(std::string_view orig
   uint32_t gen;
   if (!Get32(&sv, &gen)) return Status::Error("store counter is corrupt");
   std::string next;
-  Put32(&next, gen + 1);
+  Append32(&next, gen + 1);
   rocksdb::WriteBatch b;
   b.Put("C", next);
   b.Put(GenPrefix('G', gen), rocksdb::Slice(origin.data(), origin.size()));
@@ -387,7 +382,7 @@ Status ZoneImport::Stage(std::string_view key, std::string_view payload) {
   std::string k = GenPrefix('S', gen_);
   k.append(key);
   k.push_back('\0');
-  Put64(&k, seq_++);
+  Append64(&k, seq_++);
   batch_->wb.Put(k, rocksdb::Slice(payload.data(), payload.size()));
   if (batch_->wb.GetDataSize() >= kBatchBytes) return FlushBatch();
   return Status::OK();
