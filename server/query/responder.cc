@@ -12,8 +12,12 @@ namespace {
 
 using dns::Section;
 
-constexpr size_t kOptSize = 11;    // root owner, type, class, ttl, rdlen
-constexpr int kMaxCnameChain = 8;  // like BIND's max-restarts order of magnitude
+constexpr size_t kOptSize = 11;  // root owner, type, class, ttl, rdlen
+// CNAMEs followed after the first one: BIND 9's max-restarts default (11). A
+// chain that has not ended by then, or that comes back to a name it already
+// passed (a loop), is answered SERVFAIL with the CNAMEs so far, as BIND does
+// (RFC 1034 §3.6.2: "CNAME loops signalled as an error").
+constexpr int kMaxCnameChain = 11;
 constexpr int kMaxAdditionalNames = 16;
 
 uint32_t Get32(const uint8_t* p) {
@@ -25,6 +29,45 @@ size_t SkipCharString(const uint8_t* p, size_t pos, size_t len) {
   if (pos >= len || pos + 1 + p[pos] > len) return 0;
   return pos + 1 + p[pos];
 }
+
+// The node whose records answer an additional-section lookup of `name`
+// (RFC 1034 §4.3.2 step 6): the name's own node (also at or below a zone
+// cut: glue, sibling glue included), else the wildcard that would answer a
+// query for it (BIND and Knot synthesise additional data too). One read when
+// the name exists. The view borrows scratch->node. Returns false when there
+// is no such node.
+bool AdditionalNode(const store::ZoneStore& store, const zone::Zone& zone, const uint8_t* name,
+                    zone::LookupScratch* scratch, store::NodeView* node) noexcept {
+  uint8_t key[store::kMaxNameKey];
+  size_t klen = store::NameToKey(name, zone.origin_labels, key);
+  if (store.GetNode(zone.meta.generation, std::string_view(reinterpret_cast<char*>(key), klen),
+                    &scratch->node)) {
+    if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()),
+                     scratch->node.size()))
+      return false;
+    // An empty non-terminal has no data, unless longest-match fills it from
+    // a wildcard above (Lookup below).
+    if (!node->empty() || zone.mode != zone::WildcardMode::kLongestMatch) return true;
+  }
+  zone::LookupResult r;
+  zone::Lookup(store, zone, name, dns::type::kA, scratch, &r);
+  if (r.kind != zone::LookupKind::kWildcard) return false;
+  *node = r.node;
+  return true;
+}
+
+// A list of distinct names (compared case-insensitively), bounded.
+struct NameList {
+  uint8_t names[kMaxAdditionalNames][dns::kMaxNameWire];
+  int count = 0;
+
+  void Add(const uint8_t* name, size_t len) noexcept {
+    if (count == kMaxAdditionalNames) return;
+    for (int i = 0; i < count; ++i)
+      if (dns::NameEqual(names[i], name)) return;
+    std::memcpy(names[count++], name, len);
+  }
+};
 
 bool IsChaosName(const uint8_t* qname) {
   static const uint8_t* const kNames[] = {
@@ -46,9 +89,6 @@ struct Responder::Context {
   dns::ParsedQuery q;
   dns::MessageWriter* w = nullptr;
   bool truncated = false;
-  // Names whose addresses are already in the additional section.
-  uint8_t added[kMaxAdditionalNames][dns::kMaxNameWire];
-  int added_count = 0;
 };
 
 Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
@@ -194,62 +234,29 @@ bool Responder::AddNegative(Context* c, const zone::Zone& zone) noexcept {
   return true;
 }
 
-void Responder::AddAddresses(Context* c, const zone::Zone& zone, const uint8_t* name, bool with_srv,
-                             int depth) noexcept {
-  if (c->truncated || depth > 1) return;
-  if (!dns::IsSubdomain(name, reinterpret_cast<const uint8_t*>(zone.origin.data()))) return;
-  for (int i = 0; i < c->added_count; ++i)
-    if (dns::NameEqual(c->added[i], name)) return;
-  if (c->added_count == kMaxAdditionalNames) return;
-  size_t nlen = dns::WireNameLength(name, dns::kMaxNameWire);
-  std::memcpy(c->added[c->added_count++], name, nlen);
-
-  // A direct node read, not a lookup: glue below a cut is wanted in referrals,
-  // and additional data is never synthesised from wildcards here.
-  uint8_t key[store::kMaxNameKey];
-  size_t klen = store::NameToKey(name, zone.origin_labels, key);
-  if (!store_->GetNode(zone.meta.generation, std::string_view(reinterpret_cast<char*>(key), klen),
-                       &aux_scratch_.node))
-    return;
-  store::NodeView node;
-  if (!node.Parse(reinterpret_cast<const uint8_t*>(aux_scratch_.node.data()),
-                  aux_scratch_.node.size()))
-    return;
-  store::RRsetView rs;
-  if (with_srv && node.Find(dns::type::kSRV, &rs) &&
-      AddRRset(c, Section::kAdditional, name, false, rs)) {
-    // SRV targets' addresses (RFC 3403 §4.2 via RFC 2782). Copy the node's
-    // SRV targets first: the reads below reuse the scratch slice.
-    uint8_t targets[4][dns::kMaxNameWire];
-    int n = 0;
-    size_t pos = 0;
-    const uint8_t* rdata;
-    uint16_t rdlen;
-    while (n < 4 && rs.NextRdata(&pos, &rdata, &rdlen)) {
-      if (rdlen > 6 && dns::WireNameLength(rdata + 6, rdlen - 6) == rdlen - 6u)
-        std::memcpy(targets[n++], rdata + 6, rdlen - 6u);
-    }
-    if (node.Find(dns::type::kA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
-    if (node.Find(dns::type::kAAAA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
-    for (int i = 0; i < n; ++i) AddAddresses(c, zone, targets[i], false, depth + 1);
-    return;
-  }
-  if (node.Find(dns::type::kA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
-  if (node.Find(dns::type::kAAAA, &rs)) AddRRset(c, Section::kAdditional, name, false, rs);
-}
-
+// Additional-section processing (RFC 1034 §4.3.2 step 6, RFC 2181 §9): for
+// the RRset just answered, the A/AAAA of NS, MX and SRV targets and of the
+// replacement of a NAPTR with flag "a", and the SRV RRset of the replacement
+// of a NAPTR with flag "s" plus the A/AAAA of those SRV targets (RFC 3403
+// §4.2). Other NAPTR flags ("u", "p", none) add nothing: that is what BIND 9
+// does. Only names inside this zone are looked up.
+//
+// Order, as BIND renders the section: every A RRset first, then every AAAA,
+// then the SRV RRsets; the first RRset that does not fit ends the section
+// (no TC: additional data is optional). So a referral with many name servers
+// over 512 bytes carries one address for each before any second one.
 void Responder::AddAdditional(Context* c, const zone::Zone& zone,
                               const store::RRsetView& answer) noexcept {
-  // Collect the target names first, then add their records (bounded).
-  uint8_t targets[kMaxAdditionalNames][dns::kMaxNameWire];
-  bool srv[kMaxAdditionalNames];
-  int n = 0;
+  if (c->truncated) return;
+  const uint8_t* origin = reinterpret_cast<const uint8_t*>(zone.origin.data());
+  NameList addr;  // names whose A and AAAA are wanted
+  NameList srv;   // names whose SRV (and their targets' addresses) are wanted
   size_t pos = 0;
   const uint8_t* rd;
   uint16_t len;
-  while (n < kMaxAdditionalNames && answer.NextRdata(&pos, &rd, &len)) {
+  while (answer.NextRdata(&pos, &rd, &len)) {
     size_t off = 0;
-    bool want_srv = false;
+    NameList* list = &addr;
     switch (answer.type) {
       case dns::type::kNS:
         off = 0;
@@ -261,33 +268,67 @@ void Responder::AddAdditional(Context* c, const zone::Zone& zone,
         off = 6;
         break;
       case dns::type::kNAPTR: {
-        size_t p = 4;
-        size_t flags_at = p;
-        p = SkipCharString(rd, p, len);
+        const size_t flags_at = 4;
+        size_t p = SkipCharString(rd, flags_at, len);
+        if (p) p = SkipCharString(rd, p, len);  // services
+        if (p) p = SkipCharString(rd, p, len);  // regexp
         if (!p) continue;
-        // Flag "s": the replacement names SRV records; "a": addresses. With
-        // no terminal flag the RFC 3403 §4.2 advice is SRV, A and AAAA.
+        bool s_flag = false;
+        bool a_flag = false;
         for (size_t i = 1; i <= rd[flags_at]; ++i) {
           uint8_t f = rd[flags_at + i] | 0x20;
-          if (f == 's' || f == 'u' || f == 'p') want_srv = (f == 's');
+          s_flag |= f == 's';
+          a_flag |= f == 'a';
         }
-        if (rd[flags_at] == 0) want_srv = true;
-        p = SkipCharString(rd, p, len);
-        if (p) p = SkipCharString(rd, p, len);
-        if (!p) continue;
+        if (!s_flag && !a_flag) continue;
+        list = s_flag ? &srv : &addr;
         off = p;
         break;
       }
       default:
         return;
     }
-    if (off >= len || rd[off] == 0) continue;  // root: no replacement
+    if (off >= len || rd[off] == 0) continue;  // root: no target
     size_t nl = dns::WireNameLength(rd + off, len - off);
-    if (nl == 0) continue;
-    std::memcpy(targets[n], rd + off, nl);
-    srv[n++] = want_srv;
+    if (nl == 0 || !dns::IsSubdomain(rd + off, origin)) continue;
+    list->Add(rd + off, nl);
   }
-  for (int i = 0; i < n; ++i) AddAddresses(c, zone, targets[i], srv[i], 0);
+
+  store::NodeView node;
+  store::RRsetView rs;
+  // The SRV targets join the address names (copied out before the next read
+  // reuses the scratch slice).
+  for (int i = 0; i < srv.count; ++i) {
+    if (!AdditionalNode(*store_, zone, srv.names[i], &aux_scratch_, &node) ||
+        !node.Find(dns::type::kSRV, &rs))
+      continue;
+    size_t p = 0;
+    while (rs.NextRdata(&p, &rd, &len)) {
+      if (len <= 6 || rd[6] == 0) continue;
+      size_t nl = dns::WireNameLength(rd + 6, len - 6u);
+      if (nl == len - 6u && dns::IsSubdomain(rd + 6, origin)) addr.Add(rd + 6, nl);
+    }
+  }
+  bool has_aaaa[kMaxAdditionalNames] = {};  // so the AAAA pass reads only those
+  for (int i = 0; i < addr.count; ++i) {
+    if (!AdditionalNode(*store_, zone, addr.names[i], &aux_scratch_, &node)) continue;
+    has_aaaa[i] = node.Find(dns::type::kAAAA, &rs);
+    if (node.Find(dns::type::kA, &rs) &&
+        !AddRRset(c, Section::kAdditional, addr.names[i], false, rs))
+      return;
+  }
+  for (int i = 0; i < addr.count; ++i) {
+    if (has_aaaa[i] && AdditionalNode(*store_, zone, addr.names[i], &aux_scratch_, &node) &&
+        node.Find(dns::type::kAAAA, &rs) &&
+        !AddRRset(c, Section::kAdditional, addr.names[i], false, rs))
+      return;
+  }
+  for (int i = 0; i < srv.count; ++i) {
+    if (AdditionalNode(*store_, zone, srv.names[i], &aux_scratch_, &node) &&
+        node.Find(dns::type::kSRV, &rs) &&
+        !AddRRset(c, Section::kAdditional, srv.names[i], false, rs))
+      return;
+  }
 }
 
 bool Responder::AnswerFromZone(Context* c) noexcept {
@@ -304,8 +345,11 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
   uint8_t name[dns::kMaxNameWire];  // the name being answered (qname or a CNAME target)
   std::memcpy(name, c->q.qname, c->q.qname_len);
   bool is_qname = true;
+  // The names passed so far, to see a CNAME loop before it repeats records.
+  uint8_t chain[kMaxCnameChain + 1][dns::kMaxNameWire];
 
   for (int step = 0; step <= kMaxCnameChain; ++step) {
+    std::memcpy(chain[step], name, dns::WireNameLength(name, dns::kMaxNameWire));
     zone::LookupResult r;
     zone::Lookup(*store_, *zone, name, qtype, &scratch_, &r);
     switch (r.kind) {
@@ -317,8 +361,9 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
       case zone::LookupKind::kEmpty:
         return AddNegative(c, *zone);
       case zone::LookupKind::kDelegation: {
-        if (step > 0) return true;  // a CNAME into a delegation: the CNAME is the answer
-        w.SetFlags(w.flags() & ~dns::flag::kAA);
+        // A referral (RFC 1034 §4.3.2 step 3b). Reached through a CNAME, it
+        // follows the CNAMEs and AA stays set for them, as BIND and Knot do.
+        if (step == 0) w.SetFlags(w.flags() & ~dns::flag::kAA);
         int drop = dns::LabelCount(name) - zone->origin_labels - r.cut_labels;
         const uint8_t* cut = dns::SkipLabels(name, drop);
         store::RRsetView ns;
@@ -341,7 +386,10 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
           if (AddRRset(c, Section::kAnswer, name, is_qname, rs)) AddAdditional(c, *zone, rs);
           return true;
         }
-        if (qtype != dns::type::kCNAME && r.node.Find(dns::type::kCNAME, &rs)) {
+        // RRSIG and NSEC sit beside a CNAME (RFC 4035 §2.5), so queries for
+        // them are answered at the alias, never from the target (BIND, Knot).
+        if (qtype != dns::type::kCNAME && qtype != dns::type::kRRSIG &&
+            qtype != dns::type::kNSEC && r.node.Find(dns::type::kCNAME, &rs)) {
           if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) return true;
           size_t pos = 0;
           const uint8_t* rd;
@@ -349,9 +397,16 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
           if (!rs.NextRdata(&pos, &rd, &len)) return false;
           size_t nl = dns::WireNameLength(rd, len);
           if (nl == 0) return false;
-          // Follow the chain only inside this zone (a CNAME loop ends at the bound).
+          // Follow the chain only inside this zone, like Knot and like BIND
+          // for a target in another zone it serves.
           if (!dns::IsSubdomain(rd, reinterpret_cast<const uint8_t*>(zone->origin.data())))
             return true;
+          for (int i = 0; i <= step; ++i) {
+            if (dns::NameEqual(chain[i], rd)) {
+              w.SetRcode(dns::rcode::kServFail);  // a loop
+              return true;
+            }
+          }
           std::memcpy(name, rd, nl);
           is_qname = false;
           continue;
@@ -360,7 +415,8 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
       }
     }
   }
-  return true;  // chain longer than the bound: answer with what we have
+  w.SetRcode(dns::rcode::kServFail);  // the chain did not end within the bound
+  return true;
 }
 
 }  // namespace enumd::query

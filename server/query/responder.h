@@ -58,8 +58,6 @@ class Responder {
                 const store::RRsetView& rs) noexcept;
   bool AddNegative(Context* c, const zone::Zone& zone) noexcept;
   void AddAdditional(Context* c, const zone::Zone& zone, const store::RRsetView& rs) noexcept;
-  void AddAddresses(Context* c, const zone::Zone& zone, const uint8_t* name, bool with_srv,
-                    int depth) noexcept;
   bool ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept;
 
   const store::ZoneStore* store_;

@@ -49,6 +49,14 @@ host.pbx IN A 192.0.2.10
 host.pbx IN AAAA 2001:db8::10
 8.8.8 IN NAPTR 10 10 "a" "x-3gpp-pgw:x-s8-gtp" "" pgw1.pbx
 pgw1.pbx IN A 192.0.2.11
+; flag "u" with a non-root replacement: nothing in additional (as BIND)
+6.6.6 IN NAPTR 10 10 "u" "E2U+sip" "" pgw1.pbx
+; a CNAME into the delegation, a CNAME loop, and an MX target only a wildcard covers
+todeleg IN CNAME www.sub
+loop1 IN CNAME loop2
+loop2 IN CNAME loop1
+mxw IN MX 10 host.wa
+*.wa IN A 192.0.2.99
 )ZONE";
 
 struct Fixture {
@@ -263,6 +271,16 @@ TEST_CASE("responder: longest-match wildcards let the exception override for its
   CHECK(a.answer.empty());
   a = Ask(f, "9.9.9.9.e164.arpa.", kNaptr);  // no wildcard above: NXDOMAIN
   CHECK(a.rcode == 3);
+  // An empty non-terminal with no wildcard above it exists: NODATA, never
+  // NXDOMAIN (RFC 8020 would let resolvers deny every number below it).
+  for (const char* ent : {"1.9.0.0.5.5.5.3.1.6.e164.arpa.", "6.e164.arpa.",
+                          "1.0.5.5.5.2.1.6.e164.arpa."}) {
+    CAPTURE(ent);
+    a = Ask(f, ent, kNaptr);
+    CHECK(a.rcode == 0);
+    CHECK(a.answer.empty());
+    CHECK(a.authority.size() == 1);
+  }
 }
 
 TEST_CASE("responder: case is matched loosely and echoed as sent") {
@@ -310,18 +328,55 @@ TEST_CASE("responder: referrals, CNAME chains and additional data") {
   CHECK(a.answer[0].rfind("anything.w.e164.arpa. CNAME", 0) == 0);
   a = Ask(f, "alias.e164.arpa.", dns::type::kCNAME);
   CHECK(a.answer.size() == 1);
+  // RRSIG and NSEC are answered at the alias (RFC 4035 §2.5): here NODATA.
+  for (uint16_t t : {dns::type::kRRSIG, dns::type::kNSEC}) {
+    a = Ask(f, "alias.e164.arpa.", t);
+    CHECK(a.rcode == 0);
+    CHECK(a.answer.empty());
+    CHECK(a.authority.size() == 1);
+  }
 
-  // RFC 3403 §4.2: flag "s" -> SRV of the replacement, then the target's addresses.
+  // A CNAME into a delegation: the CNAME, then the referral; AA stays set
+  // (RFC 1034 §4.3.2 step 3b after the restart; BIND and Knot).
+  a = Ask(f, "todeleg.e164.arpa.", dns::type::kA);
+  CHECK(a.rcode == 0);
+  CHECK(a.aa);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.answer[0].rfind("todeleg.e164.arpa. CNAME", 0) == 0);
+  REQUIRE(a.authority.size() == 2);
+  CHECK(a.authority[0].rfind("sub.e164.arpa. NS", 0) == 0);
+  CHECK_FALSE(a.additional.empty());
+  // A CNAME loop: each CNAME once, then SERVFAIL (BIND; RFC 1034 §3.6.2).
+  a = Ask(f, "loop1.e164.arpa.", dns::type::kA);
+  CHECK(a.rcode == 2);
+  CHECK(a.aa);
+  CHECK(a.answer.size() == 2);
+
+  // RFC 3403 §4.2: flag "s" -> SRV of the replacement and its target's
+  // addresses; A RRsets first, then AAAA, then the rest (BIND's order).
   a = Ask(f, "7.7.7.e164.arpa.", kNaptr);
   REQUIRE(a.answer.size() == 1);
   REQUIRE(a.additional.size() == 3);
-  CHECK(a.additional[0].rfind("_sip._udp.pbx.e164.arpa. SRV", 0) == 0);
-  CHECK(a.additional[1].rfind("host.pbx.e164.arpa. A ", 0) == 0);
-  CHECK(a.additional[2].rfind("host.pbx.e164.arpa. AAAA", 0) == 0);
+  CHECK(a.additional[0].rfind("host.pbx.e164.arpa. A ", 0) == 0);
+  CHECK(a.additional[1].rfind("host.pbx.e164.arpa. AAAA", 0) == 0);
+  CHECK(a.additional[2].rfind("_sip._udp.pbx.e164.arpa. SRV", 0) == 0);
   // Flag "a" -> addresses.
   a = Ask(f, "8.8.8.e164.arpa.", kNaptr);
   REQUIRE(a.additional.size() == 1);
   CHECK(a.additional[0].rfind("pgw1.pbx.e164.arpa. A", 0) == 0);
+  // Flag "u": the replacement is not looked up.
+  a = Ask(f, "6.6.6.e164.arpa.", kNaptr);
+  REQUIRE(a.answer.size() == 1);
+  CHECK(a.additional.empty());
+  // An additional name covered by a wildcard gets synthesised addresses.
+  a = Ask(f, "mxw.e164.arpa.", dns::type::kMX);
+  REQUIRE(a.additional.size() == 1);
+  CHECK(a.additional[0].rfind("host.wa.e164.arpa. A 3600 192.0.2.99", 0) == 0);
+  // Referral glue: every A before any AAAA.
+  a = Ask(f, "x.sub.e164.arpa.", dns::type::kA);
+  REQUIRE(a.additional.size() == 2);
+  CHECK(a.additional[0].rfind("ns1.sub.e164.arpa. A ", 0) == 0);
+  CHECK(a.additional[1].rfind("ns.e164.arpa. A ", 0) == 0);
   // NS at the apex brings the in-zone address of its target.
   a = Ask(f, "e164.arpa.", dns::type::kNS);
   REQUIRE(a.additional.size() == 1);

@@ -50,9 +50,12 @@ int TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_vie
 }
 
 // Longest-match mode: the deepest wildcard among the ancestors of `key` that
-// have at most `from_labels` labels.
+// have at most `from_labels` labels; `none` when there is no such wildcard
+// (kNXDomain for a missing name, kEmpty for an empty non-terminal: a name
+// that exists is never NXDOMAIN, RFC 8020 §2).
 void DeepestWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key,
-                     int from_labels, LookupScratch* s, LookupResult* r) noexcept {
+                     int from_labels, LookupKind none, LookupScratch* s,
+                     LookupResult* r) noexcept {
   for (int l = from_labels; l >= 0; --l) {
     int found = TryWildcard(store, zone, key, l, s, r);
     if (found != 0) {
@@ -60,7 +63,7 @@ void DeepestWildcard(const store::ZoneStore& store, const Zone& zone, std::strin
       return;
     }
   }
-  r->kind = LookupKind::kNXDomain;
+  r->kind = none;
 }
 
 }  // namespace
@@ -92,7 +95,7 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
       return;
     }
     if (zone.mode == WildcardMode::kLongestMatch)
-      return DeepestWildcard(store, zone, key, labels - 1, s, r);
+      return DeepestWildcard(store, zone, key, labels - 1, LookupKind::kEmpty, s, r);
     r->kind = LookupKind::kEmpty;
     return;
   }
@@ -109,7 +112,7 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
   if (ce.flags() & store::kNodeDelegation) return Delegation(store, zone, key, ce_labels, s, r);
 
   if (zone.mode == WildcardMode::kLongestMatch)
-    return DeepestWildcard(store, zone, key, ce_labels, s, r);
+    return DeepestWildcard(store, zone, key, ce_labels, LookupKind::kNXDomain, s, r);
   // RFC 4592 §3.3.1: only the source of synthesis "*.<closest encloser>".
   found = TryWildcard(store, zone, key, ce_labels, s, r);
   if (found == 0) r->kind = LookupKind::kNXDomain;

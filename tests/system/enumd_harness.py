@@ -455,13 +455,17 @@ class Enumd(_Server):
     zones: [(origin, zone_file[, wildcards])]; zone_file None serves whatever
     the store holds; wildcards ("rfc4592", ...) None leaves the key out.
     extra_config: top-level YAML keys merged over the defaults (they win).
+    listen_v6: also listen on [::1] at the same port (the caller checks that
+    ::1 exists; readiness is still checked on 127.0.0.1).
     The daemon imports the zone files itself at start.
     """
 
     label = "enumd"
 
-    def __init__(self, build_dir=None, zones=(), extra_config=None, expect_exit_code=0):
+    def __init__(self, build_dir=None, zones=(), extra_config=None, expect_exit_code=0,
+                 listen_v6=False):
         super().__init__(zones, expect_exit_code)
+        self.listen_v6 = listen_v6
         self.bin_dir = _resolve_bin_dir(build_dir)
         self.binary = os.path.join(self.bin_dir, "enumd")
         self.extra_config = dict(extra_config or {})
@@ -482,7 +486,7 @@ class Enumd(_Server):
                 z["wildcards"] = mode
             zones.append(z)
         config = {
-            "listen": [f"{HOST}:{self.port}"],
+            "listen": [f"{HOST}:{self.port}"] + ([f"[::1]:{self.port}"] if self.listen_v6 else []),
             "workers": 1,
             "store": self.store,
             "log_level": "debug",
