@@ -9,10 +9,12 @@
 //  - an empty section ("udp:" with nothing under it) means the same as an
 //    absent one;
 //  - YAML::Exception never leaves this file; every error reads
-//    "FILE:LINE: key 'udp.max_payload': reason" with a 1-based line.
+//    "FILE:LINE: key 'udp.max_payload': reason" with a 1-based line;
+//  - YAML::LoadAll() is not used: see ScanDocuments().
 #include "config/config.h"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -20,8 +22,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace enumd::config {
 namespace {
@@ -283,6 +287,66 @@ std::string ShowAddress(const ListenAddress& a) {
   return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
 }
 
+// Where the documents of a YAML stream start, from parser events alone (no
+// nodes are built).
+struct DocumentStart {
+  YAML::Mark start;  // the document's first token
+  YAML::Mark root;   // its root node, as YAML::Node::Mark() would give it
+};
+class DocumentScan : public YAML::EventHandler {
+ public:
+  std::vector<DocumentStart> docs;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    docs.push_back({mark, mark});
+    root_seen_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (root_seen_ || docs.empty()) return;
+    docs.back().root = mark;
+    root_seen_ = true;
+  }
+  bool root_seen_ = false;
+};
+
+// The first `limit` documents of `yaml` (fewer if it has fewer). Throws
+// YAML::Exception on malformed YAML.
+//
+// This replaces YAML::LoadAll(), which never returns on a stray ',' outside
+// [] or {} (",", "[a],", "[a]\n,", "--- ,"): yaml-cpp 0.7 and 0.8 turn a token
+// that no rule consumes into a null document and leave the token in place,
+// so Parser::HandleNextDocument() reports a new empty document forever and
+// LoadAll() grows its vector until memory runs out (jbeder/yaml-cpp#1040,
+// fixed upstream after 0.8.0 by #1319). Here a stuck parser shows as two
+// documents starting at the same token, and the loop is bounded anyway.
+std::vector<DocumentStart> ScanDocuments(const std::string& yaml, size_t limit) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentScan scan;
+  while (scan.docs.size() < limit && parser.HandleNextDocument(scan)) {
+  }
+  return std::move(scan.docs);
+}
+
 // Walks one document against kSchema. `shown` strings are key paths as the
 // user sees them ("zones[1].origin"); `path` strings are table paths ("zones[].origin").
 class Loader {
@@ -292,11 +356,23 @@ class Loader {
 
   Status Run(const std::string& yaml, Config* out) {
     try {
-      const std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
-      if (docs.size() > 1) {
-        return Fail(docs[1].Mark(), "", "more than one YAML document; use a single one");
+      // Three documents tell a stray token in the first or the second one
+      // (a document that consumed nothing: the next starts at the same token)
+      // from a genuine second document.
+      const std::vector<DocumentStart> docs = ScanDocuments(yaml, 3);
+      for (size_t i = 0; i + 1 < docs.size(); ++i) {
+        if (docs[i + 1].start.pos == docs[i].start.pos) {
+          return Fail(docs[i].start, "",
+                      "invalid YAML: unexpected token at column " +
+                          std::to_string(docs[i].start.column + 1) +
+                          " (a ',' outside [] or {}?)");
+        }
       }
-      const YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+      if (docs.size() > 1) {
+        return Fail(docs[1].root, "", "more than one YAML document; use a single one");
+      }
+      // The scan proved there is at most one document and that it parses.
+      const YAML::Node root = docs.empty() ? YAML::Node() : YAML::Load(yaml);
       if (!root.IsNull() && !root.IsMap()) {
         return Fail(
             root.Mark(), "",

@@ -357,8 +357,34 @@ TEST_CASE("config: malformed YAML and a wrong top level are errors with a line")
       {"- listen\n- workers\n", 1, "", "the top level must be a map of keys"},
       {"just some text\n", 1, "", "the top level must be a map of keys"},
       {"workers: 1\n---\nworkers: 2\n", 3, "", "more than one YAML document"},
+      {"workers: 1\n...\nworkers: 2\n", 3, "", "more than one YAML document"},
+      {"workers: 1\n---\n,\n", 3, "", "more than one YAML document"},
   };
   for (const BadCase& c : cases) CheckBad(c);
+}
+
+// yaml-cpp's LoadAll() never returns on these (jbeder/yaml-cpp#1040): the
+// stray ',' becomes an endless run of empty documents. The second is the
+// input on which config_fuzz ran out of memory; the first is it minimized
+// (tests/fuzz/corpus/config/stray-comma.yaml).
+TEST_CASE("config: a stray ',' outside [] or {} is an error, not a hang") {
+  const BadCase cases[] = {
+      {",", 1, "", "invalid YAML: unexpected token at column 1"},
+      {",isten: [{address: \"[::1]:253\", udp: false}]\nzones:\n  - origin: ae\n", 1, "",
+       "invalid YAML: unexpected token at column 1"},
+      {"\xEF\xBB\xBF,\n", 1, "", "invalid YAML: unexpected token"},
+      {"# comment\n\n  ,\n", 3, "", "invalid YAML: unexpected token at column 3"},
+      {"{workers: 2},\n", 1, "", "invalid YAML: unexpected token at column 13"},
+      {"{workers: 2}\n,\n", 2, "", "invalid YAML: unexpected token at column 1"},
+      {"--- ,\n", 1, "", "invalid YAML: unexpected token at column 5"},
+      {"&a ,\n", 1, "", "invalid YAML: unexpected token"},
+  };
+  for (const BadCase& c : cases) CheckBad(c);
+  // Document markers around a single document still load.
+  CHECK(Load("---\nworkers: 2\n...\n").workers == 2);
+  CHECK(Load("workers: 3\n...\n").workers == 3);
+  CHECK(Load("---\n").zones.empty());
+  CHECK(Load("").zones.empty());
 }
 
 TEST_CASE("LoadConfigFile: reads a file, resolves zone files next to it, reports its name") {
