@@ -47,6 +47,22 @@ bool CompressibleShape(uint16_t rrtype, RdataShape* shape) noexcept {
 }
 
 // True if `rdata` has exactly the layout `shape` describes, with valid names.
+// Offset inside SRV or NAPTR RDATA of its (uncompressed, non-root) target
+// name when the RDATA is well formed and the name ends it; 0 otherwise.
+size_t UncompressedNameOffset(uint16_t rrtype, const uint8_t* rdata, size_t rdlen) noexcept {
+  size_t pos;
+  if (rrtype == type::kSRV) {
+    pos = 6;  // priority, weight, port
+  } else if (rrtype == type::kNAPTR) {
+    pos = 4;                                                            // order, preference
+    for (int i = 0; i < 3 && pos < rdlen; ++i) pos += 1u + rdata[pos];  // flags, services, regexp
+  } else {
+    return 0;
+  }
+  if (pos >= rdlen || rdata[pos] == 0) return 0;
+  return WireNameLength(rdata + pos, rdlen - pos) == rdlen - pos ? pos : 0;
+}
+
 bool RdataMatchesShape(const uint8_t* rdata, size_t rdlen, const RdataShape& shape) noexcept {
   if (rdlen < shape.prefix) return false;
   size_t pos = shape.prefix;
@@ -220,7 +236,16 @@ bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
   if (!CompressibleShape(rrtype, &shape) || !RdataMatchesShape(rdata, rdlen, shape)) {
     // Verbatim: the type forbids compression, or the RDATA is not the shape
     // its type says (then it is not ours to rewrite).
-    return Append(rdata, rdlen);
+    const size_t at = size_;
+    if (!Append(rdata, rdlen)) return false;
+    // A name inside SRV or NAPTR RDATA may not be compressed (RFC 2782,
+    // RFC 3403 §4.1), but later names may point at it: the NAPTR
+    // replacement is usually the owner of the additional records that follow,
+    // so this is what lets them fit (BIND does the same).
+    const size_t name_at = UncompressedNameOffset(rrtype, rdata, rdlen);
+    if (name_at != 0 && at + name_at <= kMaxPointer && compress_entries_ < kMaxCompress)
+      compress_offsets_[compress_entries_++] = static_cast<uint16_t>(at + name_at);
+    return true;
   }
   const size_t rdata_start = size_;
   if (!Append(rdata, shape.prefix)) return false;

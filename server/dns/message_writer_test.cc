@@ -841,3 +841,48 @@ TEST_CASE("MessageWriter: random messages parse back to what was written (ldns a
 
 }  // namespace
 }  // namespace enumd::dns
+
+namespace enumd::dns {
+
+TEST_CASE("MessageWriter: names after a NAPTR or SRV point at its uncompressed target") {
+  // RFC 3403 §4.1 forbids compressing the NAPTR replacement, but a later
+  // owner may point at it: the additional records of a NAPTR answer are
+  // usually owned by exactly that name.
+  uint8_t buf[512];
+  MessageWriter w(buf, sizeof buf, sizeof buf);
+  const std::string q = W("1.2.e164.arpa.");
+  REQUIRE(w.Start(1, 0x8400, reinterpret_cast<const uint8_t*>(q.data()), type::kNAPTR, 1));
+  const std::string target = W("pgw1.example.net.");
+  std::string naptr(
+      "\x00\x0a\x00\x0a\x01"
+      "a\x13x-3gpp-pgw:x-s8-gtp\x00",
+      4 + 2 + 20 + 1);
+  naptr += target;
+  REQUIRE(w.AddRRPtr(Section::kAnswer, MessageWriter::kQnameOffset, type::kNAPTR, 1, 60,
+                     reinterpret_cast<const uint8_t*>(naptr.data()),
+                     static_cast<uint16_t>(naptr.size())));
+  const size_t target_at = w.size() - target.size();
+  // The NAPTR went in verbatim.
+  CHECK(std::memcmp(buf + target_at, target.data(), target.size()) == 0);
+  const size_t before = w.size();
+  const uint8_t a[4] = {192, 0, 2, 1};
+  REQUIRE(w.AddRR(Section::kAdditional, reinterpret_cast<const uint8_t*>(target.data()), type::kA,
+                  1, 60, a, 4));
+  // Owner = one pointer to the replacement inside the NAPTR RDATA.
+  CHECK(w.size() - before == 2 + 10 + 4);
+  CHECK(buf[before] == (0xC0 | (target_at >> 8)));
+  CHECK(buf[before + 1] == (target_at & 0xFF));
+  // A malformed NAPTR (name not ending the RDATA) registers nothing.
+  MessageWriter w2(buf, sizeof buf, sizeof buf);
+  REQUIRE(w2.Start(1, 0x8400, reinterpret_cast<const uint8_t*>(q.data()), type::kNAPTR, 1));
+  std::string bad = naptr + "x";
+  REQUIRE(w2.AddRRPtr(Section::kAnswer, MessageWriter::kQnameOffset, type::kNAPTR, 1, 60,
+                      reinterpret_cast<const uint8_t*>(bad.data()),
+                      static_cast<uint16_t>(bad.size())));
+  const size_t before2 = w2.size();
+  REQUIRE(w2.AddRR(Section::kAdditional, reinterpret_cast<const uint8_t*>(target.data()), type::kA,
+                   1, 60, a, 4));
+  CHECK(w2.size() - before2 == target.size() + 10 + 4);
+}
+
+}  // namespace enumd::dns

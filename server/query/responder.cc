@@ -42,8 +42,7 @@ bool AdditionalNode(const store::ZoneStore& store, const zone::Zone& zone, const
   size_t klen = store::NameToKey(name, zone.origin_labels, key);
   if (store.GetNode(zone.meta.generation, std::string_view(reinterpret_cast<char*>(key), klen),
                     &scratch->node)) {
-    if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()),
-                     scratch->node.size()))
+    if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()), scratch->node.size()))
       return false;
     // An empty non-terminal has no data, unless longest-match fills it from
     // a wildcard above (Lookup below).
@@ -388,8 +387,8 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
         }
         // RRSIG and NSEC sit beside a CNAME (RFC 4035 §2.5), so queries for
         // them are answered at the alias, never from the target (BIND, Knot).
-        if (qtype != dns::type::kCNAME && qtype != dns::type::kRRSIG &&
-            qtype != dns::type::kNSEC && r.node.Find(dns::type::kCNAME, &rs)) {
+        if (qtype != dns::type::kCNAME && qtype != dns::type::kRRSIG && qtype != dns::type::kNSEC &&
+            r.node.Find(dns::type::kCNAME, &rs)) {
           if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) return true;
           size_t pos = 0;
           const uint8_t* rd;
