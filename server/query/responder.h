@@ -10,9 +10,16 @@
 //    "minimal-responses no-auth", Knot's default); negative answers carry the
 //    SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3); referrals carry the
 //    cut's NS and in-zone glue.
-//  - additional-section processing for NAPTR (RFC 3403 §4.2: SRV, A, AAAA of
-//    the replacement, and A/AAAA of SRV targets), MX, SRV and NS targets held
-//    in the zone; dropped silently when they do not fit (RFC 2181 §9).
+//  - additional-section processing (RFC 1034 §4.3.2 step 6, RFC 3403 §4.2):
+//    NAPTR flag "s" -> the replacement's SRV and the SRV targets' A/AAAA;
+//    flag "a" -> the replacement's A/AAAA; other flags add nothing. MX, SRV
+//    and NS targets' A/AAAA likewise. Names covered by a wildcard are
+//    synthesised; glue at or below a cut is read directly. Added A first,
+//    then AAAA, then SRV (as BIND), and the first RRset that does not fit
+//    ends the section without TC (RFC 2181 §9).
+//  - CNAME chains are followed inside the zone up to 11 restarts (BIND's
+//    max-restarts); a loop or a longer chain is SERVFAIL with each CNAME once.
+//    A CNAME into a delegation gives the CNAME plus the referral.
 //  - truncation: whole RRsets only; TC when an answer or authority RRset
 //    does not fit (STYLE.md: marks, rewind).
 #pragma once
