@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config libldns-dev libuv1-dev libyaml-cpp-dev librocksdb-dev
             doctest-dev)
-test_pkgs=(python3 python3-dnspython python3-yaml dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps)
+test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

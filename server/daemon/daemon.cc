@@ -106,6 +106,7 @@ struct Daemon::Impl {
     zone::ImportOptions o;
     o.origin = zc.origin;
     o.keep_previous = keep_previous;
+    o.temp_dir = config.store;  // a big zone's sort spills beside the store, not into /tmp
     auto r = zone::ImportZoneFile(store.get(), path, o);
     if (!r.ok()) {
       if (meta) {

@@ -211,7 +211,6 @@ Status ZoneStore::CollectGarbage() {
     rocksdb::WriteBatch b;
     auto* cf = db_->DefaultColumnFamily();
     b.DeleteRange(cf, GenPrefix('N', gen), GenPrefix('N', gen + 1));
-    b.DeleteRange(cf, GenPrefix('S', gen), GenPrefix('S', gen + 1));
     b.Delete(GenPrefix('G', gen));
     Status st = FromRocks(db_->Write(rocksdb::WriteOptions(), &b), "cannot clean store");
     if (!st.ok()) return st;
@@ -362,7 +361,6 @@ ZoneImport::~ZoneImport() {
   rocksdb::WriteBatch b;
   auto* cf = store_->db_->DefaultColumnFamily();
   b.DeleteRange(cf, GenPrefix('N', gen_), GenPrefix('N', gen_ + 1));
-  b.DeleteRange(cf, GenPrefix('S', gen_), GenPrefix('S', gen_ + 1));
   b.Delete(GenPrefix('G', gen_));
   store_->db_->Write(rocksdb::WriteOptions(), &b).PermitUncheckedError();
 }
@@ -376,46 +374,6 @@ Status ZoneImport::FlushBatch() {
   rocksdb::Status s = store_->db_->Write(wo, &batch_->wb);
   batch_->wb.Clear();
   return FromRocks(s, "store write");
-}
-
-Status ZoneImport::Stage(std::string_view key, std::string_view payload) {
-  std::string k = GenPrefix('S', gen_);
-  k.append(key);
-  k.push_back('\0');
-  Append64(&k, seq_++);
-  batch_->wb.Put(k, rocksdb::Slice(payload.data(), payload.size()));
-  if (batch_->wb.GetDataSize() >= kBatchBytes) return FlushBatch();
-  return Status::OK();
-}
-
-Status ZoneImport::ForEachStagedName(
-    const std::function<Status(std::string_view, const std::vector<std::string>&)>& fn) {
-  Status st = FlushBatch();
-  if (!st.ok()) return st;
-  std::string prefix = GenPrefix('S', gen_);
-  rocksdb::ReadOptions ro;
-  ro.readahead_size = 2u << 20;
-  std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(ro));
-  std::string current;
-  std::vector<std::string> payloads;
-  bool have = false;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view k = it->key().ToStringView();
-    if (k.size() < prefix.size() + 9) return Status::Error("corrupt staged record");
-    std::string_view name = k.substr(prefix.size(), k.size() - prefix.size() - 9);
-    if (have && name != current) {
-      st = fn(current, payloads);
-      if (!st.ok()) return st;
-      payloads.clear();
-    }
-    if (!have || name != current) current.assign(name);
-    have = true;
-    payloads.emplace_back(it->value().ToStringView());
-  }
-  st = FromRocks(it->status(), "store read");
-  if (!st.ok()) return st;
-  if (have) return fn(current, payloads);
-  return Status::OK();
 }
 
 Status ZoneImport::PutNode(std::string_view key, std::string_view value) {
@@ -443,7 +401,6 @@ Status ZoneImport::Commit(ZoneMeta meta, bool keep_previous, uint32_t* previous)
   rocksdb::WriteBatch b;
   auto* cf = db->DefaultColumnFamily();
   b.Put(MetaKey(origin_), meta.Encode());
-  b.DeleteRange(cf, GenPrefix('S', gen_), GenPrefix('S', gen_ + 1));
   if (previous) *previous = old ? old->generation : 0;
   if (old && !keep_previous) {
     b.DeleteRange(cf, GenPrefix('N', old->generation), GenPrefix('N', old->generation + 1));

@@ -7,7 +7,6 @@
 //   "M" <origin wire, lower-case>    ZoneMeta of the zone's current version
 //   "G" <u32 gen>                    a generation in use or being built: its origin
 //   "N" <u32 gen> <key>              node value of one name of that generation
-//   "S" <u32 gen> <key> 0x00 <u64>   staged record of an import in progress
 //
 // A zone version is a generation: an import writes a fresh generation next to
 // the current one and then flips the "M" record in one synced write, so
@@ -140,24 +139,14 @@ class ZoneStore {
   bool read_only_ = false;
 };
 
-// A zone version being built. Records are staged in any order (Stage), then
-// visited grouped by name in canonical order (ForEachStagedName) so the caller
-// can validate each name and write its node (PutNode); Commit makes the new
-// version current in one step. Destroying an uncommitted import discards it.
+// A zone version being built: the caller writes each name's node (PutNode),
+// then Commit makes the new version current in one step. Destroying an
+// uncommitted import discards it.
 class ZoneImport {
  public:
   ~ZoneImport();
 
   uint32_t generation() const { return gen_; }
-
-  // Stages one record (`payload` is opaque to the store) under name `key`.
-  Status Stage(std::string_view key, std::string_view payload);
-
-  // For each staged name, in canonical order: fn(key, payloads in stage order).
-  // Stops at the first error fn returns.
-  Status ForEachStagedName(
-      const std::function<Status(std::string_view key, const std::vector<std::string>& payloads)>&
-          fn);
 
   Status PutNode(std::string_view key, std::string_view value);
 
@@ -175,7 +164,6 @@ class ZoneImport {
   ZoneStore* store_;
   std::string origin_;
   uint32_t gen_;
-  uint64_t seq_ = 0;
   bool committed_ = false;
   struct Batch;
   std::unique_ptr<Batch> batch_;

@@ -93,44 +93,6 @@ TEST_CASE("zone store: meta round-trips") {
   CHECK_FALSE(d.Decode(""));
 }
 
-TEST_CASE("zone store: staged records come back grouped by name in canonical order") {
-  auto s = OpenMem();
-  auto imp = s->BeginImport(kOrigin);
-  REQUIRE(imp.ok());
-  // Out of order, one name split across the input.
-  REQUIRE((*imp)
-              ->Stage(std::string("9\0"
-                                  "1\0",
-                                  4),
-                      "b1")
-              .ok());
-  REQUIRE((*imp)->Stage("", "apex1").ok());
-  REQUIRE((*imp)->Stage(std::string("9\0", 2), "c").ok());
-  REQUIRE((*imp)
-              ->Stage(std::string("9\0"
-                                  "1\0",
-                                  4),
-                      "b2")
-              .ok());
-  REQUIRE((*imp)->Stage("", "apex2").ok());
-  std::vector<std::pair<std::string, std::vector<std::string>>> seen;
-  REQUIRE((*imp)
-              ->ForEachStagedName([&](std::string_view k, const std::vector<std::string>& p) {
-                seen.emplace_back(std::string(k), p);
-                return Status::OK();
-              })
-              .ok());
-  REQUIRE(seen.size() == 3);
-  CHECK(seen[0].first.empty());
-  CHECK(seen[0].second == std::vector<std::string>{"apex1", "apex2"});
-  CHECK(seen[1].first == std::string("9\0", 2));
-  CHECK(seen[2].second == std::vector<std::string>{"b1", "b2"});
-  // An error from the visitor stops the walk and is returned.
-  Status st = (*imp)->ForEachStagedName(
-      [](std::string_view, const std::vector<std::string>&) { return Status::Error("x"); });
-  CHECK(st.message() == "x");
-}
-
 TEST_CASE("zone store: an import replaces the zone whole; an abandoned one changes nothing") {
   auto s = OpenMem();
   ImportVersion(s.get(), {{"", "apex-v1"}, {std::string("1\0", 2), "one-v1"}}, 1);
@@ -238,7 +200,6 @@ TEST_CASE("zone store: a killed import leaves the previous version, cleaned at n
     if (!w.ok()) _exit(3);
     auto imp = (*w)->BeginImport(kOrigin);
     for (int i = 0; i < 1000; ++i) (void)(*imp)->PutNode(std::to_string(i) + '\0', Node("new"));
-    (void)(*imp)->Stage("", "x");
     kill(getpid(), SIGKILL);  // no destructors, no commit
   }
   int status = 0;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dns/constants.h"
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
@@ -55,15 +56,22 @@ std::string RecordToText(const uint8_t* owner, uint16_t type, uint32_t ttl, cons
 
 namespace {
 
+void WriteRRset(FILE* out, const uint8_t* owner, const store::RRsetView& rs) {
+  size_t pos = 0;
+  const uint8_t* rd;
+  uint16_t len;
+  while (rs.NextRdata(&pos, &rd, &len))
+    fprintf(out, "%s\n", RecordToText(owner, rs.type, rs.ttl, rd, len).c_str());
+}
+
 void WriteNode(FILE* out, const uint8_t* owner, const store::NodeView& node) {
+  // The SOA first: RFC 1035 §5.2 expects it to start the zone, and some
+  // loaders insist.
   store::RRsetView rs;
+  if (node.Find(dns::type::kSOA, &rs)) WriteRRset(out, owner, rs);
   for (int i = 0; i < node.rrset_count(); ++i) {
     node.At(i, &rs);
-    size_t pos = 0;
-    const uint8_t* rd;
-    uint16_t len;
-    while (rs.NextRdata(&pos, &rd, &len))
-      fprintf(out, "%s\n", RecordToText(owner, rs.type, rs.ttl, rd, len).c_str());
+    if (rs.type != dns::type::kSOA) WriteRRset(out, owner, rs);
   }
 }
 

@@ -1,13 +1,22 @@
 #include "zone/zone_importer.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <map>
+#include <functional>
+#include <memory>
+#include <unordered_set>
 #include <vector>
 
+#include "common/byte_order.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 #include "store/name_key.h"
@@ -18,52 +27,375 @@ namespace enumd::zone {
 
 namespace {
 
-// Staged record payload: u16 type, u16 file index, u32 ttl, u32 line, rdata.
+// --- records in canonical name order, with bounded memory ---------------------
+
+// One record as the sorter holds it:
+//   u16 key length, key, u16 type, u16 file index, u32 ttl, u32 line,
+//   u16 rdata length, rdata
+constexpr size_t kFixed = 2 + 2 + 2 + 4 + 4 + 2;
+
 struct Staged {
-  uint16_t type;
-  uint16_t file;
-  uint32_t ttl;
-  uint32_t line;
+  std::string_view key;
+  uint16_t type = 0;
+  uint16_t file = 0;
+  uint32_t ttl = 0;
+  uint32_t line = 0;
+  uint32_t seq = 0;  // position in the name's records, in file order
   std::string_view rdata;
 };
 
-void Put16(std::string* s, uint16_t v) {
-  s->push_back(static_cast<char>(v >> 8));
-  s->push_back(static_cast<char>(v));
-}
-void Put32(std::string* s, uint32_t v) {
-  Put16(s, static_cast<uint16_t>(v >> 16));
-  Put16(s, static_cast<uint16_t>(v));
-}
-uint16_t Get16(const char* p) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(p[0]) << 8 | static_cast<uint8_t>(p[1]));
-}
-uint32_t Get32(const char* p) { return uint32_t{Get16(p)} << 16 | Get16(p + 2); }
+inline const uint8_t* U8(const char* p) { return reinterpret_cast<const uint8_t*>(p); }
 
-bool Decode(const std::string& payload, Staged* out) {
-  if (payload.size() < 12) return false;
-  out->type = Get16(payload.data());
-  out->file = Get16(payload.data() + 2);
-  out->ttl = Get32(payload.data() + 4);
-  out->line = Get32(payload.data() + 8);
-  out->rdata = std::string_view(payload).substr(12);
-  return true;
+inline std::string_view KeyAt(const char* p) { return {p + 2, Load16(U8(p))}; }
+
+// Size of the encoded record at p, given its first 2 + key length + 14 bytes.
+inline size_t RecordSize(const char* p) {
+  size_t k = Load16(U8(p));
+  return kFixed + k + Load16(U8(p + 2 + k + 12));
+}
+
+Staged DecodeRecord(const char* p) {
+  Staged s;
+  s.key = KeyAt(p);
+  const char* q = p + 2 + s.key.size();
+  s.type = Load16(U8(q));
+  s.file = Load16(U8(q + 2));
+  s.ttl = Load32(U8(q + 4));
+  s.line = Load32(U8(q + 8));
+  s.rdata = std::string_view(q + 14, Load16(U8(q + 12)));
+  return s;
+}
+
+void EncodeRecord(std::string_view key, uint16_t type, uint16_t file, uint32_t ttl, uint32_t line,
+                  std::string_view rdata, std::string* out) {
+  Append16(out, static_cast<uint16_t>(key.size()));
+  out->append(key);
+  Append16(out, type);
+  Append16(out, file);
+  Append32(out, ttl);
+  Append32(out, line);
+  Append16(out, static_cast<uint16_t>(rdata.size()));
+  out->append(rdata);
+}
+
+// Where a merge reads sorted records from: a run file or the in-memory chunk.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  // Moves to the next record; false at the end (or on error: see status()).
+  virtual bool Next() = 0;
+  // The current record's encoded bytes (valid until Next()).
+  virtual std::string_view record() const = 0;
+  virtual Status status() const { return Status::OK(); }
+  std::string_view key() const { return KeyAt(record().data()); }
+};
+
+// A sorted run in an unlinked temporary file, read back in large blocks.
+class RunCursor : public Cursor {
+ public:
+  RunCursor(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  ~RunCursor() override { close(fd_); }
+
+  bool Next() override {
+    pos_ += size_;
+    size_ = 0;
+    // Make the whole next record contiguous in the buffer.
+    if (!Fill(2)) return pos_ == end_ ? false : Corrupt();
+    size_t klen = Load16(U8(buf_.data() + pos_));
+    if (!Fill(2 + klen + 14)) return Corrupt();
+    size_t need = RecordSize(buf_.data() + pos_);
+    if (!Fill(need)) return Corrupt();
+    size_ = need;
+    return true;
+  }
+  std::string_view record() const override { return {buf_.data() + pos_, size_}; }
+  Status status() const override { return status_; }
+
+  // Rewinds to the start after the run was written.
+  Status Rewind() {
+    if (lseek(fd_, 0, SEEK_SET) != 0) return Status::Error("cannot read " + name_);
+    buf_.resize(kBlock);  // only now: runs are merged after the reading is done
+    pos_ = end_ = size_ = 0;
+    return Status::OK();
+  }
+
+ private:
+  static constexpr size_t kBlock = 1u << 20;  // > the largest record (~66 KB)
+
+  // Ensures n bytes from pos_ are in the buffer; false at a clean end of file.
+  bool Fill(size_t n) {
+    if (end_ - pos_ >= n) return true;
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+    while (end_ < n) {
+      ssize_t got = read(fd_, buf_.data() + end_, buf_.size() - end_);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        status_ = Status::Error("cannot read " + name_ + ": " + strerror(errno));
+        return false;
+      }
+      if (got == 0) return false;
+      end_ += static_cast<size_t>(got);
+    }
+    return true;
+  }
+  bool Corrupt() {
+    if (status_.ok()) status_ = Status::Error("truncated temporary file " + name_);
+    return false;
+  }
+
+  int fd_;
+  std::string name_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0, size_ = 0;
+  Status status_;
+};
+
+// The sorted in-memory chunk.
+class ChunkCursor : public Cursor {
+ public:
+  ChunkCursor(const std::string* arena, const std::vector<uint32_t>* index)
+      : arena_(arena), index_(index) {}
+  bool Next() override {
+    if (next_ >= index_->size()) return false;
+    const char* p = arena_->data() + (*index_)[next_++];
+    current_ = std::string_view(p, RecordSize(p));
+    return true;
+  }
+  std::string_view record() const override { return current_; }
+
+ private:
+  const std::string* arena_;
+  const std::vector<uint32_t>* index_;
+  size_t next_ = 0;
+  std::string_view current_;
+};
+
+// Collects records in any order and hands them back grouped by name key in
+// key (= canonical) order, each name's records in the order they were added.
+class RecordSorter {
+ public:
+  RecordSorter(size_t memory, std::string temp_dir)
+      // Offsets into the chunk are 32-bit.
+      : memory_(std::clamp<size_t>(memory, 4096, size_t{0xffffffff} - (1u << 20))),
+        temp_dir_(std::move(temp_dir)) {}
+
+  Status Add(std::string_view key, uint16_t type, uint16_t file, uint32_t ttl, uint32_t line,
+             std::string_view rdata) {
+    if (arena_.size() + kFixed + key.size() + rdata.size() > memory_ && !index_.empty()) {
+      Status st = WriteRun();
+      if (!st.ok()) return st;
+    }
+    uint32_t off = static_cast<uint32_t>(arena_.size());
+    if (sorted_ && !index_.empty() && key < KeyAt(arena_.data() + index_.back())) sorted_ = false;
+    // Grow by doubling, but never past the budget (std::string would).
+    size_t need = arena_.size() + kFixed + key.size() + rdata.size();
+    if (need > arena_.capacity())
+      arena_.reserve(std::max(need, std::min(memory_, 2 * arena_.capacity())));
+    index_.push_back(off);
+    EncodeRecord(key, type, file, ttl, line, rdata, &arena_);
+    return Status::OK();
+  }
+
+  // Reserves memory for about `bytes` of records (up to the budget), so that a
+  // large chunk is not copied as it grows.
+  void Expect(uint64_t bytes) {
+    arena_.reserve(static_cast<size_t>(std::min<uint64_t>(bytes, memory_)));
+    index_.reserve(arena_.capacity() / 64);
+  }
+
+  uint32_t runs() const { return runs_written_; }
+
+  // Calls fn(key, records) for each name in key order; stops at fn's first error.
+  Status ForEachName(const std::function<Status(std::string_view, std::vector<Staged>*)>& fn) {
+    SortChunk();
+    std::vector<std::unique_ptr<Cursor>> cursors;
+    for (auto& r : runs_) {
+      Status st = r->Rewind();
+      if (!st.ok()) return st;
+      cursors.push_back(std::move(r));
+    }
+    runs_.clear();
+    cursors.push_back(std::make_unique<ChunkCursor>(&arena_, &index_));
+
+    // A min-heap of cursors by (key, cursor number): runs hold earlier records
+    // than later runs and the chunk, so ties keep the file order.
+    std::vector<size_t> heap;
+    auto greater = [&](size_t a, size_t b) {
+      int c = cursors[a]->key().compare(cursors[b]->key());
+      return c != 0 ? c > 0 : a > b;
+    };
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      if (cursors[i]->Next()) {
+        heap.push_back(i);
+      } else if (!cursors[i]->status().ok()) {
+        return cursors[i]->status();
+      }
+    }
+    std::make_heap(heap.begin(), heap.end(), greater);
+
+    std::string group_key;
+    std::string group;            // the name's encoded records, back to back
+    std::vector<size_t> offsets;  // where each starts in `group`
+    std::vector<Staged> records;
+    auto flush = [&]() -> Status {
+      records.clear();
+      for (size_t i = 0; i < offsets.size(); ++i) {
+        records.push_back(DecodeRecord(group.data() + offsets[i]));
+        records.back().seq = static_cast<uint32_t>(i);
+      }
+      Status st = fn(group_key, &records);
+      group.clear();
+      offsets.clear();
+      return st;
+    };
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), greater);
+      size_t c = heap.back();
+      std::string_view rec = cursors[c]->record();
+      std::string_view key = KeyAt(rec.data());
+      if (!offsets.empty() && key != group_key) {
+        Status st = flush();
+        if (!st.ok()) return st;
+      }
+      if (offsets.empty()) group_key.assign(key);
+      offsets.push_back(group.size());
+      group.append(rec);
+      if (cursors[c]->Next()) {
+        std::push_heap(heap.begin(), heap.end(), greater);
+      } else {
+        if (!cursors[c]->status().ok()) return cursors[c]->status();
+        heap.pop_back();
+      }
+    }
+    if (!offsets.empty()) return flush();
+    return Status::OK();
+  }
+
+ private:
+  void SortChunk() {
+    if (sorted_) return;
+    const char* a = arena_.data();
+    // Offsets grow with arrival, so (key, offset) is a stable order.
+    std::sort(index_.begin(), index_.end(), [a](uint32_t x, uint32_t y) {
+      int c = KeyAt(a + x).compare(KeyAt(a + y));
+      return c != 0 ? c < 0 : x < y;
+    });
+    sorted_ = true;
+  }
+
+  Result<int> TempFile(std::string* name) {
+    std::string dir = temp_dir_;
+    if (dir.empty()) {
+      const char* t = getenv("TMPDIR");
+      dir = t && *t ? t : "/tmp";
+    }
+    // O_TMPFILE: a file with no name, gone when closed or when the process
+    // dies (kill -9 included). Else a named file, unlinked at once.
+    int fd = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    *name = "a temporary file in " + dir;
+    if (fd >= 0) return fd;
+    std::string tmpl = dir + "/enumd-import-XXXXXX";
+    fd = mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) return Status::Error("cannot create " + *name + ": " + strerror(errno));
+    unlink(tmpl.c_str());
+    return fd;
+  }
+
+  // Sorts the chunk and writes it to a new run file; empties the chunk.
+  Status WriteRun() {
+    SortChunk();
+    std::string name;
+    auto fd = TempFile(&name);
+    if (!fd.ok()) return fd.status();
+    auto run = std::make_unique<RunCursor>(*fd, name);
+    std::string out;
+    out.reserve(1u << 20);
+    auto write_out = [&]() -> Status {
+      size_t done = 0;
+      while (done < out.size()) {
+        ssize_t n = write(*fd, out.data() + done, out.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Status::Error("cannot write " + name + ": " + strerror(errno));
+        done += static_cast<size_t>(n);
+      }
+      out.clear();
+      return Status::OK();
+    };
+    for (uint32_t off : index_) {
+      const char* p = arena_.data() + off;
+      out.append(p, RecordSize(p));
+      if (out.size() >= (1u << 20)) {
+        Status st = write_out();
+        if (!st.ok()) return st;
+      }
+    }
+    Status st = write_out();
+    if (!st.ok()) return st;
+    runs_.push_back(std::move(run));
+    ++runs_written_;
+    arena_.clear();
+    index_.clear();
+    sorted_ = true;
+    return Status::OK();
+  }
+
+  size_t memory_;
+  std::string temp_dir_;
+  std::string arena_;
+  std::vector<uint32_t> index_;  // record offsets in arena_, in arrival order until sorted
+  bool sorted_ = true;           // index_ is in (key, arrival) order
+  std::vector<std::unique_ptr<RunCursor>> runs_;
+  uint32_t runs_written_ = 0;
+};
+
+// --- the import ----------------------------------------------------------------
+
+// A type's mnemonic for error messages.
+std::string TypeText(uint16_t type) {
+  switch (type) {
+    case dns::type::kA:
+      return "A";
+    case dns::type::kNS:
+      return "NS";
+    case dns::type::kSOA:
+      return "SOA";
+    case dns::type::kPTR:
+      return "PTR";
+    case dns::type::kMX:
+      return "MX";
+    case dns::type::kTXT:
+      return "TXT";
+    case dns::type::kAAAA:
+      return "AAAA";
+    case dns::type::kSRV:
+      return "SRV";
+    case dns::type::kNAPTR:
+      return "NAPTR";
+    default:
+      return "TYPE" + std::to_string(type);
+  }
 }
 
 // The serial of an SOA rdata (after MNAME and RNAME), or 0 if malformed.
 uint32_t SoaSerial(std::string_view rdata) {
-  auto p = reinterpret_cast<const uint8_t*>(rdata.data());
+  auto p = U8(rdata.data());
   size_t m = dns::WireNameLength(p, rdata.size());
   if (m == 0) return 0;
   size_t r = dns::WireNameLength(p + m, rdata.size() - m);
   if (r == 0 || rdata.size() < m + r + 20) return 0;
-  return Get32(rdata.data() + m + r);
+  return Load32(p + m + r);
 }
 
 class Importer {
  public:
+  // `store` null: check only, nothing is written.
   Importer(store::ZoneStore* store, const std::string& path, const ImportOptions& options)
-      : store_(store), path_(path), options_(options) {}
+      : store_(store),
+        path_(path),
+        options_(options),
+        sorter_(options.sort_memory, options.temp_dir) {}
 
   Result<ImportResult> Run() {
     auto start = std::chrono::steady_clock::now();
@@ -72,38 +404,49 @@ class Importer {
     origin_ = reader_.origin_wire();
     std::string lower = origin_;
     dns::LowerName(reinterpret_cast<uint8_t*>(lower.data()));
-    origin_labels_ = dns::LabelCount(reinterpret_cast<const uint8_t*>(origin_.data()));
+    origin_labels_ = dns::LabelCount(U8(origin_.data()));
 
-    auto imp = store_->BeginImport(lower);
-    if (!imp.ok()) return imp.status();
-    import_ = std::move(imp.value());
-
-    st = StageAll();
+    // Records take about as many bytes in the sorter as in the file.
+    struct stat sb;
+    if (stat(path_.c_str(), &sb) == 0) sorter_.Expect(static_cast<uint64_t>(sb.st_size) + 4096);
+    st = ReadAll();
     if (!st.ok()) return st;
-    st = import_->ForEachStagedName(
-        [this](std::string_view key, const std::vector<std::string>& payloads) {
-          return BuildNode(key, payloads);
-        });
+    if (store_) {
+      // Only now: a file that fails to read costs the store nothing.
+      auto imp = store_->BeginImport(lower);
+      if (!imp.ok()) return imp.status();
+      import_ = std::move(imp.value());
+    }
+    st = sorter_.ForEachName([this](std::string_view key, std::vector<Staged>* records) {
+      return BuildNode(key, records);
+    });
     if (!st.ok()) return st;
     if (!apex_has_ns_) return Error(soa_file_, soa_line_, "no NS records at the zone apex");
 
+    ImportResult result;
     store::ZoneMeta meta;
     meta.serial = serial_;
     meta.names = names_;
     meta.records = records_;
-    struct stat sb;
     std::error_code ec;
     meta.source_file = std::filesystem::absolute(path_, ec).string();
     if (stat(path_.c_str(), &sb) == 0) {
       meta.source_mtime_ns = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
       meta.source_size = static_cast<uint64_t>(sb.st_size);
     }
-    ImportResult result;
-    st = import_->Commit(meta, options_.keep_previous, &result.previous_generation);
-    if (!st.ok()) return st;
-    result.meta = *store_->FindZone(lower);
-    result.origin_text = dns::NameToText(reinterpret_cast<const uint8_t*>(origin_.data()));
+    if (import_) {
+      st = import_->Commit(meta, options_.keep_previous, &result.previous_generation);
+      if (!st.ok()) return st;
+      auto committed = store_->FindZone(lower);
+      if (!committed) return Status::Error("the imported zone is missing from the store");
+      meta = *committed;
+    } else {
+      meta.origin = lower;
+    }
+    result.meta = meta;
+    result.origin_text = dns::NameToText(U8(lower.data()));
     result.empty_non_terminals = ents_;
+    result.sort_runs = sorter_.runs();
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -111,28 +454,42 @@ class Importer {
 
  private:
   Status Error(uint16_t file, uint32_t line, const std::string& reason) const {
-    return Status::Error(files_[file] + ":" + std::to_string(line) + ": " + reason);
+    return Status::Error(Where(file, line) + ": " + reason);
+  }
+  std::string Where(uint16_t file, uint32_t line) const {
+    return files_[file] + ":" + std::to_string(line);
   }
 
-  uint16_t FileIndex(const std::string* file) {
-    for (size_t i = 0; i < file_ptrs_.size(); ++i)
-      if (file_ptrs_[i] == file) return static_cast<uint16_t>(i);
-    file_ptrs_.push_back(file);
-    files_.push_back(*file);
-    return static_cast<uint16_t>(files_.size() - 1);
+  // Sets *index to the number of `file` (files are few: the zone and its
+  // $INCLUDEs); false when there are more than fit in 16 bits.
+  bool FileIndex(const std::string* file, uint16_t* index) {
+    if (file_ptrs_.empty() || file_ptrs_[last_file_] != file) {
+      size_t i = 0;
+      while (i < file_ptrs_.size() && file_ptrs_[i] != file) ++i;
+      if (i == file_ptrs_.size()) {
+        if (i >= 0xffff) return false;
+        file_ptrs_.push_back(file);
+        files_.push_back(*file);
+      }
+      last_file_ = static_cast<uint16_t>(i);
+    }
+    *index = last_file_;
+    return true;
   }
 
-  Status StageAll() {
+  // Reads and checks every record, handing it to the sorter.
+  Status ReadAll() {
     ZoneRecord rec;
-    std::string payload;
     uint8_t key[store::kMaxNameKey];
-    auto origin = reinterpret_cast<const uint8_t*>(origin_.data());
+    auto origin = U8(origin_.data());
     bool any = false;
     for (;;) {
       ZoneFileReader::Next n = reader_.Read(&rec);
       if (n == ZoneFileReader::Next::kError) return reader_.error();
       if (n == ZoneFileReader::Next::kEnd) break;
-      uint16_t file = FileIndex(rec.file);
+      uint16_t file;
+      if (!FileIndex(rec.file, &file))
+        return Status::Error(*rec.file + ":" + std::to_string(rec.line) + ": too many zone files");
       uint32_t line = static_cast<uint32_t>(rec.line);
       if (!any) {
         first_file_ = file;
@@ -145,25 +502,20 @@ class Importer {
         return Error(file, line,
                      "name " + dns::NameToText(rec.owner) + " is outside the origin " +
                          dns::NameToText(origin));
-      bool at_apex = dns::NameEqual(rec.owner, origin);
       if (rec.type == dns::type::kSOA) {
-        if (!at_apex) return Error(file, line, "SOA record is not at the zone apex");
+        if (!dns::NameEqual(rec.owner, origin))
+          return Error(file, line, "SOA record is not at the zone apex");
         if (soa_line_ != 0)
-          return Error(file, line,
-                       "more than one SOA record (the first is at " + files_[soa_file_] + ":" +
-                           std::to_string(soa_line_) + ")");
+          return Error(
+              file, line,
+              "more than one SOA record (the first is at " + Where(soa_file_, soa_line_) + ")");
         soa_file_ = file;
         soa_line_ = line;
         serial_ = SoaSerial(rec.rdata);
       }
       size_t klen = store::NameToKey(rec.owner, origin_labels_, key);
-      payload.clear();
-      Put16(&payload, rec.type);
-      Put16(&payload, file);
-      Put32(&payload, rec.ttl);
-      Put32(&payload, line);
-      payload.append(rec.rdata);
-      Status st = import_->Stage(std::string_view(reinterpret_cast<char*>(key), klen), payload);
+      Status st = sorter_.Add(std::string_view(reinterpret_cast<char*>(key), klen), rec.type, file,
+                              rec.ttl, line, rec.rdata);
       if (!st.ok()) return st;
     }
     if (!any) return Status::Error(path_ + ":1: the zone holds no records");
@@ -171,30 +523,47 @@ class Importer {
     return Status::OK();
   }
 
-  // Called for each name in canonical order with all its staged records.
-  Status BuildNode(std::string_view key, const std::vector<std::string>& payloads) {
-    // Group by type (stable: first record's TTL wins), dropping duplicates.
-    std::map<uint16_t, std::vector<Staged>> by_type;
-    for (const std::string& p : payloads) {
-      Staged s;
-      if (!Decode(p, &s)) return Status::Error("corrupt staged record");
-      auto& v = by_type[s.type];
-      bool dup = false;
-      for (const Staged& o : v) dup = dup || o.rdata == s.rdata;
-      if (!dup) v.push_back(s);
-    }
-    bool apex = key.empty();
-    int labels = store::KeyLabelCount(key);
-    if (auto c = by_type.find(dns::type::kCNAME); c != by_type.end()) {
-      if (c->second.size() > 1)
-        return Error(c->second[1].file, c->second[1].line, "more than one CNAME at " + Name(key));
-      for (auto& [t, v] : by_type) {
-        if (t != dns::type::kCNAME && t != dns::type::kRRSIG && t != dns::type::kNSEC)
-          return Error(c->second[0].file, c->second[0].line,
-                       "CNAME beside other data at " + Name(key));
+  // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME stands alone (DNSSEC records
+  // aside). The error names the record that breaks the rule -- the later one
+  // in the file -- and where the other one is.
+  Status CheckCname(std::string_view key, const std::vector<Staged>& records) const {
+    const Staged* cname = nullptr;
+    const Staged* other = nullptr;
+    for (const Staged& s : records) {
+      if (s.type == dns::type::kCNAME) {
+        if (cname && cname->rdata != s.rdata)
+          return Error(s.file, s.line,
+                       "more than one CNAME at " + Name(key) + " (the first is at " +
+                           Where(cname->file, cname->line) + ")");
+        if (!cname) cname = &s;
+        if (other)
+          return Error(s.file, s.line,
+                       "CNAME beside other data at " + Name(key) + " (" + TypeText(other->type) +
+                           " at " + Where(other->file, other->line) + ")");
+      } else if (s.type != dns::type::kRRSIG && s.type != dns::type::kNSEC) {
+        if (cname)
+          return Error(s.file, s.line,
+                       "CNAME beside other data at " + Name(key) + " (the CNAME is at " +
+                           Where(cname->file, cname->line) + ")");
+        if (!other) other = &s;
       }
     }
-    if (apex && by_type.count(dns::type::kNS)) apex_has_ns_ = true;
+    return Status::OK();
+  }
+
+  // Called for each name in canonical order with all its records (file order).
+  Status BuildNode(std::string_view key, std::vector<Staged>* records) {
+    Status st = CheckCname(key, *records);
+    if (!st.ok()) return st;
+    // Group by type, file order within a type (its first record sets the TTL).
+    std::sort(records->begin(), records->end(), [](const Staged& a, const Staged& b) {
+      return a.type != b.type ? a.type < b.type : a.seq < b.seq;
+    });
+    bool apex = key.empty();
+    bool has_ns = false;
+    for (const Staged& s : *records) has_ns = has_ns || s.type == dns::type::kNS;
+    if (apex && has_ns) apex_has_ns_ = true;
+    int labels = store::KeyLabelCount(key);
 
     // Zone cuts: names in canonical order visit a cut before everything below it.
     if (cut_labels_ > 0 && key.substr(0, cut_key_.size()) != cut_key_) cut_labels_ = 0;
@@ -203,24 +572,49 @@ class Importer {
     if (cut_labels_ > 0) {
       flags |= store::kNodeBelowCut;
       cut = cut_labels_;
-    } else if (!apex && by_type.count(dns::type::kNS)) {
+    } else if (!apex && has_ns) {
       flags |= store::kNodeDelegation;
       cut_key_.assign(key);
       cut_labels_ = labels;
     }
 
-    Status st = AddEmptyNonTerminals(key, labels);
+    st = AddEmptyNonTerminals(key, labels);
     if (!st.ok()) return st;
 
     store::NodeWriter w(flags, cut);
-    for (auto& [t, v] : by_type) {
-      w.BeginRRset(t, v[0].ttl);
-      for (const Staged& s : v) w.AddRdata(s.rdata);
-      records_ += v.size();
+    size_t i = 0;
+    while (i < records->size()) {
+      size_t end = i;
+      while (end < records->size() && (*records)[end].type == (*records)[i].type) ++end;
+      w.BeginRRset((*records)[i].type, (*records)[i].ttl);
+      AddUnique(*records, i, end, &w);
+      i = end;
     }
     ++names_;
     prev_key_.assign(key);
+    if (!import_) return Status::OK();
     return import_->PutNode(key, w.Finish());
+  }
+
+  // Adds records [begin, end) (one type) to `w`, dropping repeats.
+  void AddUnique(const std::vector<Staged>& r, size_t begin, size_t end, store::NodeWriter* w) {
+    constexpr size_t kLinear = 16;  // below this, comparing pairs beats hashing
+    if (end - begin <= kLinear) {
+      for (size_t k = begin; k < end; ++k) {
+        bool dup = false;
+        for (size_t j = begin; j < k && !dup; ++j) dup = r[j].rdata == r[k].rdata;
+        if (dup) continue;
+        w->AddRdata(r[k].rdata);
+        ++records_;
+      }
+      return;
+    }
+    seen_.clear();
+    for (size_t k = begin; k < end; ++k) {
+      if (!seen_.insert(r[k].rdata).second) continue;
+      w->AddRdata(r[k].rdata);
+      ++records_;
+    }
   }
 
   // RFC 4592 §2.2.2: every ancestor of a name exists. Ancestors that hold data
@@ -228,34 +622,32 @@ class Importer {
   // empty nodes. An ancestor exists already when it is also an ancestor (or
   // the key) of the previous name.
   Status AddEmptyNonTerminals(std::string_view key, int labels) {
-    size_t common = 0;
+    // Bytes the key shares with the previous name's: the labels inside them
+    // are common ancestors. Every label of a key ends with 0x00 (name_key.h).
+    size_t same = 0;
+    size_t n = std::min(key.size(), prev_key_.size());
+    while (same < n && key[same] == prev_key_[same]) ++same;
+    size_t len = 0;
     for (int l = 1; l < labels; ++l) {
-      size_t len = store::KeyPrefixLength(key, l);
-      if (len <= prev_key_.size() && prev_key_.compare(0, len, key.substr(0, len)) == 0) {
-        common = static_cast<size_t>(l);
-      } else {
-        break;
-      }
-    }
-    for (int l = static_cast<int>(common) + 1; l < labels; ++l) {
-      size_t len = store::KeyPrefixLength(key, l);
+      len = key.find('\0', len) + 1;
+      if (len <= same) continue;
       uint8_t flags = 0;
       int cut = 0;
       if (cut_labels_ > 0 && l > cut_labels_) {
         flags = store::kNodeBelowCut;
         cut = cut_labels_;
       }
+      ++ents_;
+      if (!import_) continue;
       Status st = import_->PutNode(key.substr(0, len), store::NodeWriter(flags, cut).Finish());
       if (!st.ok()) return st;
-      ++ents_;
     }
     return Status::OK();
   }
 
   std::string Name(std::string_view key) const {
     uint8_t wire[dns::kMaxNameWire];
-    size_t n = store::KeyToName(key, reinterpret_cast<const uint8_t*>(origin_.data()),
-                                origin_.size(), wire);
+    size_t n = store::KeyToName(key, U8(origin_.data()), origin_.size(), wire);
     return n ? dns::NameToText(wire) : std::string("?");
   }
 
@@ -263,11 +655,13 @@ class Importer {
   std::string path_;
   ImportOptions options_;
   ZoneFileReader reader_;
+  RecordSorter sorter_;
   std::unique_ptr<store::ZoneImport> import_;
   std::string origin_;
   int origin_labels_ = 0;
   std::vector<const std::string*> file_ptrs_;
   std::vector<std::string> files_;
+  uint16_t last_file_ = 0;
   uint16_t first_file_ = 0, soa_file_ = 0;
   uint32_t first_line_ = 0, soa_line_ = 0, serial_ = 0;
   bool apex_has_ns_ = false;
@@ -275,33 +669,19 @@ class Importer {
   std::string cut_key_;
   int cut_labels_ = 0;
   uint64_t names_ = 0, records_ = 0, ents_ = 0;
+  std::unordered_set<std::string_view> seen_;
 };
 
 }  // namespace
 
 Result<ImportResult> ImportZoneFile(store::ZoneStore* store, const std::string& path,
                                     const ImportOptions& options) {
+  if (store == nullptr) return Status::Error("no store");
   return Importer(store, path, options).Run();
 }
 
-Result<ImportResult> CheckZoneFile(const std::string& path, const std::string& origin) {
-  const char* tmp = getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/enumctl-check-XXXXXX";
-  if (!mkdtemp(tmpl.data())) return Status::Error("cannot create a scratch directory in " + tmpl);
-  Result<ImportResult> result = Status::Error("unreachable");
-  {
-    auto s = store::ZoneStore::Open(tmpl, store::ZoneStore::Mode::kReadWrite);
-    if (!s.ok()) {
-      result = s.status();
-    } else {
-      ImportOptions o;
-      o.origin = origin;
-      result = ImportZoneFile(s->get(), path, o);
-    }
-  }
-  std::error_code ec;
-  std::filesystem::remove_all(tmpl, ec);
-  return result;
+Result<ImportResult> CheckZoneFile(const std::string& path, const ImportOptions& options) {
+  return Importer(nullptr, path, options).Run();
 }
 
 }  // namespace enumd::zone

@@ -2,13 +2,22 @@
 // validated, in one atomic step (the store keeps the old version until the
 // new one is complete). Streams: memory use does not grow with the file.
 //
+// How: records are read one at a time (ZoneFileReader), sorted into canonical
+// name order in memory chunks of at most ImportOptions::sort_memory bytes
+// (chunks beyond the first are written as sorted runs to unlinked temporary
+// files, which vanish with the process, and merged), then each name's node is
+// built and written in key order. A file already in canonical order (enumctl
+// export writes one) is not re-sorted.
+//
 // Checks beyond the reader's (each "FILE:LINE: reason"): a record outside the
 // origin; class other than IN; no SOA, more than one, or not at the apex; no
-// NS at the apex; CNAME beside other data or more than one CNAME at a name.
+// NS at the apex; CNAME beside other data or more than one CNAME at a name
+// (reported at whichever of the two records comes later in the file).
 // Identical records are merged (as BIND does); an RRset takes the TTL of its
-// first record.
+// first record in the file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -20,21 +29,32 @@ namespace enumd::zone {
 struct ImportOptions {
   std::string origin;          // "" = from the file ($ORIGIN, else the SOA owner)
   bool keep_previous = false;  // see ZoneImport::Commit
+  // Directory for the sort's temporary run files ("" = $TMPDIR, else /tmp).
+  // enumctl uses the store's directory: it must hold the zone anyway.
+  std::string temp_dir;
+  // Record bytes held in memory before a sorted run goes to a temporary file.
+  size_t sort_memory = size_t{256} << 20;
 };
 
 struct ImportResult {
   store::ZoneMeta meta;     // what the store now holds
-  std::string origin_text;  // "e164.arpa."
+  std::string origin_text;  // "e164.arpa." (lower case)
   uint64_t empty_non_terminals = 0;
   uint32_t previous_generation = 0;
+  uint32_t sort_runs = 0;  // temporary runs written (0: the zone fitted in memory)
   double seconds = 0;
 };
 
 Result<ImportResult> ImportZoneFile(store::ZoneStore* store, const std::string& path,
                                     const ImportOptions& options);
 
-// Runs every check of an import without touching any store (it builds the
-// zone in a scratch store under $TMPDIR, removed afterwards).
-Result<ImportResult> CheckZoneFile(const std::string& path, const std::string& origin);
+// Runs every check of an import without writing to any store; the result's
+// meta holds what an import would store (generation 0).
+Result<ImportResult> CheckZoneFile(const std::string& path, const ImportOptions& options);
+inline Result<ImportResult> CheckZoneFile(const std::string& path, const std::string& origin) {
+  ImportOptions o;
+  o.origin = origin;
+  return CheckZoneFile(path, o);
+}
 
 }  // namespace enumd::zone

@@ -79,6 +79,10 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
   Status st = ReadNode(*store, meta->generation, key, &node);
   if (!st.ok()) return st;
   bool had_data = !node.rrsets.empty();
+  if (auto same = node.rrsets.find(type); same != node.rrsets.end()) {
+    for (const std::string& rd : same->second.second)
+      if (rd == rdata) return Status::OK();  // already there (RFC 2136 §3.4.2.2)
+  }
   if (type == dns::type::kCNAME ? (had_data && !node.rrsets.count(dns::type::kCNAME))
                                 : node.rrsets.count(dns::type::kCNAME) > 0)
     return Status::Error("a CNAME cannot stand beside other data (RFC 1034 §3.6.2)");
@@ -116,8 +120,6 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
   }
   auto& [set_ttl, rdatas] = node.rrsets[type];
   set_ttl = ttl;
-  for (const std::string& rd : rdatas)
-    if (rd == rdata) return Status::OK();
   rdatas.emplace_back(rdata);
   changes.push_back({key, Encode(node)});
 
