@@ -2,19 +2,24 @@
 //   check FILE | import FILE | export ORIGIN | add NUMBER URI | del NUMBER |
 //   list PREFIX | zones
 // A thin main: parsing arguments and printing; the work is in server/zone.
+#include <rocksdb/slice.h>
+
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "enumctl/lookup.h"
 #include "store/name_key.h"
 #include "store/node.h"
 #include "store/zone_store.h"
 #include "zone/e164.h"
 #include "zone/zone_exporter.h"
+#include "zone/zone_file_reader.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_updater.h"
 
@@ -37,6 +42,10 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
   del    --store DIR [--suffix S] NUMBER  delete the number's NAPTR records
   list   --store DIR [--suffix S] PREFIX  numbers (E.164) under a prefix, e.g. +6135550
   zones  --store DIR                      the zones in the store
+  lookup NUMBER [--server HOST[:PORT]] [--json] ...
+                                          what a caller does with a number's NAPTR
+                                          records, asked of any DNS server
+                                          (enumctl lookup --help)
 
 The origin of a zone file comes from --origin, else its $ORIGIN, else its SOA owner.
 --suffix is the ENUM suffix (default e164.arpa.).
@@ -105,15 +114,25 @@ Result<unsigned long> Number(const Args& a, const std::string& name, unsigned lo
   return n;
 }
 
-Result<std::unique_ptr<ZoneStore>> OpenStore(const Args& a, ZoneStore::Mode mode) {
+// Opens the store; only `import` may create it (add/del on a mistyped
+// directory must not leave an empty store behind).
+Result<std::unique_ptr<ZoneStore>> OpenStore(const Args& a, ZoneStore::Mode mode,
+                                             bool create = false) {
   std::string dir = Opt(a, "--store");
   if (dir.empty()) return Status::Error("--store DIR is required");
-  return ZoneStore::Open(dir, mode);
+  // RocksDB would leave a directory with a LOCK file behind even when it
+  // refuses to create the database.
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(dir + "/CURRENT", ec))
+    return Status::Error("no store at " + dir);
+  ZoneStore::Options o;
+  o.create_if_missing = create;
+  return ZoneStore::Open(dir, mode, o);
 }
 
 std::string Suffix(const Args& a) {
   std::string s = Opt(a, "--suffix", "e164.arpa.");
-  if (s.back() != '.') s += '.';
+  if (s.empty() || s.back() != '.') s += '.';
   return s;
 }
 
@@ -160,10 +179,11 @@ int Check(const Args& a) {
 
 int Import(const Args& a) {
   if (a.positional.size() != 1) return Fail("import takes one zone file");
-  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite, /*create=*/true);
   if (!store.ok()) return Fail(store.status().message());
   enumd::zone::ImportOptions o;
   o.origin = Opt(a, "--origin");
+  o.temp_dir = Opt(a, "--store");  // the sort's spill files: beside the store
   auto r = enumd::zone::ImportZoneFile(store->get(), a.positional[0], o);
   if (!r.ok()) return Fail(r.status().message());
   double rate = r->seconds > 0 ? r->meta.records / r->seconds : 0;
@@ -217,11 +237,31 @@ int Add(const Args& a) {
   PutString(&rd, service);
   PutString(&rd, regexp);
   rd.push_back('\0');  // replacement: the root
+  // The same rules as a zone file's NAPTR (RFC 3403 flags, RFC 3402 regexp:
+  // a backslash in the URI must be a valid escape or back-reference).
+  std::string bad = enumd::zone::CheckRecordData(
+      enumd::dns::type::kNAPTR, reinterpret_cast<const uint8_t*>(rd.data()), rd.size());
+  if (!bad.empty()) return Fail(bad);
 
   auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
   if (!store.ok()) return Fail(store.status().message());
   auto zone = ZoneFor(**store, *name);
   if (!zone.ok()) return Fail(zone.status().message());
+  if (Opt(a, "--ttl").empty()) {
+    // Without --ttl, joining an existing RRset keeps its TTL (adding with a
+    // TTL sets the whole RRset's, as an RFC 2136 update does).
+    uint8_t key[enumd::store::kMaxNameKey];
+    size_t klen = enumd::store::NameToKey(
+        reinterpret_cast<const uint8_t*>(name->data()),
+        enumd::dns::LabelCount(reinterpret_cast<const uint8_t*>(zone->origin.data())), key);
+    rocksdb::PinnableSlice v;
+    enumd::store::NodeView node;
+    enumd::store::RRsetView rs;
+    if ((*store)->GetNode(zone->generation, std::string_view(reinterpret_cast<char*>(key), klen),
+                          &v) &&
+        node.Parse(v.ToStringView()) && node.Find(enumd::dns::type::kNAPTR, &rs))
+      ttl = static_cast<unsigned long>(rs.ttl);
+  }
   Status st = enumd::zone::AddRecord(store->get(), zone->origin,
                                      reinterpret_cast<const uint8_t*>(name->data()),
                                      enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl), rd);
@@ -259,7 +299,6 @@ int List(const Args& a) {
   auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
   if (!store.ok()) return Fail(store.status().message());
   // The prefix may be shorter than the zone's origin (+61 in a 6.1.e164.arpa. zone).
-  std::string suffix = enumd::dns::WireName(Suffix(a));
   std::vector<enumd::store::ZoneMeta> zones;
   for (const auto& z : (*store)->Zones()) {
     auto o = reinterpret_cast<const uint8_t*>(z.origin.data());
@@ -316,6 +355,10 @@ int Zones(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // lookup parses its own options (enumctl/lookup.h).
+  if (argc >= 2 && std::strcmp(argv[1], "lookup") == 0) {
+    return enumd::enumctl::RunLookup(argc - 2, argv + 2);
+  }
   Args a;
   std::string error;
   if (!ParseArgs(argc, argv, &a, &error)) {
