@@ -115,15 +115,31 @@ Status ExportZone(const store::ZoneStore& store, const std::string& origin_text,
         while (!wildcards.empty() &&
                key.substr(0, wildcards.back().first.size()) != wildcards.back().first)
           wildcards.pop_back();
+        // "*.<name>" holding `wc`'s records, unless the zone has its own
+        // wildcard there (in canonical order it would come next).
+        auto write_wildcard_below = [&](std::string_view k, const store::NodeView& wc) {
+          size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
+          rocksdb::PinnableSlice own_wildcard;
+          if (olen + 2 > dns::kMaxNameWire ||
+              store.GetNode(meta->generation, store::WildcardKey(k), &own_wildcard))
+            return;
+          uint8_t star[dns::kMaxNameWire];
+          star[0] = 1;
+          star[1] = '*';
+          std::memcpy(star + 2, owner, olen);
+          WriteNode(out, star, wc);
+        };
+        const bool below_cut = node.flags() & (store::kNodeBelowCut | store::kNodeDelegation);
         if (store::KeyIsWildcard(key)) {
           WriteNode(out, owner, node);
           std::string_view parent =
               key.substr(0, store::KeyPrefixLength(key, store::KeyLabelCount(key) - 1));
           wildcards.emplace_back(std::string(parent), std::string(value));
+          // Names below the wildcard node itself are governed by it.
+          if (!below_cut) write_wildcard_below(key, node);
           return true;
         }
-        if (!wildcards.empty() &&
-            !(node.flags() & (store::kNodeBelowCut | store::kNodeDelegation))) {
+        if (!wildcards.empty() && !below_cut) {
           // Inside a wildcard's block, longest-match answers every name without
           // data of its own from that wildcard. A standard server does the same
           // if an empty non-terminal carries the wildcard's records itself, and
@@ -131,16 +147,7 @@ Status ExportZone(const store::ZoneStore& store, const std::string& origin_text,
           store::NodeView wc;
           wc.Parse(wildcards.back().second);
           WriteNode(out, owner, node.empty() ? wc : node);
-          size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
-          rocksdb::PinnableSlice own_wildcard;
-          if (olen + 2 <= dns::kMaxNameWire &&
-              !store.GetNode(meta->generation, store::WildcardKey(key), &own_wildcard)) {
-            uint8_t star[dns::kMaxNameWire];
-            star[0] = 1;
-            star[1] = '*';
-            std::memcpy(star + 2, owner, olen);
-            WriteNode(out, star, wc);
-          }
+          write_wildcard_below(key, wc);
           return true;
         }
         WriteNode(out, owner, node);

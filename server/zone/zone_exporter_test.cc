@@ -163,12 +163,15 @@ TEST_CASE("ZoneExporter: --longest-match copies the wildcard to the names inside
   // Names outside every wildcard block get no copies.
   CHECK(text.find("*.1.9.0.0.5.5.5.3.1.6") == std::string::npos);
   CHECK(text.find("*.1.1.9.0.0.5.5.5.3.1.6") == std::string::npos);
-  // The result is a valid zone that imports: 16 records + 5 copies.
+  // Names below a wildcard node are governed by that wildcard itself.
+  CHECK(HasLine(text, std::string("*.*.1.0.5.5.5.2.1.6.e164.arpa.") + kRecord));
+  // The result is a valid zone that imports: 16 records + 5 copies in the
+  // 501 block + one "*.*" copy under each of the three wildcards.
   TempDir dir;
   auto again = testing::OpenMemoryStore();
   auto r = ImportText(again.get(), dir, text);
   REQUIRE(r.ok());
-  CHECK(r->meta.records == 16 + 5);
+  CHECK(r->meta.records == 16 + 5 + 3);
 }
 
 }  // namespace

@@ -586,15 +586,7 @@ NEIGHBOURS = ("5.3.2." + B1, "3.2." + B1, "9.2." + B1, "0.0.9.2." + B1, "2." + B
 # Where `enumctl export --longest-match` does not yet answer like enumd in
 # longest-match mode: (qname, qtype) -> what differs and what would fix it.
 # Each entry must still differ (so that it is removed once fixed).
-KNOWN_EXPORT_GAPS = {
-    ("9.*." + B1, "NAPTR"): (
-        "rcode: enumd=NOERROR bind(export)=NXDOMAIN",
-        "A name below the wildcard node *.1.0.5.5.5.2.1.6 itself: longest-match answers it "
-        "from that wildcard (the deepest wildcard among its ancestors, as below any other "
-        "node with data of its own), but the export writes no *.*.1.0.5.5.5.2.1.6 copy, "
-        "so for BIND its closest encloser blocks the wildcard. Fix in zone_exporter.cc: "
-        "give wildcard nodes inside a block their own '*' copy too."),
-}
+KNOWN_EXPORT_GAPS = {}
 
 
 class LongestMatchTest(unittest.TestCase):
