@@ -364,8 +364,7 @@ class Loader {
         if (docs[i + 1].start.pos == docs[i].start.pos) {
           return Fail(docs[i].start, "",
                       "invalid YAML: unexpected token at column " +
-                          std::to_string(docs[i].start.column + 1) +
-                          " (a ',' outside [] or {}?)");
+                          std::to_string(docs[i].start.column + 1) + " (a ',' outside [] or {}?)");
         }
       }
       if (docs.size() > 1) {

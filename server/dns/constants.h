@@ -7,7 +7,7 @@
 namespace enumd::dns {
 
 inline constexpr size_t kHeaderSize = 12;
-inline constexpr size_t kMaxNameWire = 255;   // RFC 1035 §2.3.4, wire form with root label
+inline constexpr size_t kMaxNameWire = 255;  // RFC 1035 §2.3.4, wire form with root label
 inline constexpr size_t kMaxLabel = 63;
 inline constexpr size_t kMaxUdpNoEdns = 512;  // RFC 1035 §4.2.1
 inline constexpr size_t kMaxMessage = 65535;  // TCP length prefix limit (RFC 7766)

@@ -18,7 +18,7 @@
 namespace enumd::net {
 
 struct Endpoint {
-  std::string host;  // numeric IPv4/IPv6
+  std::string host;   // numeric IPv4/IPv6
   uint16_t port = 0;  // 0 = let the kernel pick (the chosen port is reported by ports())
   bool udp = true;
   bool tcp = true;
@@ -26,9 +26,9 @@ struct Endpoint {
 
 struct ServerOptions {
   std::vector<Endpoint> endpoints;
-  int workers = 1;                     // >= 1
+  int workers = 1;  // >= 1
   uint32_t tcp_idle_timeout_ms = 10000;
-  uint32_t tcp_max_connections = 1024; // per server, over all workers
+  uint32_t tcp_max_connections = 1024;  // per server, over all workers
 };
 
 class Server {

@@ -273,8 +273,8 @@ TEST_CASE("responder: longest-match wildcards let the exception override for its
   CHECK(a.rcode == 3);
   // An empty non-terminal with no wildcard above it exists: NODATA, never
   // NXDOMAIN (RFC 8020 would let resolvers deny every number below it).
-  for (const char* ent : {"1.9.0.0.5.5.5.3.1.6.e164.arpa.", "6.e164.arpa.",
-                          "1.0.5.5.5.2.1.6.e164.arpa."}) {
+  for (const char* ent :
+       {"1.9.0.0.5.5.5.3.1.6.e164.arpa.", "6.e164.arpa.", "1.0.5.5.5.2.1.6.e164.arpa."}) {
     CAPTURE(ent);
     a = Ask(f, ent, kNaptr);
     CHECK(a.rcode == 0);

@@ -54,8 +54,7 @@ int TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_vie
 // (kNXDomain for a missing name, kEmpty for an empty non-terminal: a name
 // that exists is never NXDOMAIN, RFC 8020 §2).
 void DeepestWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key,
-                     int from_labels, LookupKind none, LookupScratch* s,
-                     LookupResult* r) noexcept {
+                     int from_labels, LookupKind none, LookupScratch* s, LookupResult* r) noexcept {
   for (int l = from_labels; l >= 0; --l) {
     int found = TryWildcard(store, zone, key, l, s, r);
     if (found != 0) {

@@ -61,23 +61,42 @@ uint64_t RecordCount(const Node& n) {
   return c;
 }
 
+// What both kinds of change start from: the zone's meta, the name's key
+// and its current node (empty if the name does not exist).
+struct Target {
+  store::ZoneMeta meta;
+  std::string key;
+  Node node;
+};
+
+Result<Target> Locate(const store::ZoneStore& store, std::string_view origin, const uint8_t* owner,
+                      uint16_t type) {
+  if (type == dns::type::kSOA || type == dns::type::kNS)
+    return Status::Error("SOA and NS records change the zone's shape: re-import the zone");
+  auto meta = store.FindZone(origin);
+  if (!meta) return Status::Error("no such zone in the store");
+  auto o = reinterpret_cast<const uint8_t*>(origin.data());
+  if (!dns::IsSubdomain(owner, o)) return Status::Error("the name is outside the zone");
+  Target t;
+  t.meta = *meta;
+  uint8_t keybuf[store::kMaxNameKey];
+  t.key.assign(reinterpret_cast<char*>(keybuf),
+               store::NameToKey(owner, dns::LabelCount(o), keybuf));
+  Status st = ReadNode(store, meta->generation, t.key, &t.node);
+  if (!st.ok()) return st;
+  return t;
+}
+
 }  // namespace
 
 Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t* owner,
                  uint16_t type, uint32_t ttl, std::string_view rdata) {
-  if (type == dns::type::kSOA || type == dns::type::kNS)
-    return Status::Error("SOA and NS records change the zone's shape: re-import the zone");
-  auto meta = store->FindZone(origin);
-  if (!meta) return Status::Error("no such zone in the store");
-  auto o = reinterpret_cast<const uint8_t*>(origin.data());
-  if (!dns::IsSubdomain(owner, o)) return Status::Error("the name is outside the zone");
-  uint8_t keybuf[store::kMaxNameKey];
-  size_t klen = store::NameToKey(owner, dns::LabelCount(o), keybuf);
-  std::string key(reinterpret_cast<char*>(keybuf), klen);
-
-  Node node;
-  Status st = ReadNode(*store, meta->generation, key, &node);
-  if (!st.ok()) return st;
+  auto target = Locate(*store, origin, owner, type);
+  if (!target.ok()) return target.status();
+  const store::ZoneMeta& meta = target->meta;
+  const std::string& key = target->key;
+  Node& node = target->node;
+  Status st;
   bool had_data = !node.rrsets.empty();
   if (auto same = node.rrsets.find(type); same != node.rrsets.end()) {
     for (const std::string& rd : same->second.second)
@@ -97,7 +116,7 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
     int l = labels - 1;
     Node anc;
     for (; l >= 0; --l) {
-      st = ReadNode(*store, meta->generation, key.substr(0, store::KeyPrefixLength(key, l)), &anc);
+      st = ReadNode(*store, meta.generation, key.substr(0, store::KeyPrefixLength(key, l)), &anc);
       if (!st.ok()) return st;
       if (anc.exists) break;
     }
@@ -123,7 +142,7 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
   rdatas.emplace_back(rdata);
   changes.push_back({key, Encode(node)});
 
-  store::ZoneMeta m = *meta;
+  store::ZoneMeta m = meta;
   m.records += 1;
   if (!had_data) m.names += 1;
   return store->ApplyChanges(m, changes);
@@ -131,19 +150,12 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
 
 Result<uint64_t> DeleteRecords(store::ZoneStore* store, std::string_view origin,
                                const uint8_t* owner, uint16_t type) {
-  if (type == dns::type::kSOA || type == dns::type::kNS)
-    return Status::Error("SOA and NS records change the zone's shape: re-import the zone");
-  auto meta = store->FindZone(origin);
-  if (!meta) return Status::Error("no such zone in the store");
-  auto o = reinterpret_cast<const uint8_t*>(origin.data());
-  if (!dns::IsSubdomain(owner, o)) return Status::Error("the name is outside the zone");
-  uint8_t keybuf[store::kMaxNameKey];
-  size_t klen = store::NameToKey(owner, dns::LabelCount(o), keybuf);
-  std::string key(reinterpret_cast<char*>(keybuf), klen);
-
-  Node node;
-  Status st = ReadNode(*store, meta->generation, key, &node);
-  if (!st.ok()) return st;
+  auto target = Locate(*store, origin, owner, type);
+  if (!target.ok()) return target.status();
+  const store::ZoneMeta& meta = target->meta;
+  const std::string& key = target->key;
+  Node& node = target->node;
+  Status st;
   uint64_t before = RecordCount(node);
   for (auto it = node.rrsets.begin(); it != node.rrsets.end();) {
     bool drop = type == 0 ? (it->first != dns::type::kSOA && it->first != dns::type::kNS)
@@ -154,7 +166,7 @@ Result<uint64_t> DeleteRecords(store::ZoneStore* store, std::string_view origin,
   if (removed == 0) return uint64_t{0};
 
   std::vector<store::ZoneStore::NodeChange> changes;
-  store::ZoneMeta m = *meta;
+  store::ZoneMeta m = meta;
   m.records -= removed;
   if (!node.rrsets.empty()) {
     changes.push_back({key, Encode(node)});
@@ -167,12 +179,12 @@ Result<uint64_t> DeleteRecords(store::ZoneStore* store, std::string_view origin,
       std::string k = key.substr(0, store::KeyPrefixLength(key, l));
       Node n;
       if (l < labels) {
-        st = ReadNode(*store, meta->generation, k, &n);
+        st = ReadNode(*store, meta.generation, k, &n);
         if (!st.ok()) return st;
         if (!n.rrsets.empty()) break;
       }
       bool other = false;
-      st = store->ForEachNode(meta->generation, k, [&](std::string_view d, std::string_view) {
+      st = store->ForEachNode(meta.generation, k, [&](std::string_view d, std::string_view) {
         other = d != k && key.compare(0, d.size(), d) != 0;
         return !other;
       });

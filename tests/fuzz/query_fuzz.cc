@@ -24,7 +24,8 @@ struct Fixture {
     enumd::store::ZoneStore::Options o;
     o.in_memory = true;
     store = std::move(
-        enumd::store::ZoneStore::Open("/fuzz", enumd::store::ZoneStore::Mode::kReadWrite, o).value());
+        enumd::store::ZoneStore::Open("/fuzz", enumd::store::ZoneStore::Mode::kReadWrite, o)
+            .value());
     enumd::zone::ImportOptions io;
     io.origin = "e164.arpa.";
     auto r = enumd::zone::ImportZoneFile(store.get(), ENUMD_FUZZ_ZONE, io);

@@ -13,26 +13,10 @@
 
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "enumctl/ascii.h"
 
 namespace enumd::enumctl {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
 
 // RFC 6116 §3.4.3: type and subtype are 1*32(ALPHA / DIGIT / "-").
 bool IsServiceToken(std::string_view s) {

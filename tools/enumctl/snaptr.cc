@@ -6,20 +6,10 @@
 
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "enumctl/ascii.h"
 
 namespace enumd::enumctl {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAlnum(char c) { return IsAlpha(c) || (c >= '0' && c <= '9'); }
 
 // RFC 3958 §6.5: ALPHA *31ALPHANUMSYM, or "x-" 1*30ALPHANUMSYM (which is the
 // same shape); ALPHANUMSYM = ALPHA / DIGIT / "+" / "-" / "." / "_".
