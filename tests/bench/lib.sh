@@ -1,0 +1,106 @@
+# Shared helpers for import_bench.sh and serve_bench.sh (sourced, not run).
+# Everything here works on processes this script started, by pid.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/../.." && pwd)
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+need() { for t in "$@"; do command -v "$t" >/dev/null || die "$t not found (apt-get install knot nsd bind9 bind9-utils dnsperf dnsutils time)"; done; }
+
+# Free space on the filesystem holding $1, in GiB.
+free_gib() { df -P -BG "$1" | awk 'NR==2 { sub("G", "", $4); print $4 }'; }
+
+# ensure_zone N SEED: generates $WORK/zone-N-sSEED.{db,q,json} once (cached).
+ensure_zone() {
+  local n=$1 seed=$2 base="$WORK/zone-$1-s$2"
+  ZONE="$base.db" QUERIES="$base.q" META="$base.json"
+  if [[ -s $ZONE && -s $QUERIES && -s $META ]]; then
+    log "zone $ZONE (cached)"
+    return
+  fi
+  log "generating $n numbers (seed $seed) -> $ZONE"
+  local t0=$SECONDS
+  python3 "$BENCH_DIR/gen_zone.py" --numbers "$n" --seed "$seed" --zone "$ZONE.tmp" \
+    --queries "$QUERIES" --meta "$META" 2>/dev/null || die "gen_zone.py failed"
+  mv "$ZONE.tmp" "$ZONE"
+  log "generated in $((SECONDS - t0)) s, $(du -h "$ZONE" | cut -f1)"
+}
+
+meta() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, d))' "$META" "$1"; }
+
+# Parses `/usr/bin/time -v` output: prints "wall_s user_s sys_s maxrss_kb".
+time_v() {
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, a, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + a[i] }
+    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { r = $2 }
+    END { printf "%s %s %s %s\n", w, u, s, r }' "$1"
+}
+
+# All pids of the process tree rooted at $1 (itself first).
+tree_pids() {
+  local p=$1 c
+  [[ -d /proc/$p ]] || return 0
+  echo "$p"
+  for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do tree_pids "$c"; done
+}
+
+# utime+stime (clock ticks) summed over the tree rooted at $1.
+cpu_ticks() {
+  local t=0 p v
+  for p in $(tree_pids "$1"); do
+    v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+
+# "rss_kb pss_kb" summed over the tree rooted at $1 (NSD forks; PSS does not
+# count pages shared between its processes twice).
+mem_kb() {
+  local rss=0 pss=0 p r s
+  for p in $(tree_pids "$1"); do
+    r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+    s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+    rss=$((rss + ${r:-0})) pss=$((pss + ${s:-0}))
+  done
+  echo "$rss $pss"
+}
+
+# Stops the tree rooted at $1: SIGTERM, up to 15 s, then SIGKILL.
+stop_tree() {
+  local root=$1 pids i
+  pids=$(tree_pids "$root")
+  [[ -n $pids ]] || return 0
+  kill -TERM $pids 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    pids=$(for p in $pids; do
+      if [[ -d /proc/$p ]] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then echo "$p"; fi
+    done)
+    [[ -z $pids ]] && return 0
+    sleep 0.1
+  done
+  log "pids $pids did not stop in 15 s: SIGKILL"
+  kill -KILL $pids 2>/dev/null || true
+}
+
+# A free port on 127.0.0.1 for both UDP and TCP, not in $* (already chosen).
+free_port() {
+  python3 - "$@" <<'EOF'
+import random, socket, sys
+taken = set(sys.argv[1:])
+while True:
+    p = random.randrange(20000, 60000)
+    if str(p) in taken:
+        continue
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", p))
+            s.close()
+    except OSError:
+        continue
+    print(p)
+    break
+EOF
+}
