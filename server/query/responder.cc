@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/byte_order.h"
 #include "dns/message_reader.h"
 #include "dns/name.h"
 #include "store/name_key.h"
@@ -19,10 +20,6 @@ constexpr size_t kOptSize = 11;  // root owner, type, class, ttl, rdlen
 // (RFC 1034 §3.6.2: "CNAME loops signalled as an error").
 constexpr int kMaxCnameChain = 11;
 constexpr int kMaxAdditionalNames = 16;
-
-uint32_t Get32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
 
 // Skips one <character-string>; returns the new position or 0 if it runs out.
 size_t SkipCharString(const uint8_t* p, size_t pos, size_t len) {
@@ -222,7 +219,7 @@ bool Responder::AddNegative(Context* c, const zone::Zone& zone) noexcept {
   uint16_t rdlen;
   if (!soa.NextRdata(&pos, &rdata, &rdlen) || rdlen < 22) return false;
   // RFC 2308 §3: the SOA's TTL in a negative answer is min(TTL, MINIMUM).
-  uint32_t minimum = Get32(rdata + rdlen - 4);
+  uint32_t minimum = Load32(rdata + rdlen - 4);
   uint32_t ttl = soa.ttl < minimum ? soa.ttl : minimum;
   dns::MessageWriter::Mark mark = c->w->GetMark();
   if (!c->w->AddRR(Section::kAuthority, reinterpret_cast<const uint8_t*>(zone.origin.data()),

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "common/byte_order.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 
@@ -14,12 +15,6 @@ namespace enumd::enumctl {
 namespace {
 
 namespace type = dns::type;
-
-uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t Get32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
 
 // Reads messages bounded by `len`; positions are offsets into `msg`.
 class Reader {
@@ -75,9 +70,9 @@ std::string DecodeRdata(const Reader& r, size_t pos, size_t end, Record* rec) {
       return "";
     case type::kSRV:
       if (end - pos < 7) return "SRV RDATA too short";
-      rec->srv.priority = Get16(r.at(pos));
-      rec->srv.weight = Get16(r.at(pos + 2));
-      rec->srv.port = Get16(r.at(pos + 4));
+      rec->srv.priority = Load16(r.at(pos));
+      rec->srv.weight = Load16(r.at(pos + 2));
+      rec->srv.port = Load16(r.at(pos + 4));
       pos += 6;
       if (!r.Name(&pos, &name) || pos != end) return "bad SRV target";
       rec->srv.target = TextOf(name);
@@ -86,8 +81,8 @@ std::string DecodeRdata(const Reader& r, size_t pos, size_t end, Record* rec) {
       // RFC 3403 §4.1: ORDER, PREFERENCE, FLAGS, SERVICES, REGEXP, REPLACEMENT.
       if (end - pos < 4 + 3 + 1) return "NAPTR RDATA too short";
       Naptr& n = rec->naptr;
-      n.order = Get16(r.at(pos));
-      n.preference = Get16(r.at(pos + 2));
+      n.order = Load16(r.at(pos));
+      n.preference = Load16(r.at(pos + 2));
       pos += 4;
       if (!r.CharString(&pos, end, &n.flags) || !r.CharString(&pos, end, &n.service) ||
           !r.CharString(&pos, end, &n.regexp)) {
@@ -118,19 +113,19 @@ Result<Response> ParseResponse(const uint8_t* msg, size_t len) {
     return Status::Error("answer is " + std::to_string(len) + " bytes, shorter than a header");
   }
   Response resp;
-  resp.id = Get16(msg);
-  resp.flags = Get16(msg + 2);
+  resp.id = Load16(msg);
+  resp.flags = Load16(msg + 2);
   resp.rcode = resp.flags & 0xF;
   if ((resp.flags & dns::flag::kQR) == 0) return Status::Error("QR is clear: not a response");
-  const uint16_t qdcount = Get16(msg + 4);
-  const uint16_t counts[3] = {Get16(msg + 6), Get16(msg + 8), Get16(msg + 10)};
+  const uint16_t qdcount = Load16(msg + 4);
+  const uint16_t counts[3] = {Load16(msg + 6), Load16(msg + 8), Load16(msg + 10)};
   if (qdcount > 1) return Status::Error("QDCOUNT is " + std::to_string(qdcount));
   Reader r(msg, len);
   size_t pos = dns::kHeaderSize;
   if (qdcount == 1) {
     if (!r.Name(&pos, &resp.qname) || pos + 4 > len) return Status::Error("bad question");
-    resp.qtype = Get16(msg + pos);
-    resp.qclass = Get16(msg + pos + 2);
+    resp.qtype = Load16(msg + pos);
+    resp.qclass = Load16(msg + pos + 2);
     pos += 4;
     resp.has_question = true;
   }
@@ -147,10 +142,10 @@ Result<Response> ParseResponse(const uint8_t* msg, size_t len) {
         }
         return Status::Error(where + "bad owner name or record header");
       }
-      rec.type = Get16(msg + pos);
-      rec.rrclass = Get16(msg + pos + 2);
-      rec.ttl = Get32(msg + pos + 4);
-      const size_t rdlen = Get16(msg + pos + 8);
+      rec.type = Load16(msg + pos);
+      rec.rrclass = Load16(msg + pos + 2);
+      rec.ttl = Load32(msg + pos + 4);
+      const size_t rdlen = Load16(msg + pos + 8);
       pos += 10;
       if (pos + rdlen > len) {
         if (resp.truncated()) {
