@@ -65,8 +65,8 @@ def do_import(a):
             for t, d in by_tool.items()]
     print(table(["tool", "wall s", "records/s", "CPU s (user+sys)", "records/CPU-s",
                  "peak RSS MiB", "store MiB"], rows))
-    print("(records/s is wall-clock; on a busy machine records/CPU-s shows what one"
-          " uncontended core would do)")
+    print("(records/s: records / wall time; records/CPU-s: records / user+sys time of"
+          " all threads -- steadier than wall time on a busy machine)")
     e = by_tool.get("enumctl import")
     if e:
         rps = statistics.median(e["rps"])
