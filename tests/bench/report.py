@@ -83,48 +83,114 @@ def do_import(a):
 
 
 SERVE_ROWS = [
-    # key, label, formatter
+    # key, label, formatter; each row once per worker count ("[1w]", "[2w]").
     ("start_ms", "start to first correct answer, ms (lower better)", f0),
+    ("max_qps", "UDP max qps, loadgen closed loop (higher better)", f0),
+    ("max_pct_ceiling", "UDP max qps, % of the loopback ceiling", f1),
+    ("max_loss_pct", "UDP lost at max qps, %", f2),
+    ("half_p50_us", "p50 latency at 50% of own max qps, us", f0),
+    ("half_p99_us", "p99 latency at 50% of own max qps, us (lower better)", f0),
+    ("half_p999_us", "p99.9 latency at 50% of own max qps, us", f0),
+    ("half_loss_pct", "lost at 50% of own max qps, %", f2),
+    ("fixed_qps", "fixed-rate run (loadgen): answered qps", f0),
+    ("fixed_loss_pct", "fixed-rate run: lost, %", f2),
+    ("cpu_us", "server CPU us per answered query, fixed rate (lower better)", f2),
     ("udp_qps", "UDP qps, dnsperf -c 8 unlimited (higher better)", f0),
-    ("udp_lat_ms", "UDP avg latency at that load, ms", f2),
-    ("udp_lost", "UDP queries lost", f0),
+    ("udp_lat_ms", "UDP avg latency at that load (dnsperf), ms", f2),
+    ("udp_lost", "UDP queries lost (dnsperf)", f0),
     ("tcp_qps", "TCP qps, dnsperf -m tcp -c 8 (higher better)", f0),
-    ("fixed_qps", "fixed-rate run: answered qps", f0),
-    ("fixed_lost", "fixed-rate run: queries lost", f0),
-    ("cpu_us", "server CPU us per answered query (lower better)", f2),
+    ("xc_dnsperf_qps", "check: dnsperf answered qps at the check rate", f0),
+    ("xc_loadgen_qps", "check: loadgen answered qps at the check rate", f0),
+    ("xc_dnsperf_nx_pct", "check: dnsperf NXDOMAIN, % of answers", f2),
+    ("xc_loadgen_nx_pct", "check: loadgen NXDOMAIN, % of answers", f2),
     ("rss_mib", "RSS after the runs, MiB (lower better)", f0),
     ("pss_mib", "PSS after the runs, MiB (sum over processes)", f0),
 ]
+CEILING = "ceiling"  # the trivial responder: a column, never in the ratios
+AGREE_PCT = 3.0  # loadgen and dnsperf must agree this closely at the check rate
+
+
+def median_of(per, server):
+    v = list(per.get(server, {}).values())
+    return statistics.median(v) if v else None
 
 
 def do_serve(a):
+    # data[key][workers][server][round] = value; keys are "name.wN" (older
+    # files without ".wN" were 1 worker).
     data = {}
     servers = []
     for ln in open(a.file):
-        server, _, key, value = ln.rstrip("\n").split("\t")
+        server, rnd, key, value = ln.rstrip("\n").split("\t")
+        name, _, w = key.partition(".w")
+        w = int(w) if w else 1
         if server not in servers:
             servers.append(server)
-        data.setdefault(key, {}).setdefault(server, []).append(float(value))
-    rounds = max(len(v) for per in data.values() for v in per.values())
-    others = [s for s in servers if s != "enumd"]
-    header = ["metric"] + servers + ["enumd/%s" % s for s in others if "enumd" in servers]
+        data.setdefault(name, {}).setdefault(w, {}).setdefault(server, {})[rnd] = float(value)
+    # A server's max qps over the ceiling's in the same round.
+    for w, per in data.get("max_qps", {}).items():
+        ceil = per.get(CEILING, {})
+        for server, rounds in per.items():
+            if server == CEILING:
+                continue
+            pct = {r: 100 * v / ceil[r] for r, v in rounds.items() if ceil.get(r)}
+            if pct:
+                data.setdefault("max_pct_ceiling", {}).setdefault(w, {})[server] = pct
+    workers = sorted({w for per in data.values() for w in per})
+    rounds = max(len(r) for per in data.values() for by_s in per.values() for r in by_s.values())
+    columns = [s for s in servers if s != CEILING] + ([CEILING] if CEILING in servers else [])
+    others = [s for s in columns if s not in ("enumd", CEILING)]
+    header = ["metric"] + columns
+    if "enumd" in servers:
+        header += ["enumd/%s" % s for s in others]
     rows = []
     for key, label, fmt in SERVE_ROWS:
-        per = data.get(key)
-        if not per:
-            continue
-        row = [label] + [cell(per.get(s, []), fmt) for s in servers]
-        if "enumd" in servers:
-            for s in others:
-                e, o = per.get("enumd"), per.get(s)
-                if e and o and statistics.median(o) > 0:
-                    row.append("%.2f" % (statistics.median(e) / statistics.median(o)))
-                else:
-                    row.append("-")
-        rows.append(row)
-    print("\nSERVE  %s; %d rounds; median [min-max]" % (a.title, rounds))
-    print("(ratios are enumd's median over the other's; CPU/query and RSS: lower is better)")
+        for w in workers:
+            per = data.get(key, {}).get(w)
+            if not per:
+                continue
+            row = ["%s [%dw]" % (label, w)]
+            row += [cell(list(per.get(s, {}).values()), fmt) for s in columns]
+            if "enumd" in servers:
+                e = median_of(per, "enumd")
+                for s in others:
+                    o = median_of(per, s)
+                    row.append("%.2f" % (e / o) if e is not None and o else "-")
+            rows.append(row)
+    print("\nSERVE  %s\n%d rounds; median [min-max]; [Nw] = N workers each" % (a.title, rounds))
+    print("(ratios are enumd's median over the other's; for CPU/query, latency and RSS lower is"
+          " better; the ceiling column is the trivial responder, pinned like a server)")
     print(table(header, rows))
+
+    # The checks under the table.
+    notes = []
+    xc = []
+    for s in columns:
+        d = median_of(data.get("xc_dnsperf_qps", {}).get(workers[0], {}), s)
+        g = median_of(data.get("xc_loadgen_qps", {}).get(workers[0], {}), s)
+        if d and g is not None:
+            xc.append((s, 100 * (g - d) / d))
+    if xc:
+        worst = max(abs(p) for _, p in xc)
+        notes.append("loadgen vs dnsperf at the same offered rate (answered qps): %s: %s"
+                     % (", ".join("%s %+.2f%%" % x for x in xc),
+                        "agree (within %.0f%%)" % AGREE_PCT if worst <= AGREE_PCT
+                        else "DISAGREE (more than %.0f%% apart)" % AGREE_PCT))
+    if "enumd" in servers and "knotd" in servers:
+        for w in workers:
+            per = data.get("half_p99_us", {}).get(w, {})
+            e, k = median_of(per, "enumd"), median_of(per, "knotd")
+            if e is not None and k is not None:
+                notes.append("target p99 at 50%% of max <= knotd's [%dw]: %s (%s vs %s us)"
+                             % (w, "met" if e <= k else "NOT met", f0(e), f0(k)))
+    for w in workers:
+        for s, rounds_ in data.get("fixed_loss_pct", {}).get(w, {}).items():
+            m = statistics.median(rounds_.values())
+            if m > 0.1:
+                notes.append("%s [%dw] lost %.2f%% at the fixed rate: it does not sustain it, so its"
+                             " CPU/query is not comparable" % (s, w, m))
+    for n in notes:
+        print(n)
 
 
 def main():

@@ -1,37 +1,57 @@
 #!/usr/bin/env bash
 # Serving benchmark: enumd beside knotd and nsd on the same generated zone and
-# query file, each with one worker, on 127.0.0.1 only.
+# query file, with 1 and with 2 workers each, on 127.0.0.1 only.
 #
 #   tests/bench/serve_bench.sh [--numbers N] [--repeat R] [--duration S]
-#                              [--rate Q] [--servers "enumd knotd nsd"]
-#                              [--seed S] [--build DIR] [--workdir DIR]
+#                              [--rate Q] [--xrate Q] [--workers "1 2"]
+#                              [--sockets K] [--outstanding N]
+#                              [--servers "enumd knotd nsd"] [--seed S]
+#                              [--build DIR] [--workdir DIR]
 #
-#   --numbers N    zone size (default 1000000)
-#   --repeat R     rounds; each round runs every server once, in turn (default 3)
-#   --duration S   seconds per dnsperf run (default 15)
-#   --rate Q       offered qps of the fixed-rate CPU run (default 20000)
-#   --servers L    which servers (default "enumd knotd nsd")
-#   --build DIR    where bin/enumd and bin/enumctl are (default build-bench)
-#   --workdir DIR  zones, store, server state (default /tmp/enumd-bench)
+#   --numbers N      zone size (default 1000000)
+#   --repeat R       rounds; each round runs every server once per worker
+#                    count, in turn (default 3)
+#   --duration S     seconds per measured run (default 15)
+#   --rate Q         offered qps of the fixed-rate CPU run (default 50000)
+#   --xrate Q        offered qps of the loadgen-vs-dnsperf check (default 10000)
+#   --workers L      worker counts to measure (default "1 2")
+#   --sockets K      loadgen's UDP sockets = source ports (default 8)
+#   --outstanding N  loadgen's queries in flight for max qps (default 256)
+#   --servers L      which servers (default "enumd knotd nsd")
+#   --build DIR      where bin/enumd, bin/enumctl, bin/loadgen and
+#                    bin/ceiling_responder are (default build-bench)
+#   --workdir DIR    zones, store, server state (default /tmp/enumd-bench)
 #
-# Each server runs pinned to CPU 0 (taskset -c 0), dnsperf to CPU 1. Per
-# server and round it measures, in this order:
+# Pinning: with W workers on a machine with more than W CPUs the server runs
+# on CPUs 0..W-1 (taskset) and the load generators on CPU W; otherwise (2
+# workers on 2 CPUs) server and generators share all CPUs. enumd runs with
+# --workers W, knotd with udp-workers/tcp-workers W, nsd with server-count W
+# and reuseport. Per worker count, round and server it measures, in order:
 #   start     ms from exec to the first correct answer (NOERROR, AA, the
 #             expected NAPTR) to a UDP query repeated every 10 ms; knotd and
 #             nsd load the zone file here, enumd opens the imported store
-#   warm-up   dnsperf 3 s, UDP (not reported)
-#   UDP       dnsperf -l S -c 8, unlimited rate: qps, average latency, lost
-#   TCP       dnsperf -m tcp -l S -c 8: qps
-#   fixed     dnsperf -Q RATE -l S -c 8; server utime+stime (all its threads
+#   warm-up   loadgen 2 s, closed loop (not reported)
+#   max       loadgen closed loop, --outstanding N over K sockets: answered qps
+#   p99       loadgen open loop at half that server's max: latency percentiles
+#   fixed     loadgen open loop at --rate: server utime+stime (all its threads
 #             and processes, /proc/PID/stat) divided by answered queries
+#   UDP       dnsperf -c 8, unlimited rate: qps, average latency, lost
+#   TCP       dnsperf -m tcp -c 8: qps
+#   xcheck    (1 worker only) dnsperf -Q XRATE and loadgen --rate XRATE, one
+#             after the other: answered qps and NXDOMAIN share of each
 #   memory    RSS and PSS of the server's processes after those runs
-# Before the rounds all servers answer the generator's sample names (existing,
-# wildcard-covered, nonexistent, large) and must agree (dnsprobe.py compare).
-# Servers are stopped (SIGTERM, then SIGKILL) on exit, whatever happens.
+# The loopback ceiling: ceiling_responder (answers every datagram with a fixed
+# reply, no lookup) with W threads, pinned like a server, measured the same
+# way (max, p99, fixed; no dnsperf); each server's max is also given as a
+# percentage of it. Before the rounds all servers answer the generator's
+# sample names (existing, wildcard-covered, nonexistent, large) and must agree
+# (dnsprobe.py compare). Servers are stopped (SIGTERM, then SIGKILL) on exit,
+# whatever happens.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-NUMBERS=1000000 REPEAT=3 DURATION=15 RATE=20000 SEED=1
+NUMBERS=1000000 REPEAT=3 DURATION=15 RATE=50000 XRATE=10000 SEED=1
+WORKERS="1 2" SOCKETS=8 OUTSTANDING=256
 SERVERS="enumd knotd nsd" BUILD="$ROOT/build-bench" WORK=/tmp/enumd-bench
 while (($#)); do
   case $1 in
@@ -39,6 +59,10 @@ while (($#)); do
     --repeat) REPEAT=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --rate) RATE=$2; shift ;;
+    --xrate) XRATE=$2; shift ;;
+    --workers) WORKERS=$2; shift ;;
+    --sockets) SOCKETS=$2; shift ;;
+    --outstanding) OUTSTANDING=$2; shift ;;
     --servers) SERVERS=$2; shift ;;
     --seed) SEED=$2; shift ;;
     --build) BUILD=$(cd "$2" && pwd); shift ;;
@@ -49,7 +73,10 @@ while (($#)); do
   shift
 done
 ENUMD=$BUILD/bin/enumd ENUMCTL=$BUILD/bin/enumctl
+LOADGEN=$BUILD/bin/loadgen CEILING=$BUILD/bin/ceiling_responder
 [[ -x $ENUMD && -x $ENUMCTL ]] || die "$BUILD/bin/enumd or enumctl missing (see tests/bench/README.md)"
+[[ -x $LOADGEN && -x $CEILING ]] ||
+  die "$BUILD/bin/loadgen or ceiling_responder missing (cmake --build $BUILD --target bench_tools)"
 need python3 dnsperf taskset
 for s in $SERVERS; do
   case $s in
@@ -57,7 +84,12 @@ for s in $SERVERS; do
     *) die "unknown server $s" ;;
   esac
 done
-(($(nproc) >= 2)) || die "needs 2 CPUs (server on CPU 0, dnsperf on CPU 1)"
+[[ -n $WORKERS ]] || die "--workers needs at least one count"
+for w in $WORKERS; do [[ $w =~ ^[1-9][0-9]?$ ]] || die "--workers takes counts 1..99, not '$w'"; done
+for v in RATE XRATE SOCKETS OUTSTANDING DURATION REPEAT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${v,,} takes a positive integer, not '${!v}'"
+done
+(($(nproc) >= 2)) || die "needs 2 CPUs (server on CPU 0, load generators on CPU 1)"
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 RUN="$WORK/serve"
@@ -87,18 +119,19 @@ fi
 
 declare -A PORT
 taken=()
-for s in $SERVERS; do
+for s in $SERVERS ceiling; do
   PORT[$s]=$(free_port "${taken[@]}")
   taken+=("${PORT[$s]}")
 done
-log "ports: $(for s in $SERVERS; do printf '%s=%s ' "$s" "${PORT[$s]}"; done)"
+log "ports: $(for s in $SERVERS ceiling; do printf '%s=%s ' "$s" "${PORT[$s]}"; done)"
 
-cat >"$RUN/knot.conf" <<EOF
+for w in $WORKERS; do
+  cat >"$RUN/knot-w$w.conf" <<EOF
 server:
     rundir: $RUN/knot
     listen: 127.0.0.1@${PORT[knotd]:-0}
-    udp-workers: 1
-    tcp-workers: 1
+    udp-workers: $w
+    tcp-workers: $w
     background-workers: 1
 database:
     storage: $RUN/knot/db
@@ -116,14 +149,16 @@ zone:
     file: $ZONE
 EOF
 
-# NSD: no response rate limiting (on by default in Debian's build: 200 qps),
-# no nsd.db (reads the zone file at start), no privilege drop.
-cat >"$RUN/nsd.conf" <<EOF
+  # NSD: no response rate limiting (on by default in Debian's build: 200 qps),
+  # no nsd.db (reads the zone file at start), no privilege drop; W server
+  # processes, each with its own SO_REUSEPORT socket.
+  cat >"$RUN/nsd-w$w.conf" <<EOF
 server:
     ip-address: 127.0.0.1@${PORT[nsd]:-0}
     port: ${PORT[nsd]:-0}
     do-ip6: no
-    server-count: 1
+    server-count: $w
+    reuseport: yes
     username: ""
     chroot: ""
     zonesdir: "$RUN/nsd"
@@ -143,21 +178,47 @@ zone:
     name: e164.arpa.
     zonefile: $ZONE
 EOF
+done
 
-# start SERVER: starts it pinned to CPU 0 on a fresh state directory; sets
-# SPID and START_MS (exec to first correct answer).
+# pin W: sets SCPU (the server's CPUs) and CCPU (the load generators'): the
+# server on CPUs 0..W-1 and the generators on CPU W if there are more than W
+# CPUs; all of them for both otherwise.
+pin() {
+  local w=$1 n
+  n=$(nproc)
+  if ((n > w)); then
+    SCPU=$( ((w == 1)) && echo 0 || echo "0-$((w - 1))") CCPU=$w
+  else
+    SCPU="0-$((n - 1))" CCPU=$SCPU
+  fi
+}
+
+# start SERVER W: starts it with W workers pinned to SCPU on a fresh state
+# directory; sets SPID and START_MS (exec to first correct answer). The
+# ceiling responder serves no zone: it is up once it says it is listening.
 start() {
-  local s=$1 cmd
+  local s=$1 w=$2 cmd i
   case $s in
     enumd) cmd=("$ENUMD" --store "$STORE" --listen "127.0.0.1:${PORT[enumd]}"
-                --zone e164.arpa. --workers 1 --log-level warning) ;;
-    knotd) rm -rf "$RUN/knot"; mkdir -p "$RUN/knot/db"; cmd=(knotd -c "$RUN/knot.conf") ;;
-    nsd) rm -rf "$RUN/nsd"; mkdir -p "$RUN/nsd"; cmd=(nsd -d -c "$RUN/nsd.conf") ;;
+                --zone e164.arpa. --workers "$w" --log-level warning) ;;
+    knotd) rm -rf "$RUN/knot"; mkdir -p "$RUN/knot/db"; cmd=(knotd -c "$RUN/knot-w$w.conf") ;;
+    nsd) rm -rf "$RUN/nsd"; mkdir -p "$RUN/nsd"; cmd=(nsd -d -c "$RUN/nsd-w$w.conf") ;;
+    ceiling)
+      taskset -c "$SCPU" "$CEILING" --port "${PORT[ceiling]}" --threads "$w" >"$RUN/ceiling.out" &
+      SPID=$!
+      PIDS+=("$SPID")
+      for ((i = 0; i < 500; i++)); do
+        grep -q '^listening' "$RUN/ceiling.out" && return 0
+        [[ -d /proc/$SPID ]] || break
+        sleep 0.01
+      done
+      die "ceiling_responder did not start"
+      ;;
   esac
   rm -f "$RUN/$s.pid"
   if ! START_MS=$(python3 "$BENCH_DIR/dnsprobe.py" start --quiet --port "${PORT[$s]}" \
       --name "$PROBE_NAME" --expect "$PROBE_EXPECT" --pidfile "$RUN/$s.pid" --timeout 600 \
-      -- taskset -c 0 "${cmd[@]}"); then
+      -- taskset -c "$SCPU" "${cmd[@]}"); then
     [[ -s $RUN/$s.pid ]] && PIDS+=("$(cat "$RUN/$s.pid")")
     die "$s did not answer correctly"
   fi
@@ -172,21 +233,38 @@ stop() {
   PIDS=("${keep[@]}")
 }
 
-# run_dnsperf ARGS...: runs dnsperf on CPU 1 against 127.0.0.1 and prints
-# "qps completed lost avg_latency_ms".
+# run_dnsperf PORT ARGS...: runs dnsperf on CCPU against 127.0.0.1 and prints
+# "qps completed lost avg_latency_ms nxdomain_count".
 run_dnsperf() {
-  taskset -c 1 dnsperf -s 127.0.0.1 -d "$QUERIES" -c 8 -t 2 "$@" 2>&1 | awk '
+  local port=$1
+  shift
+  taskset -c "$CCPU" dnsperf -s 127.0.0.1 -p "$port" -d "$QUERIES" -c 8 -t 2 "$@" 2>&1 | awk '
     /Queries completed:/ { c = $3 } /Queries lost:/ { l = $3 }
     /Queries per second:/ { q = $4 }
     /Average Latency \(s\):/ && !lat { lat = $4 * 1000 }
-    END { if (q == "") exit 1; printf "%s %s %s %s\n", q, c, l, lat }'
+    /Response codes:/ { for (i = 3; i < NF; i++) if ($i == "NXDOMAIN") nx = $(i + 1) }
+    END { if (q == "") exit 1; printf "%s %s %s %s %d\n", q, c, l, lat, nx }'
 }
+
+# run_loadgen PORT ARGS...: runs loadgen on CCPU against 127.0.0.1; its
+# "key value" figures go to $RUN/loadgen.out (read them with lg KEY).
+run_loadgen() {
+  local port=$1
+  shift
+  taskset -c "$CCPU" "$LOADGEN" --server 127.0.0.1 --port "$port" --queries "$QUERIES" \
+    --sockets "$SOCKETS" "$@" >"$RUN/loadgen.out" 2>"$RUN/loadgen.err" ||
+    die "loadgen failed: $(cat "$RUN/loadgen.err")"
+  if [[ -s $RUN/loadgen.err ]]; then log "$(cat "$RUN/loadgen.err")"; fi
+}
+lg() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { exit !found }' "$RUN/loadgen.out"; }
+pct() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.2f", n ? 100 * a / n : 0 }'; }
 
 # Cross-check: every server gives the same answers to the sample names.
 log "cross-check of answers"
+pin 1
 ports="" CHECK_PIDS=""
 for s in $SERVERS; do
-  start "$s"
+  start "$s" 1
   log "$s up in $START_MS ms"
   ports+="${ports:+,}$s=${PORT[$s]}"
   CHECK_PIDS+=" $SPID"
@@ -197,30 +275,60 @@ for p in $CHECK_PIDS; do SPID=$p; stop; done
 
 RESULTS="$WORK/serve-$NUMBERS.tsv"
 : >"$RESULTS"
-rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
+HZ=$(getconf CLK_TCK)
+FIRST_W=${WORKERS%% *}
+# rec SERVER ROUND KEY VALUE: one figure, KEY tagged with the worker count $w.
+rec() { printf '%s\t%s\t%s.w%s\t%s\n' "$1" "$2" "$3" "$w" "$4" >>"$RESULTS"; }
 for ((r = 1; r <= REPEAT; r++)); do
-  for s in $SERVERS; do
-    log "round $r/$REPEAT: $s"
-    start "$s"
-    rec "$s" "$r" start_ms "$START_MS"
-    p=${PORT[$s]}
-    run_dnsperf -p "$p" -l 3 >/dev/null || die "dnsperf warm-up failed"
-    read -r qps answered lost lat <<<"$(run_dnsperf -p "$p" -l "$DURATION")"
-    rec "$s" "$r" udp_qps "$qps"; rec "$s" "$r" udp_lat_ms "$lat"; rec "$s" "$r" udp_lost "$lost"
-    read -r qps answered lost lat <<<"$(run_dnsperf -p "$p" -l "$DURATION" -m tcp)"
-    rec "$s" "$r" tcp_qps "$qps"
-    t0=$(cpu_ticks "$SPID")
-    read -r qps answered lost lat <<<"$(run_dnsperf -p "$p" -l "$DURATION" -Q "$RATE")"
-    t1=$(cpu_ticks "$SPID")
-    rec "$s" "$r" fixed_qps "$qps"; rec "$s" "$r" fixed_lost "$lost"
-    rec "$s" "$r" cpu_us "$(awk -v t=$((t1 - t0)) -v n="$answered" -v hz="$(getconf CLK_TCK)" \
-      'BEGIN { printf "%.3f", n ? t / hz * 1e6 / n : 0 }')"
-    read -r rss pss <<<"$(mem_kb "$SPID")"
-    rec "$s" "$r" rss_mib "$((rss / 1024))"; rec "$s" "$r" pss_mib "$((pss / 1024))"
-    stop
-    log "round $r/$REPEAT: $s done ($(grep -c "^$s	$r	" "$RESULTS") figures)"
+  for w in $WORKERS; do
+    pin "$w"
+    for s in ceiling $SERVERS; do
+      log "round $r/$REPEAT, $w worker(s): $s (server on CPUs $SCPU, load on CPUs $CCPU)"
+      start "$s" "$w"
+      [[ $s == ceiling ]] || rec "$s" "$r" start_ms "$START_MS"
+      p=${PORT[$s]}
+      run_loadgen "$p" --outstanding "$OUTSTANDING" --duration 2  # warm-up
+      run_loadgen "$p" --outstanding "$OUTSTANDING" --duration "$DURATION"
+      max=$(lg qps)
+      rec "$s" "$r" max_qps "$max"; rec "$s" "$r" max_loss_pct "$(lg loss_pct)"
+      half=$(((max + 1) / 2))
+      ((half > 0)) || die "$s answered nothing"
+      run_loadgen "$p" --rate "$half" --duration "$DURATION"
+      rec "$s" "$r" half_loss_pct "$(lg loss_pct)"
+      rec "$s" "$r" half_p50_us "$(lg lat_p50_us)"; rec "$s" "$r" half_p99_us "$(lg lat_p99_us)"
+      rec "$s" "$r" half_p999_us "$(lg lat_p99.9_us)"
+      t0=$(cpu_ticks "$SPID")
+      run_loadgen "$p" --rate "$RATE" --duration "$DURATION"
+      t1=$(cpu_ticks "$SPID")
+      rec "$s" "$r" fixed_qps "$(lg qps)"; rec "$s" "$r" fixed_loss_pct "$(lg loss_pct)"
+      rec "$s" "$r" cpu_us "$(awk -v t=$((t1 - t0)) -v n="$(lg answered)" -v hz="$HZ" \
+        'BEGIN { printf "%.3f", n ? t / hz * 1e6 / n : 0 }')"
+      if [[ $s != ceiling ]]; then
+        read -r qps answered lost lat nx <<<"$(run_dnsperf "$p" -l "$DURATION")"
+        rec "$s" "$r" udp_qps "$qps"; rec "$s" "$r" udp_lat_ms "$lat"; rec "$s" "$r" udp_lost "$lost"
+        read -r qps answered lost lat nx <<<"$(run_dnsperf "$p" -l "$DURATION" -m tcp)"
+        rec "$s" "$r" tcp_qps "$qps"
+        if [[ $w == "$FIRST_W" ]]; then
+          # The same offered rate from both generators, one after the other.
+          read -r qps answered lost lat nx <<<"$(run_dnsperf "$p" -l "$DURATION" -Q "$XRATE")"
+          rec "$s" "$r" xc_dnsperf_qps "$qps"; rec "$s" "$r" xc_dnsperf_nx_pct "$(pct "$nx" "$answered")"
+          run_loadgen "$p" --rate "$XRATE" --duration "$DURATION"
+          rec "$s" "$r" xc_loadgen_qps "$(lg qps)"
+          rec "$s" "$r" xc_loadgen_nx_pct "$(pct "$(lg rcode_NXDOMAIN)" "$(lg answered)")"
+        fi
+        read -r rss pss <<<"$(mem_kb "$SPID")"
+        rec "$s" "$r" rss_mib "$((rss / 1024))"; rec "$s" "$r" pss_mib "$((pss / 1024))"
+      fi
+      stop
+      log "round $r/$REPEAT, $w worker(s): $s done ($(grep -c "^$s	$r	.*\.w$w	" "$RESULTS") figures)"
+    done
   done
 done
 
-python3 "$BENCH_DIR/report.py" serve "$RESULTS" --title "$NUMBERS numbers, 1 worker each \
-on CPU 0, dnsperf on CPU 1, $DURATION s runs, fixed rate $RATE qps"
+pinning=$(for w in $WORKERS; do
+  pin "$w"
+  printf '%s worker(s): server on CPUs %s, load generators on CPUs %s. ' "$w" "$SCPU" "$CCPU"
+done)
+python3 "$BENCH_DIR/report.py" serve "$RESULTS" --title "$NUMBERS numbers, $DURATION s runs, \
+loadgen with $SOCKETS sockets and $OUTSTANDING queries in flight for max qps, fixed rate \
+$RATE qps, loadgen vs dnsperf at $XRATE qps. $pinning"
