@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "net/listen_socket.h"
+#include "net/tcp_admission.h"
 #include "net/worker.h"
 
 namespace enumd::net {
@@ -80,11 +81,11 @@ struct Server::Impl {
   ServerOptions options;
   HandlerFactory factory;
 
-  std::mutex mutex;  // guards everything below
+  std::mutex mutex;                             // guards everything below
+  std::unique_ptr<TcpAdmission> tcp_admission;  // outlives the workers; new on every start
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<uint16_t> ports;
   bool running = false;
-  std::atomic<uint32_t> open_tcp_connections{0};
 
   Status StartLocked();
   void StopLocked();
@@ -93,16 +94,18 @@ struct Server::Impl {
 Status Server::Impl::StartLocked() {
   if (running) return Status::Error("server already running");
   if (options.workers < 1) return Status::Error("workers must be at least 1");
-  open_tcp_connections = 0;
 
   std::vector<std::unique_ptr<Worker>> starting;
   std::vector<uint16_t> bound_ports;
   try {
+    // No worker of a previous run is left to use the old one.
+    tcp_admission = std::make_unique<TcpAdmission>(
+        options.tcp_max_connections, options.tcp_max_connections_per_source, options.workers);
     for (int i = 0; i < options.workers; ++i) {
       std::unique_ptr<QueryHandler> handler = factory(i);
       if (!handler) return Status::Error("no query handler for worker " + std::to_string(i));
       starting.push_back(
-          std::make_unique<Worker>(std::move(handler), options, &open_tcp_connections));
+          std::make_unique<Worker>(std::move(handler), options, tcp_admission.get()));
       if (Status s = starting.back()->Init(); !s.ok()) return s;
     }
     for (const Endpoint& endpoint : options.endpoints) {

@@ -2,8 +2,10 @@
 // address each worker has its own UDP socket and its own TCP listening socket
 // bound with SO_REUSEPORT, so the kernel spreads traffic across workers.
 // TCP follows RFC 7766: 2-byte length framing, many (pipelined) queries per
-// connection answered in order, partial reads and writes, idle timeout and a
-// connection cap.
+// connection answered in order, partial reads and writes. Every TCP resource
+// is bounded: connections in total and per source (over the total cap the
+// oldest idle connection is closed to make room), the idle time, the time to
+// receive one query, and the answers queued for a client that does not read.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +29,22 @@ struct Endpoint {
 struct ServerOptions {
   std::vector<Endpoint> endpoints;
   int workers = 1;  // >= 1
+  // No read or write progress for this long closes a connection (RFC 7766
+  // §6.2.3); 0: never.
   uint32_t tcp_idle_timeout_ms = 10000;
-  uint32_t tcp_max_connections = 1024;  // per server, over all workers
+  // From the first byte of a query's frame to its last, at most this long
+  // (slowloris); 0: no limit. The clock runs while the server reads.
+  uint32_t tcp_query_timeout_ms = 2000;
+  // Per server, over all workers. Over it a new connection takes the slot of
+  // the accepting worker's oldest idle connection (nothing being received, no
+  // answers pending), which is closed; with none idle, the new one is closed.
+  uint32_t tcp_max_connections = 1024;
+  // Per source (an IPv4 address or an IPv6 /64), over all workers; over it
+  // the new connection is closed. 0: no per-source cap.
+  uint32_t tcp_max_connections_per_source = 0;
+  // A connection stops reading queries while more answer bytes than this wait
+  // for the client to read them (one answer may overshoot by up to 64 KiB).
+  uint32_t tcp_max_queued_bytes = 64 * 1024;
 };
 
 class Server {

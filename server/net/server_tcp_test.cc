@@ -196,36 +196,264 @@ TEST_CASE("Server TCP: an idle connection is closed after the idle timeout; acti
   CHECK(busy.WaitClosed(1000));
 }
 
-TEST_CASE("Server TCP: over the connection cap a new connection is closed at once") {
-  ServerOptions options = Options("127.0.0.1", 2);
+TEST_CASE("Server TCP: at the connection cap a new connection replaces the oldest idle one") {
+  // Regression (issue 7): the cap used to close the NEW connection, so a
+  // flood of idle connections locked real clients out.
+  ServerOptions options = Options("127.0.0.1", 1);
   options.tcp_max_connections = 2;
   Server server(options, FakeFactory());
   REQUIRE(server.Start().ok());
   uint16_t port = server.ports().at(0);
 
-  auto first = std::make_unique<TcpClient>("127.0.0.1", port);
+  TcpClient first("127.0.0.1", port);
+  REQUIRE(first.connected());
+  REQUIRE(first.Write(Framed(Query("1"))));
+  ExpectEcho(first, Query("1"));
   TcpClient second("127.0.0.1", port);
-  REQUIRE(first->connected());
   REQUIRE(second.connected());
-  // Make sure both are accepted before the third arrives.
-  REQUIRE(first->Write(Framed(Query("1"))));
-  ExpectEcho(*first, Query("1"));
   REQUIRE(second.Write(Framed(Query("2"))));
   ExpectEcho(second, Query("2"));
+  // `first` is now the least recently active idle connection.
 
   TcpClient third("127.0.0.1", port);
-  REQUIRE(third.connected());  // the kernel completes the handshake
-  CHECK(third.WaitClosed());
+  REQUIRE(third.connected());
+  REQUIRE(third.Write(Framed(Query("3"))));
+  ExpectEcho(third, Query("3"));
+  CHECK(first.WaitClosed());
+  REQUIRE(second.Write(Framed(Query("2b"))));
+  ExpectEcho(second, Query("2b"));
 
-  // Closing one frees its slot (the server notices the close asynchronously).
-  first.reset();
-  bool served = false;
-  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
-    TcpClient again("127.0.0.1", port);
-    served = again.Write(Framed(Query("3"))) && again.ReadMessage(200).has_value();
-    if (!served) Sleep(10);
+  // Activity reorders: `third` is now the oldest idle one, not `second`.
+  TcpClient fourth("127.0.0.1", port);
+  REQUIRE(fourth.connected());
+  REQUIRE(fourth.Write(Framed(Query("4"))));
+  ExpectEcho(fourth, Query("4"));
+  CHECK(third.WaitClosed());
+  REQUIRE(second.Write(Framed(Query("2c"))));
+  ExpectEcho(second, Query("2c"));
+}
+
+TEST_CASE("Server TCP: at the cap with no idle connection the new one is closed") {
+  ServerOptions options = Options("127.0.0.1", 1);
+  options.tcp_max_connections = 2;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  uint16_t port = server.ports().at(0);
+
+  // Busy: one is receiving a query, the other has answers the client does
+  // not read (more than the kernel buffers take).
+  TcpClient receiving("127.0.0.1", port);
+  REQUIRE(receiving.connected());
+  Bytes query = Framed(Query("slow"));
+  REQUIRE(receiving.Write(Bytes(query.begin(), query.begin() + 3)));
+  TcpClient not_reading("127.0.0.1", port);
+  REQUIRE(not_reading.connected());
+  Bytes many;
+  for (int i = 0; i < 600; ++i) {
+    Bytes framed = Framed(BigQuery(60000));
+    many.insert(many.end(), framed.begin(), framed.end());
   }
-  CHECK(served);
+  REQUIRE(not_reading.Write(many));
+  Sleep(200);
+
+  TcpClient refused("127.0.0.1", port);
+  REQUIRE(refused.connected());  // the kernel completes the handshake
+  CHECK(refused.WaitClosed());
+  // Neither busy connection was touched.
+  REQUIRE(receiving.Write(Bytes(query.begin() + 3, query.end())));
+  ExpectEcho(receiving, Query("slow"));
+  std::optional<Bytes> answer = not_reading.ReadMessage();
+  REQUIRE(answer);
+  CHECK(answer->size() == 60000);
+}
+
+TEST_CASE("Server TCP: closing a connection frees its slot") {
+  ServerOptions options = Options("127.0.0.1", 2);
+  options.tcp_max_connections = 1;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  uint16_t port = server.ports().at(0);
+  for (int round = 0; round < 20; ++round) {
+    // The server notices each close asynchronously; with 2 workers a client
+    // may land on the worker that holds no idle connection to replace.
+    bool served = false;
+    for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+      TcpClient client("127.0.0.1", port);
+      served = client.Write(Framed(Query("r"))) && client.ReadMessage(200).has_value();
+      if (!served) Sleep(10);
+    }
+    REQUIRE(served);
+  }
+}
+
+namespace {
+
+// A TCP client bound to a chosen source address (127.0.0.x).
+class SourceClient {
+ public:
+  SourceClient(const std::string& source, uint16_t port) {
+    SocketAddress from = Address(source, 0);
+    SocketAddress to = Address("127.0.0.1", port);
+    fd_ = UniqueFd(socket(AF_INET, SOCK_STREAM, 0));
+    connected_ =
+        bind(fd_.get(), reinterpret_cast<const sockaddr*>(&from.storage), from.length) == 0 &&
+        connect(fd_.get(), reinterpret_cast<const sockaddr*>(&to.storage), to.length) == 0;
+  }
+  bool connected() const { return connected_; }
+
+  // Sends a query and waits for its echo.
+  bool Served(const std::string& text) {
+    Bytes framed = Framed(Query(text));
+    if (send(fd_.get(), framed.data(), framed.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(framed.size())) {
+      return false;
+    }
+    Bytes answer(2 + text.size() + 2);
+    size_t done = 0;
+    while (done < answer.size()) {
+      if (!WaitReadable(fd_.get(), 2000)) return false;
+      ssize_t n = recv(fd_.get(), answer.data() + done, answer.size() - done, 0);
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    return std::equal(text.begin(), text.end(), answer.begin() + 2);
+  }
+
+  // True if the server closes the connection within the timeout.
+  bool Closed(int timeout_ms = 2000) {
+    uint8_t sink[256];
+    return WaitReadable(fd_.get(), timeout_ms) && recv(fd_.get(), sink, sizeof(sink), 0) <= 0;
+  }
+
+ private:
+  UniqueFd fd_;
+  bool connected_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("Server TCP: the per-source cap holds over all workers and spares other sources") {
+  ServerOptions options = Options("127.0.0.1", 2);
+  options.tcp_max_connections = 100;
+  options.tcp_max_connections_per_source = 3;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  uint16_t port = server.ports().at(0);
+
+  std::vector<std::unique_ptr<SourceClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<SourceClient>("127.0.0.2", port));
+    REQUIRE(held.back()->connected());
+    REQUIRE(held.back()->Served("held" + std::to_string(i)));
+  }
+  // Whichever worker takes them, more from 127.0.0.2 are closed at once.
+  for (int i = 0; i < 6; ++i) {
+    SourceClient extra("127.0.0.2", port);
+    REQUIRE(extra.connected());
+    CHECK(extra.Closed());
+  }
+  SourceClient other("127.0.0.3", port);
+  REQUIRE(other.connected());
+  CHECK(other.Served("other"));
+  // The held ones were not disturbed, and a closed one gives its place back.
+  for (auto& client : held) CHECK(client->Served("still"));
+  held.pop_back();
+  bool again = false;
+  for (int attempt = 0; attempt < 50 && !again; ++attempt) {
+    SourceClient retry("127.0.0.2", port);
+    again = retry.connected() && retry.Served("again");
+    if (!again) Sleep(10);
+  }
+  CHECK(again);
+}
+
+TEST_CASE("Server TCP: a query trickling in is cut off at the query timeout") {
+  ServerOptions options = Options("127.0.0.1", 1);
+  options.tcp_idle_timeout_ms = 5000;
+  options.tcp_query_timeout_ms = 300;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  TcpClient slow("127.0.0.1", server.ports().at(0));
+  REQUIRE(slow.connected());
+  Bytes query = Framed(Query(std::string(100, 's')));
+  auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  // One byte every 20 ms keeps the idle timer from ever firing.
+  for (size_t i = 0; i < query.size() && !closed; ++i) {
+    if (!slow.Write(Bytes{query[i]})) break;
+    closed = WaitReadable(slow.fd(), 20);
+  }
+  CHECK(slow.WaitClosed(1000));
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(took < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("Server TCP: the query timeout is per query; slow but complete queries go on") {
+  ServerOptions options = Options("127.0.0.1", 1);
+  options.tcp_idle_timeout_ms = 5000;
+  options.tcp_query_timeout_ms = 300;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  TcpClient client("127.0.0.1", server.ports().at(0));
+  REQUIRE(client.connected());
+  // 6 queries, each sent in 3 pieces over 160 ms: ~1 s in all.
+  for (int i = 0; i < 6; ++i) {
+    Bytes query = Framed(Query("piece-" + std::to_string(i)));
+    REQUIRE(client.Write(Bytes(query.begin(), query.begin() + 1)));
+    Sleep(80);
+    REQUIRE(client.Write(Bytes(query.begin() + 1, query.begin() + 5)));
+    Sleep(80);
+    REQUIRE(client.Write(Bytes(query.begin() + 5, query.end())));
+    ExpectEcho(client, Query("piece-" + std::to_string(i)));
+  }
+  // An idle connection (nothing half-sent) is not subject to it.
+  Sleep(500);
+  REQUIRE(client.Write(Framed(Query("later"))));
+  ExpectEcho(client, Query("later"));
+}
+
+TEST_CASE(
+    "Server TCP: a client that never reads stops the reading, then the idle timeout resets it") {
+  std::atomic<int> queries{0};
+  ServerOptions options = Options("127.0.0.1", 1);
+  options.tcp_idle_timeout_ms = 400;
+  options.tcp_max_queued_bytes = 1024;
+  Server server(options, FakeFactory(&queries));
+  REQUIRE(server.Start().ok());
+  uint16_t port = server.ports().at(0);
+  TcpClient hog("127.0.0.1", port);
+  REQUIRE(hog.connected());
+  constexpr int kQueries = 2000;  // 120 MB of answers asked for
+  Bytes all;
+  for (int i = 0; i < kQueries; ++i) {
+    Bytes framed = Framed(BigQuery(60000));
+    all.insert(all.end(), framed.begin(), framed.end());
+  }
+  REQUIRE(hog.Write(all));
+  Sleep(150);
+  int answered = queries.load();
+  CHECK(answered < kQueries);  // only what the socket buffers hold, plus one
+  Sleep(100);
+  CHECK(queries.load() == answered);  // and no more while nobody reads
+  // Others are served meanwhile.
+  TcpClient other("127.0.0.1", port);
+  REQUIRE(other.connected());
+  REQUIRE(other.Write(Framed(Query("other"))));
+  ExpectEcho(other, Query("other"));
+  // Past the idle timeout the hog is reset; what it reads then is a fraction.
+  Sleep(700);
+  size_t received = 0;
+  bool closed = false;
+  uint8_t buffer[65536];
+  while (!closed && WaitReadable(hog.fd(), 2000)) {
+    ssize_t n = recv(hog.fd(), buffer, sizeof(buffer), 0);
+    if (n > 0) received += static_cast<size_t>(n);
+    closed = n <= 0;
+  }
+  CHECK(closed);
+  CHECK(received < static_cast<size_t>(kQueries) * 60002);
+  CHECK(queries.load() < kQueries);
 }
 
 }  // namespace enumd::net

@@ -2,6 +2,7 @@
 #include "net/tcp_connection.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "net/tcp_connection_pool.h"
 
@@ -9,13 +10,8 @@ namespace enumd::net {
 
 namespace {
 
-// Growth step for `input_` while a frame is being assembled: enough for a
-// typical query in one go without reserving a whole 64 KiB frame per client.
-constexpr size_t kInputStep = 2048;
-
-size_t FrameLength(const uint8_t* prefix) {
-  return (static_cast<size_t>(prefix[0]) << 8) | prefix[1];
-}
+// Buffer capacity a recycled connection keeps: a typical query or answer.
+constexpr size_t kKeepCapacity = 2048;
 
 uv_handle_t* AsHandle(void* handle) { return static_cast<uv_handle_t*>(handle); }
 
@@ -24,9 +20,9 @@ uv_handle_t* AsHandle(void* handle) { return static_cast<uv_handle_t*>(handle); 
 bool TcpConnection::Accept(uv_loop_t* loop, uv_stream_t* listener) noexcept {
   // Neither can fail for AF_UNSPEC handles: no socket is created.
   uv_tcp_init(loop, &tcp_);
-  uv_timer_init(loop, &idle_timer_);
+  uv_timer_init(loop, &timer_);
   tcp_.data = this;
-  idle_timer_.data = this;
+  timer_.data = this;
   write_request_.data = this;
   open_handles_ = 2;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
@@ -42,19 +38,18 @@ bool TcpConnection::Accept(uv_loop_t* loop, uv_stream_t* listener) noexcept {
   return true;
 }
 
-void TcpConnection::Begin(bool counted) noexcept {
-  counted_ = counted;
+void TcpConnection::Begin() noexcept {
   Touch();
-  if (pool_->idle_timeout_ms() > 0) {
-    uv_timer_start(&idle_timer_, OnIdleTimer, pool_->idle_timeout_ms(), 0);
+  if (pool_->limits().idle_timeout_ms > 0) {
+    ArmTimer(last_activity_ms_ + pool_->limits().idle_timeout_ms);
   }
   SetReading(true);
+  if (!closing_) pool_->Reposition(this);
 }
 
 void TcpConnection::StopQueries() noexcept {
   if (closing_) return;
-  end_of_queries_ = true;
-  input_.Clear();
+  framer_.End();
   Pump();
 }
 
@@ -62,50 +57,44 @@ void TcpConnection::CloseHandles(bool reset) noexcept {
   if (closing_) return;
   closing_ = true;
   reading_ = false;
+  receiving_ = false;
   pool_->OnClosing(this);
   // A pending uv_write is cancelled (OnWrite sees UV_ECANCELED) before the
   // close callbacks run, so `writing_` stays valid for as long as libuv needs it.
   if (!reset || uv_tcp_close_reset(&tcp_, OnHandleClosed) != 0) {
     uv_close(AsHandle(&tcp_), OnHandleClosed);
   }
-  uv_close(AsHandle(&idle_timer_), OnHandleClosed);
+  uv_close(AsHandle(&timer_), OnHandleClosed);
 }
 
 void TcpConnection::Recycle() noexcept {
   // Keep buffers of a typical size; give back what a big exchange grew.
-  input_.Trim(kInputStep);
-  queued_.Trim(kInputStep);
-  writing_.Trim(kInputStep);
+  framer_.Reset(kKeepCapacity);
+  queued_.Trim(kKeepCapacity);
+  writing_.Trim(kKeepCapacity);
   tcp_ = uv_tcp_t{};
-  idle_timer_ = uv_timer_t{};
+  timer_ = uv_timer_t{};
   write_request_ = uv_write_t{};
   peer_storage_ = sockaddr_in6{};
-  last_activity_ms_ = 0;
+  last_activity_ms_ = timer_due_ms_ = frame_deadline_ms_ = frame_number_ = 0;
   open_handles_ = 0;
-  counted_ = reading_ = write_in_flight_ = false;
-  end_of_input_ = end_of_queries_ = closing_ = false;
+  reading_ = receiving_ = write_in_flight_ = end_of_input_ = closing_ = false;
+  holds_slot = false;
+  source = TcpSource{};
   prev = next = nullptr;
+  list = 0;
 }
 
 void TcpConnection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) noexcept {
   auto* self = static_cast<TcpConnection*>(handle->data);
-  ByteBuffer& input = self->input_;
-  if (input.empty()) {
-    *buf = uv_buf_init(reinterpret_cast<char*>(self->pool_->read_buffer()),
-                       TcpConnectionPool::kReadBufferSize);
-    return;
-  }
-  // Continue the unfinished frame in place. While reading, `input_` never
-  // holds a complete frame (Pump answers those first), so it is shorter than
-  // `needed` and there is room for at least one byte.
-  size_t needed = input.size() < 2 ? 2 : 2 + FrameLength(input.data());
-  size_t wanted = std::min(std::max(needed, input.size() + kInputStep), kMaxFrame);
-  if (input.size() >= wanted || !input.Reserve(wanted)) {
+  uint8_t* space = nullptr;
+  size_t size = 0;
+  if (!self->framer_.ReadSpace(self->pool_->read_buffer(), TcpConnectionPool::kReadBufferSize,
+                               &space, &size)) {
     *buf = uv_buf_init(nullptr, 0);  // read callback gets UV_ENOBUFS and closes
     return;
   }
-  *buf = uv_buf_init(reinterpret_cast<char*>(input.data() + input.size()),
-                     static_cast<unsigned>(input.capacity() - input.size()));
+  *buf = uv_buf_init(reinterpret_cast<char*>(space), static_cast<unsigned>(size));
 }
 
 void TcpConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
@@ -123,19 +112,12 @@ void TcpConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     return;
   }
   self->Touch();
-  size_t length = static_cast<size_t>(nread);
-  auto* data = reinterpret_cast<const uint8_t*>(buf->base);
-  if (data == self->pool_->read_buffer()) {
-    size_t used = self->AnswerFrames(data, length);
-    if (self->closing_) return;
-    if (used < length && !self->end_of_queries_ &&
-        !self->input_.Append(data + used, length - used)) {
-      self->Close();
-      return;
-    }
-  } else {
-    self->input_.Commit(length);
+  if (!self->framer_.Received(reinterpret_cast<const uint8_t*>(buf->base),
+                              static_cast<size_t>(nread), *self)) {
+    self->Close();
+    return;
   }
+  if (self->closing_) return;
   self->Pump();
 }
 
@@ -152,21 +134,23 @@ void TcpConnection::OnWrite(uv_write_t* request, int status) noexcept {
   self->Pump();
 }
 
-void TcpConnection::OnIdleTimer(uv_timer_t* timer) noexcept {
+void TcpConnection::OnTimer(uv_timer_t* timer) noexcept {
   auto* self = static_cast<TcpConnection*>(timer->data);
-  // Activity only records a time stamp (cheaper than re-arming the timer on
-  // every read); when the timer fires, re-arm for the time still left.
-  uint64_t timeout = self->pool_->idle_timeout_ms();
-  uint64_t idle = uv_now(timer->loop) - self->last_activity_ms_;
-  if (idle >= timeout) {
-    if (self->PendingOutput() > 0) {
-      self->Abort();
-    } else {
-      self->Close();
-    }
-    return;
+  self->timer_due_ms_ = 0;
+  if (self->closing_) return;
+  const TcpConnectionPool::Limits& limits = self->pool_->limits();
+  uint64_t now = uv_now(timer->loop);
+  uint64_t next = std::numeric_limits<uint64_t>::max();
+  if (self->receiving_ && limits.query_timeout_ms > 0) {
+    if (now >= self->frame_deadline_ms_) return self->TimedOut();
+    next = self->frame_deadline_ms_;
   }
-  uv_timer_start(timer, OnIdleTimer, timeout - idle, 0);
+  if (limits.idle_timeout_ms > 0) {
+    uint64_t idle_due = self->last_activity_ms_ + limits.idle_timeout_ms;
+    if (now >= idle_due) return self->TimedOut();
+    next = std::min(next, idle_due);
+  }
+  if (next != std::numeric_limits<uint64_t>::max()) self->ArmTimer(next);
 }
 
 void TcpConnection::OnHandleClosed(uv_handle_t* handle) noexcept {
@@ -174,28 +158,11 @@ void TcpConnection::OnHandleClosed(uv_handle_t* handle) noexcept {
   if (--self->open_handles_ == 0) self->pool_->Release(self);
 }
 
-size_t TcpConnection::AnswerFrames(const uint8_t* data, size_t length) noexcept {
-  size_t used = 0;
-  while (!end_of_queries_ && !closing_ && PendingOutput() <= kOutputCap) {
-    if (length - used < 2) break;
-    size_t frame = FrameLength(data + used);
-    if (frame == 0) {
-      // Not a DNS message; treat it as the end of the conversation.
-      end_of_queries_ = true;
-      used = length;
-      break;
-    }
-    if (length - used - 2 < frame) break;
-    Answer(data + used + 2, frame);
-    used += 2 + frame;
-  }
-  return used;
-}
+bool TcpConnection::Ready() noexcept { return !closing_ && !OutputFull(); }
 
-void TcpConnection::Answer(const uint8_t* query, size_t length) noexcept {
+void TcpConnection::OnMessage(const uint8_t* query, size_t length) noexcept {
   uint8_t* out = pool_->answer_buffer();
-  size_t answer = pool_->handler()->Handle(query, length, out + 2, 65535, Transport::kTcp,
-                                           reinterpret_cast<const sockaddr*>(&peer_storage_));
+  size_t answer = pool_->handler()->Handle(query, length, out + 2, 65535, Transport::kTcp, peer());
   if (answer == 0 || answer > 65535) return;  // nothing to send for this query
   out[0] = static_cast<uint8_t>(answer >> 8);
   out[1] = static_cast<uint8_t>(answer);
@@ -204,20 +171,22 @@ void TcpConnection::Answer(const uint8_t* query, size_t length) noexcept {
 
 void TcpConnection::Pump() noexcept {
   while (!closing_) {
-    if (!input_.empty() && !end_of_queries_) {
-      input_.Consume(AnswerFrames(input_.data(), input_.size()));
-      if (closing_) return;
-    }
-    if (end_of_queries_) input_.Clear();
+    framer_.Resume(*this);
+    if (closing_) return;
     Flush();
     if (closing_) return;
     // Loop only if the flush made room for answers still held back.
-    if (end_of_queries_ || PendingOutput() > kOutputCap || !HasCompleteFrame()) break;
+    if (framer_.ended() || OutputFull() || !framer_.HasCompleteFrame()) break;
   }
   if (closing_) return;
-  SetReading(!end_of_queries_ && !end_of_input_ && PendingOutput() <= kOutputCap);
+  SetReading(!framer_.ended() && !end_of_input_ && !OutputFull());
   if (closing_) return;
-  if (PendingOutput() == 0 && (end_of_queries_ || end_of_input_)) Close();
+  if (PendingOutput() == 0 && (framer_.ended() || end_of_input_)) {
+    Close();
+    return;
+  }
+  UpdateDeadline();
+  pool_->Reposition(this);
 }
 
 void TcpConnection::Flush() noexcept {
@@ -265,8 +234,42 @@ void TcpConnection::SetReading(bool on) noexcept {
   reading_ = on;
 }
 
-bool TcpConnection::HasCompleteFrame() const noexcept {
-  return input_.size() >= 2 && input_.size() >= 2 + FrameLength(input_.data());
+void TcpConnection::UpdateDeadline() noexcept {
+  // While reading, the framer holds no complete frame, so anything buffered
+  // is the start of an unfinished one.
+  bool receiving = reading_ && framer_.buffered() > 0;
+  if (!receiving) {
+    receiving_ = false;
+    return;
+  }
+  // A frame delivered since the clock started means the buffered bytes
+  // belong to a later frame, which gets its own time.
+  if (receiving_ && framer_.delivered() == frame_number_) return;
+  receiving_ = true;
+  frame_number_ = framer_.delivered();
+  uint32_t timeout = pool_->limits().query_timeout_ms;
+  if (timeout == 0) return;
+  frame_deadline_ms_ = uv_now(pool_->loop()) + timeout;
+  ArmTimer(frame_deadline_ms_);
+}
+
+void TcpConnection::ArmTimer(uint64_t due_ms) noexcept {
+  if (timer_due_ms_ != 0 && timer_due_ms_ <= due_ms) return;
+  uint64_t now = uv_now(pool_->loop());
+  uv_timer_start(&timer_, OnTimer, due_ms > now ? due_ms - now : 0, 0);
+  timer_due_ms_ = due_ms;
+}
+
+void TcpConnection::TimedOut() noexcept {
+  if (PendingOutput() > 0) {
+    Abort();
+  } else {
+    Close();
+  }
+}
+
+bool TcpConnection::OutputFull() const noexcept {
+  return PendingOutput() > pool_->limits().max_queued_bytes;
 }
 
 void TcpConnection::Touch() noexcept { last_activity_ms_ = uv_now(pool_->loop()); }

@@ -1,26 +1,34 @@
 // TcpConnection: one client connection, DNS over TCP as RFC 7766 has it.
 //
-// Framing (RFC 1035 §4.2.2): every message is preceded by a 2-byte length.
-// Frames may be split anywhere, including inside the length prefix, and many
-// may arrive in one read (pipelining, RFC 7766 §6.2.1.1). Queries are answered
-// synchronously, so answers go out in query order.
-//
-// Input: reads land in the pool's shared read buffer and complete frames are
-// answered straight from there; only an unfinished frame (or input held back,
-// see below) is copied into the connection's own `input_`, which grows to at
-// most one read buffer plus one frame.
+// Framing (RFC 1035 §4.2.2) is TcpFramer's: frames may be split anywhere and
+// pipelined (RFC 7766 §6.2.1.1). Queries are answered synchronously, so
+// answers go out in query order. Reads land in the pool's shared read buffer
+// and complete frames are answered straight from there; the framer copies
+// only an unfinished frame, or input held back (below).
 //
 // Output: answers are appended to `queued_` and written with uv_try_write;
 // what the kernel does not take moves to `writing_` for one uv_write at a
-// time. When more than kOutputCap bytes are waiting, the connection stops
+// time. When more than the pool's max_queued_bytes wait, the connection stops
 // answering and reading (a client that does not read its answers cannot make
-// us buffer without bound) and resumes when the write completes.
+// us buffer without bound: at most max_queued_bytes + one 64 KiB answer, plus
+// one read buffer of held input) and resumes when the write completes.
+//
+// Timeouts, one timer per connection armed for the earlier of:
+//  - idle: no read or write progress for idle_timeout_ms. A client that
+//    never reads its answers makes no progress either, so it is reset then.
+//  - query: a frame whose first byte was read must be complete within
+//    query_timeout_ms, however slowly its bytes trickle in (slowloris); the
+//    clock runs only while the server is reading (it restarts when reading
+//    resumes after an output-cap pause, which only the client's reading ends).
+// Activity only records time stamps; the timer re-arms itself when it fires.
+//
+// Idle (for the pool's oldest-idle-first eviction): no frame buffered (none
+// being received or held) and no answers pending.
 //
 // Closing: a zero-length frame, end of input, or server stop ends the query
-// stream; the connection closes once its answers are written. The idle timer
-// (reset by any read or write progress), a read or write error, or the pool
-// closing everything (stop grace expired) closes it at once; with answers
-// still unsent, by a reset (RST).
+// stream; the connection closes once its answers are written. A timeout, a
+// read or write error, eviction, or the pool closing everything (stop grace
+// expired) closes it at once; with answers still unsent, by a reset (RST).
 //
 // Owned by a TcpConnectionPool; used only from that pool's loop thread.
 #pragma once
@@ -32,16 +40,16 @@
 #include <cstdint>
 
 #include "net/byte_buffer.h"
+#include "net/tcp_admission.h"
+#include "net/tcp_framer.h"
 
 namespace enumd::net {
 
 class TcpConnectionPool;
 
-class TcpConnection {
+class TcpConnection final : private TcpFramer::Sink {
  public:
-  // Stop answering and reading once this many answer bytes wait to be written.
-  static constexpr size_t kOutputCap = 64 * 1024;
-  static constexpr size_t kMaxFrame = 2 + 65535;
+  static constexpr size_t kMaxFrame = TcpFramer::kMaxFrame;
 
   explicit TcpConnection(TcpConnectionPool* pool) : pool_(pool) {}
   TcpConnection(const TcpConnection&) = delete;
@@ -50,65 +58,79 @@ class TcpConnection {
   // Initialises the handles and takes the pending connection from `listener`.
   // Returns false if that failed; the connection is then closing.
   bool Accept(uv_loop_t* loop, uv_stream_t* listener) noexcept;
-  // Starts the idle timer and reading. `counted`: the connection holds a slot
-  // of the server-wide connection cap, returned when it closes.
-  void Begin(bool counted) noexcept;
+  // Starts the timer and reading.
+  void Begin() noexcept;
   // The server is stopping: answer nothing more, close once answers are out.
   void StopQueries() noexcept;
   // Closes now, dropping unwritten answers. The pool gets the connection back
   // (Release) after libuv's close callbacks. Idempotent.
   void Close() noexcept { CloseHandles(/*reset=*/false); }
   // Closes now with a TCP reset, so the kernel does not keep trying to deliver
-  // answers nobody reads (stop grace expired, idle with answers queued).
+  // answers nobody reads (stop grace expired, timed out with answers queued).
   void Abort() noexcept { CloseHandles(/*reset=*/true); }
   // Prepares a released connection for reuse; keeps small buffers.
   void Recycle() noexcept;
 
   bool closing() const { return closing_; }
-  bool counted() const { return counted_; }
+  bool idle() const { return !closing_ && framer_.buffered() == 0 && PendingOutput() == 0; }
+  // The peer's address (family AF_UNSPEC if it could not be read).
+  const sockaddr* peer() const { return reinterpret_cast<const sockaddr*>(&peer_storage_); }
 
-  // The pool's intrusive list of live connections (and its free list).
+  // What the connection holds of the server-wide caps (see TcpAdmission),
+  // set by the pool and given back by it when the connection closes.
+  bool holds_slot = false;
+  TcpSource source;  // counted under this source if known()
+
+  // The pool's intrusive lists (idle, busy; the free list uses `next`).
   TcpConnection* prev = nullptr;
   TcpConnection* next = nullptr;
+  int list = 0;  // which pool list holds it (the pool's business)
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void OnWrite(uv_write_t* request, int status) noexcept;
-  static void OnIdleTimer(uv_timer_t* timer) noexcept;
+  static void OnTimer(uv_timer_t* timer) noexcept;
   static void OnHandleClosed(uv_handle_t* handle) noexcept;
 
+  // TcpFramer::Sink: answer while the output cap allows.
+  bool Ready() noexcept override;
+  void OnMessage(const uint8_t* query, size_t length) noexcept override;
+
   void CloseHandles(bool reset) noexcept;
-  // Answers the complete frames in [data, data+length) until one is
-  // incomplete, the output cap is reached, or the query stream ends. Returns
-  // the bytes consumed.
-  size_t AnswerFrames(const uint8_t* data, size_t length) noexcept;
-  void Answer(const uint8_t* query, size_t length) noexcept;
-  // Answers held-back input, writes, and decides whether to read or close.
+  // Answers held-back input, writes, decides whether to read or close, and
+  // updates the query deadline and the connection's place in the pool.
   void Pump() noexcept;
   void Flush() noexcept;
   void SetReading(bool on) noexcept;
-  bool HasCompleteFrame() const noexcept;
+  // Starts the query clock when a new unfinished frame is being read.
+  void UpdateDeadline() noexcept;
+  // Makes the timer fire no later than `due_ms` (loop time).
+  void ArmTimer(uint64_t due_ms) noexcept;
+  void TimedOut() noexcept;
   size_t PendingOutput() const { return queued_.size() + writing_.size(); }
+  bool OutputFull() const noexcept;
   void Touch() noexcept;
 
   TcpConnectionPool* pool_;
   uv_tcp_t tcp_{};
-  uv_timer_t idle_timer_{};
+  uv_timer_t timer_{};
   uv_write_t write_request_{};
   sockaddr_in6 peer_storage_{};  // holds a sockaddr_in or sockaddr_in6
 
-  ByteBuffer input_;    // unanswered input: an unfinished frame, or held back
+  TcpFramer framer_;    // unanswered input
   ByteBuffer queued_;   // answers not yet handed to the kernel or libuv
   ByteBuffer writing_;  // answers owned by the in-flight uv_write
   uint64_t last_activity_ms_ = 0;
+  uint64_t timer_due_ms_ = 0;       // when the armed timer fires; 0: not armed
+  uint64_t frame_deadline_ms_ = 0;  // valid while receiving_
+  uint64_t frame_number_ = 0;       // framer_.delivered() when the clock started
 
   int open_handles_ = 0;
-  bool counted_ = false;
   bool reading_ = false;
+  bool receiving_ = false;  // reading an unfinished frame: the query clock runs
   bool write_in_flight_ = false;
-  bool end_of_input_ = false;    // the peer shut down its side
-  bool end_of_queries_ = false;  // zero-length frame or server stop
+  bool end_of_input_ = false;  // the peer shut down its side
   bool closing_ = false;
 };
 

@@ -21,11 +21,12 @@ void CloseIfOpen(uv_handle_t* handle, void* /*arg*/) {
 }  // namespace
 
 Worker::Worker(std::unique_ptr<QueryHandler> handler, const ServerOptions& options,
-               std::atomic<uint32_t>* open_tcp_connections)
+               TcpAdmission* tcp_admission)
     : handler_(std::move(handler)),
-      open_tcp_connections_(open_tcp_connections),
+      tcp_admission_(tcp_admission),
       tcp_idle_timeout_ms_(options.tcp_idle_timeout_ms),
-      tcp_max_connections_(options.tcp_max_connections) {}
+      tcp_query_timeout_ms_(options.tcp_query_timeout_ms),
+      tcp_max_queued_bytes_(options.tcp_max_queued_bytes) {}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -60,9 +61,10 @@ Status Worker::Init() {
   grace_timer_.data = this;
   TcpConnectionPool::Limits limits;
   limits.idle_timeout_ms = tcp_idle_timeout_ms_;
-  limits.max_connections = tcp_max_connections_;
-  tcp_pool_ = std::make_unique<TcpConnectionPool>(&loop_, handler_.get(), limits,
-                                                  open_tcp_connections_, [this] { FinishStop(); });
+  limits.query_timeout_ms = tcp_query_timeout_ms_;
+  limits.max_queued_bytes = tcp_max_queued_bytes_;
+  tcp_pool_ = std::make_unique<TcpConnectionPool>(&loop_, handler_.get(), limits, tcp_admission_,
+                                                  [this] { FinishStop(); });
   return Status::OK();
 }
 

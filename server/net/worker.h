@@ -2,7 +2,7 @@
 // listening socket on every listen address (SO_REUSEPORT lets the kernel
 // spread traffic across workers), its own QueryHandler and its own buffers.
 // Nothing on the query path is shared between workers except the server-wide
-// TCP connection counter.
+// TCP connection caps (TcpAdmission).
 //
 // Life cycle, all driven by Server:
 //   Init, AddUdp/AddTcp (starting thread) -> Start (spawns the thread)
@@ -29,6 +29,7 @@
 
 namespace enumd::net {
 
+class TcpAdmission;
 class TcpConnectionPool;
 class TcpListener;
 class UdpListener;
@@ -38,9 +39,9 @@ class Worker {
  public:
   static constexpr uint64_t kStopGraceMs = 2000;
 
-  // `open_tcp_connections` is the server-wide counter; it outlives the worker.
+  // `tcp_admission` holds the server-wide TCP caps; it outlives the worker.
   Worker(std::unique_ptr<QueryHandler> handler, const ServerOptions& options,
-         std::atomic<uint32_t>* open_tcp_connections);
+         TcpAdmission* tcp_admission);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   // Stops and joins if running.
@@ -66,9 +67,10 @@ class Worker {
   void FinishStop() noexcept;
 
   std::unique_ptr<QueryHandler> handler_;
-  std::atomic<uint32_t>* open_tcp_connections_;
+  TcpAdmission* tcp_admission_;
   uint32_t tcp_idle_timeout_ms_;
-  uint32_t tcp_max_connections_;
+  uint32_t tcp_query_timeout_ms_;
+  uint32_t tcp_max_queued_bytes_;
 
   uv_loop_t loop_{};
   uv_async_t stop_request_{};
