@@ -1,5 +1,5 @@
 # Shortcuts for the scripts in tools/ (which work without make, too).
-.PHONY: build run test asan clean
+.PHONY: build run test asan fuzz clean
 build:
 	bash tools/build.sh
 run:
@@ -7,6 +7,8 @@ run:
 test:
 	bash tools/test.sh
 asan:
-	BUILD_DIR=build-asan ENUMD_DEPS=test bash tools/build.sh -DENUMD_SANITIZE=ON && cd build-asan && ctest --output-on-failure -j2
+	bash tools/asan.sh
+fuzz:
+	bash tools/fuzz.sh $(FUZZ_SECONDS)
 clean:
-	rm -rf build build-asan var
+	rm -rf build build-asan build-fuzz var

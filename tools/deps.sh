@@ -2,15 +2,26 @@
 # Installs the Debian 12 packages enumd needs, only those that are missing.
 #   tools/deps.sh build   compiler, CMake and the libraries
 #   tools/deps.sh test    the above plus what the test suite runs against
-#                         (dig, kdig, BIND 9 as the reference server, dnspython)
+#                         (dig, kdig, BIND 9 as the reference server, dnspython,
+#                         valgrind for the leak check)
+#   tools/deps.sh fuzz    build plus clang and its libFuzzer/sanitizer runtimes
+#                         (tools/fuzz.sh); libclang-rt-14-dev holds
+#                         libclang_rt.fuzzer-x86_64.a and is only a Recommends of
+#                         clang, which --no-install-recommends skips
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config libldns-dev libuv1-dev libyaml-cpp-dev librocksdb-dev
             doctest-dev)
-test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps)
+test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps valgrind)
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi
+case "${1:-build}" in
+  build) ;;
+  test) want+=("${test_pkgs[@]}") ;;
+  fuzz) want+=("${fuzz_pkgs[@]}") ;;
+  *) echo "usage: tools/deps.sh [build|test|fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
