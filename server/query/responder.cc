@@ -37,8 +37,8 @@ bool AdditionalNode(const store::ZoneStore& store, const zone::Zone& zone, const
                     zone::LookupScratch* scratch, store::NodeView* node) noexcept {
   uint8_t key[store::kMaxNameKey];
   size_t klen = store::NameToKey(name, zone.origin_labels, key);
-  if (store.GetNode(zone.meta.generation, std::string_view(reinterpret_cast<char*>(key), klen),
-                    &scratch->node)) {
+  if (store.GetNode(&scratch->read, zone.meta.generation,
+                    std::string_view(reinterpret_cast<char*>(key), klen), &scratch->node)) {
     if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()), scratch->node.size()))
       return false;
     // An empty non-terminal has no data, unless longest-match fills it from
@@ -89,7 +89,13 @@ struct Responder::Context {
 
 Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
                      ResponderOptions options)
-    : store_(store), zones_(zones), options_(std::move(options)) {}
+    : store_(store),
+      zones_(zones),
+      options_(std::move(options)),
+      node_cache_(options_.node_cache_bytes) {
+  scratch_.read.set_cache(&node_cache_);
+  aux_scratch_.read.set_cache(&node_cache_);
+}
 
 size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,
                           bool tcp) noexcept {
@@ -186,7 +192,7 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
 }
 
 bool Responder::ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept {
-  return store_->GetNode(zone.meta.generation, "", &apex_) &&
+  return store_->GetNode(&scratch_.read, zone.meta.generation, "", &apex_) &&
          apex->Parse(reinterpret_cast<const uint8_t*>(apex_.data()), apex_.size());
 }
 

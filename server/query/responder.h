@@ -38,6 +38,7 @@ namespace enumd::query {
 struct ResponderOptions {
   uint16_t udp_max_payload = 1232;  // cap on the EDNS size we accept and advertise
   std::string version;              // CH TXT version.bind / id.server; empty = REFUSED
+  size_t node_cache_bytes = 0;      // this worker's store::NodeCache; 0 = none
 };
 
 struct ResponderStats {
@@ -74,6 +75,7 @@ class Responder {
   zone::LookupScratch scratch_;
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;
+  store::NodeCache node_cache_;  // shared by scratch_ and aux_scratch_
 };
 
 }  // namespace enumd::query

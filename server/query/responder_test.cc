@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "alloc_counter.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 #include "zone/zone_importer.h"
+#include "zone/zone_updater.h"
 
 namespace enumd::query {
 namespace {
@@ -65,8 +67,8 @@ struct Fixture {
   zone::ZoneRegistry registry;
   std::unique_ptr<Responder> responder;
 
-  explicit Fixture(zone::WildcardMode mode = zone::WildcardMode::kRfc4592,
-                   uint16_t udp_cap = 1232) {
+  explicit Fixture(zone::WildcardMode mode = zone::WildcardMode::kRfc4592, uint16_t udp_cap = 1232,
+                   size_t node_cache_bytes = 0) {
     char tmpl[] = "/tmp/enumd-responder-XXXXXX";
     dir = mkdtemp(tmpl);
     std::string zone_text = kZone;
@@ -96,6 +98,7 @@ struct Fixture {
     ResponderOptions ro;
     ro.udp_max_payload = udp_cap;
     ro.version = "enumd-test";
+    ro.node_cache_bytes = node_cache_bytes;
     responder = std::make_unique<Responder>(store.get(), &registry, ro);
   }
   ~Fixture() {
@@ -486,4 +489,111 @@ TEST_CASE("responder: arbitrary bytes never crash and always give a sane size") 
   }
 }
 
+}  // namespace enumd::query
+
+namespace enumd::query {
+namespace {
+
+// Every kind of answer: data, wildcard, exception under a wildcard, NODATA,
+// NXDOMAIN, referral, glue, CNAME chains and loops, additional data,
+// truncation, and names in no zone.
+std::vector<std::vector<uint8_t>> QueryMix() {
+  std::vector<std::vector<uint8_t>> qs;
+  const char* names[] = {"1.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
+                         "2.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
+                         "9.9.1.0.5.5.5.2.1.6.e164.arpa.",
+                         "4.3.2.1.0.5.5.5.2.1.6.e164.arpa.",
+                         "5.3.2.1.0.5.5.5.2.1.6.e164.arpa.",
+                         "7.7.2.0.5.5.5.2.1.6.e164.arpa.",
+                         "3.1.6.e164.arpa.",
+                         "0.0.0.0.4.4.e164.arpa.",
+                         "e164.arpa.",
+                         "x.sub.e164.arpa.",
+                         "alias.e164.arpa.",
+                         "out.e164.arpa.",
+                         "a.w.e164.arpa.",
+                         "7.7.7.e164.arpa.",
+                         "8.8.8.e164.arpa.",
+                         "todeleg.e164.arpa.",
+                         "loop1.e164.arpa.",
+                         "mxw.e164.arpa.",
+                         "9.9.9.e164.arpa.",
+                         "example.com."};
+  const uint16_t types[] = {kNaptr,         dns::type::kA,  dns::type::kSOA,
+                            dns::type::kNS, dns::type::kMX, dns::type::kANY};
+  for (const char* n : names)
+    for (uint16_t t : types) {
+      qs.push_back(MakeQuery(n, t));
+      qs.push_back(MakeQuery(n, t, /*edns=*/true, 1232));
+    }
+  return qs;
+}
+
+std::vector<uint8_t> Raw(Fixture& f, const std::vector<uint8_t>& q, bool tcp = false) {
+  std::vector<uint8_t> out(65535);
+  out.resize(f.responder->Respond(q.data(), q.size(), out.data(), out.size(), tcp));
+  return out;
+}
+
+TEST_CASE("responder: answers from the node cache are byte for byte the store's") {
+  for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
+    Fixture plain(mode, 1232, 0);
+    Fixture cached(mode, 1232, 1 << 20);
+    for (int pass = 0; pass < 3; ++pass)
+      for (const auto& q : QueryMix())
+        for (bool tcp : {false, true}) REQUIRE(Raw(cached, q, tcp) == Raw(plain, q, tcp));
+  }
+}
+
+TEST_CASE("responder: the node cache sees per-name changes made after it filled") {
+  Fixture f(zone::WildcardMode::kRfc4592, 1232, 1 << 20);
+  const std::string origin = dns::WireName("e164.arpa.");
+  // Cached as absent, then added.
+  CHECK(Ask(f, "5.5.5.5.e164.arpa.", kNaptr).rcode == LDNS_RCODE_NXDOMAIN);
+  CHECK(Ask(f, "5.5.5.5.e164.arpa.", kNaptr).rcode == LDNS_RCODE_NXDOMAIN);
+  const uint8_t rdata[] = {0,  10,  0,   10,  1,   'u', 7,   'E', '2', 'U', '+', 's', 'i', 'p',
+                           13, '!', '^', '.', '*', '$', '!', 's', 'i', 'p', ':', 'x', '!', 0};
+  std::string owner = dns::WireName("5.5.5.5.e164.arpa.");
+  REQUIRE(zone::AddRecord(f.store.get(), origin, reinterpret_cast<const uint8_t*>(owner.data()),
+                          kNaptr, 60,
+                          std::string_view(reinterpret_cast<const char*>(rdata), sizeof rdata))
+              .ok());
+  Answer added = Ask(f, "5.5.5.5.e164.arpa.", kNaptr);
+  CHECK(added.rcode == LDNS_RCODE_NOERROR);
+  CHECK(added.answer.size() == 1);
+  // Cached with data, then deleted.
+  CHECK(Ask(f, "1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr).answer.size() == 1);
+  std::string gone = dns::WireName("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.");
+  auto deleted = zone::DeleteRecords(f.store.get(), origin,
+                                     reinterpret_cast<const uint8_t*>(gone.data()), kNaptr);
+  REQUIRE(deleted.ok());
+  CHECK(*deleted == 1);
+  CHECK(Ask(f, "1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr).rcode == LDNS_RCODE_NXDOMAIN);
+}
+
+// STYLE.md: no heap allocation per query. Once the worker's buffers have
+// grown and its node cache holds the names, answering allocates nothing --
+// nothing in our code, and RocksDB is not called. (A node-cache miss costs
+// RocksDB's own allocations, about five per Get: see tests/bench/README.md.)
+TEST_CASE("responder: answering from a warm node cache allocates nothing") {
+  Fixture f(zone::WildcardMode::kRfc4592, 1232, 1 << 20);
+  auto queries = QueryMix();
+  std::vector<uint8_t> out(65535);
+  for (int warm = 0; warm < 3; ++warm)
+    for (const auto& q : queries)
+      f.responder->Respond(q.data(), q.size(), out.data(), 65535, false);
+  size_t answered = 0, bytes = 0;
+  testing::AllocationScope scope;
+  for (int pass = 0; pass < 20; ++pass)
+    for (const auto& q : queries) {
+      size_t n = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), pass % 2);
+      answered += n != 0;
+      bytes += n;
+    }
+  CHECK(scope.count() == 0);
+  CHECK(answered == 20 * queries.size());
+  CHECK(bytes > 0);
+}
+
+}  // namespace
 }  // namespace enumd::query

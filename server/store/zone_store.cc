@@ -15,6 +15,8 @@
 #include <filesystem>
 
 #include "common/byte_order.h"
+#include "dns/constants.h"
+#include "store/node.h"
 
 namespace enumd::store {
 
@@ -68,6 +70,35 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::Error(what + ": " + s.ToString());
 }
 
+// Files RocksDB (or an enumd import's sort spill) leaves in a store directory,
+// also one whose creation was killed before CURRENT was written.
+bool IsStoreFile(const std::string& name) {
+  auto ends = [&](std::string_view suffix) {
+    return name.size() > suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  auto starts = [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; };
+  return name == "CURRENT" || name == "LOCK" || name == "IDENTITY" || name == "LOG" ||
+         name == "lost+found" || starts("LOG.old.") || starts("MANIFEST-") || starts("OPTIONS-") ||
+         starts("enumd-import") || ends(".log") || ends(".sst") || ends(".blob") || ends(".dbtmp");
+}
+
+// A read-write open creates a database where none is: refuse a directory
+// that holds something else (a mistyped --store must not turn /etc into a
+// store). Empty, missing or half-created stores are fine.
+Status CheckNotForeign(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path + "/CURRENT", ec)) return Status::OK();
+  if (!std::filesystem::is_directory(path, ec)) return Status::OK();
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    std::string name = e.path().filename().string();
+    if (!IsStoreFile(name))
+      return Status::Error("store " + path + " is not an enumd store: the directory holds '" +
+                           name + "' and no database (give an empty or new directory)");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string ZoneMeta::Encode() const {
@@ -89,7 +120,7 @@ std::string ZoneMeta::Encode() const {
 bool ZoneMeta::Decode(std::string_view v) {
   if (v.empty() || v[0] != '\x01') return false;
   v.remove_prefix(1);
-  uint64_t at, mtime;
+  uint64_t at = 0, mtime = 0;
   bool ok = GetBytes(&v, &origin) && Get32(&v, &generation) && Get32(&v, &serial) &&
             Get64(&v, &names) && Get64(&v, &records) && Get64(&v, &at) &&
             GetBytes(&v, &source_file) && Get64(&v, &mtime) && Get64(&v, &source_size) && v.empty();
@@ -132,7 +163,10 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   table.cache_index_and_filter_blocks = false;
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  store->path_ = path;
   if (!store->read_only_ && !options.in_memory && options.create_if_missing) {
+    Status foreign = CheckNotForeign(path);
+    if (!foreign.ok()) return foreign;
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
     if (ec) return Status::Error("cannot create store " + path + ": " + ec.message());
@@ -151,9 +185,17 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     }
     if (s.IsInvalidArgument() && s.ToString().find("does not exist") != std::string::npos)
       return Status::Error("no store at " + path);
+    std::error_code ec;
+    bool has_current = options.in_memory || std::filesystem::exists(path + "/CURRENT", ec);
     if (store->read_only_ && s.IsIOError() &&
-        s.ToString().find("No such file") != std::string::npos)
+        s.ToString().find("No such file") != std::string::npos && !has_current)
       return Status::Error("no store at " + path);
+    // A missing file named by CURRENT or the MANIFEST, a short or garbled
+    // table: the store is damaged, and nothing in it is served.
+    if (s.IsCorruption() ||
+        (has_current && s.IsIOError() && s.ToString().find("No such file") != std::string::npos))
+      return Status::Error("store " + path + " is damaged (" + s.ToString() +
+                           "); restore it from a backup or re-import the zones into a new store");
     return FromRocks(s, "cannot open store " + path);
   }
   store->db_.reset(db);
@@ -221,6 +263,24 @@ Status ZoneStore::CollectGarbage() {
   return Status::OK();
 }
 
+Status ZoneStore::CheckZone(const ZoneMeta& meta) const {
+  std::string what = "store " + path_ + ": the zone's version (generation " +
+                     std::to_string(meta.generation) + ") ";
+  std::string owner;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), GenPrefix('G', meta.generation), &owner);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "store " + path_ + ": cannot read");
+  if (s.IsNotFound() || owner != meta.origin)
+    return Status::Error(what + "is not registered; the store is damaged, re-import the zone");
+  rocksdb::PinnableSlice apex;
+  if (!GetNode(meta.generation, "", &apex))
+    return Status::Error(what + "has no apex node; the store is damaged, re-import the zone");
+  NodeView node;
+  RRsetView soa;
+  if (!node.Parse(apex.ToStringView()) || !node.Find(dns::type::kSOA, &soa))
+    return Status::Error(what + "has no SOA at its apex; the store is damaged, re-import the zone");
+  return Status::OK();
+}
+
 std::vector<ZoneMeta> ZoneStore::Zones() const {
   std::vector<ZoneMeta> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -239,21 +299,86 @@ std::optional<ZoneMeta> ZoneStore::FindZone(std::string_view origin) const {
   return m;
 }
 
-bool ZoneStore::GetNode(uint32_t gen, std::string_view key,
-                        rocksdb::PinnableSlice* value) const noexcept {
+rocksdb::Status ZoneStore::ReadNode(uint32_t gen, std::string_view key,
+                                    rocksdb::PinnableSlice* value) const noexcept {
   char buf[5 + 1024];
-  if (key.size() > sizeof(buf) - 5) return false;
+  if (key.size() > sizeof(buf) - 5) return rocksdb::Status::NotFound();
   buf[0] = 'N';
   for (int i = 0; i < 4; ++i) buf[1 + i] = static_cast<char>(gen >> (8 * (3 - i)));
   std::memcpy(buf + 5, key.data(), key.size());
   value->Reset();
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
-                               rocksdb::Slice(buf, 5 + key.size()), value);
+  return db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                  rocksdb::Slice(buf, 5 + key.size()), value);
+}
+
+bool ZoneStore::GetNode(uint32_t gen, std::string_view key,
+                        rocksdb::PinnableSlice* value) const noexcept {
+  return ReadNode(gen, key, value).ok();
+}
+
+NodeCache* ZoneStore::FreshCache(ReadContext* ctx) const noexcept {
+  NodeCache* cache = ctx->cache_;
+  if (!cache || !cache->enabled()) return nullptr;
+  // Any write (an in-place update, a flip to a new version) may change what
+  // a cached key holds: forget everything the worker remembers. One atomic
+  // load; writes are rare next to reads.
+  uint64_t seq = db_->GetLatestSequenceNumber();
+  if (seq != cache->sequence()) {
+    cache->Clear();
+    cache->set_sequence(seq);
+  }
+  return cache;
+}
+
+bool ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
+                        rocksdb::PinnableSlice* value) const noexcept {
+  NodeCache* cache = FreshCache(ctx);
+  if (!cache) return GetNode(gen, key, value);
+  std::string_view cached;
+  switch (cache->Find(gen, key, &cached)) {
+    case NodeCache::Hit::kPresent:
+      value->Reset();
+      value->PinSelf(rocksdb::Slice(cached.data(), cached.size()));
+      return true;
+    case NodeCache::Hit::kAbsent:
+      return false;
+    case NodeCache::Hit::kUnknown:
+      break;
+  }
+  rocksdb::Status s = ReadNode(gen, key, value);
+  // What the store said is remembered; a failed read (I/O, corruption) is
+  // not, so it is retried next time rather than turned into NXDOMAIN.
+  if (s.ok())
+    cache->Insert(gen, key, std::string_view(value->data(), value->size()), true);
+  else if (s.IsNotFound())
+    cache->Insert(gen, key, {}, false);
   return s.ok();
 }
 
 bool ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
                          std::string* found) const noexcept {
+  NodeCache* cache = FreshCache(ctx);
+  if (cache) {
+    std::string_view cached;
+    switch (cache->Find(gen, key, &cached, NodeCache::Kind::kFloor)) {
+      case NodeCache::Hit::kPresent:
+        found->assign(cached);
+        return true;
+      case NodeCache::Hit::kAbsent:
+        return false;
+      case NodeCache::Hit::kUnknown:
+        break;
+    }
+  }
+  bool ok = SeekFloor(ctx, gen, key, found);
+  if (cache && ctx->it_->status().ok())
+    cache->Insert(gen, key, ok ? std::string_view(*found) : std::string_view(), ok,
+                  NodeCache::Kind::kFloor);
+  return ok;
+}
+
+bool ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
+                          std::string* found) const noexcept {
   uint64_t seq = db_->GetLatestSequenceNumber();
   if (!ctx->it_) {
     ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));

@@ -29,8 +29,10 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/node_cache.h"
 
 namespace rocksdb {
+class Status;
 class DB;
 class Env;
 class Iterator;
@@ -58,7 +60,8 @@ struct ZoneMeta {
 };
 
 // A reader's reusable state (one per worker thread): a cached iterator that
-// is refreshed only when the database changed, so lookups do not allocate.
+// is refreshed only when the database changed, so lookups do not allocate,
+// and optionally the worker's NodeCache (shared by that worker's contexts).
 class ReadContext {
  public:
   ReadContext();
@@ -66,11 +69,16 @@ class ReadContext {
   ReadContext(const ReadContext&) = delete;
   ReadContext& operator=(const ReadContext&) = delete;
 
+  // GetNode with this context consults and fills `cache` (not owned; null:
+  // none). The store clears it whenever RocksDB's sequence number moved.
+  void set_cache(NodeCache* cache) { cache_ = cache; }
+
  private:
   friend class ZoneStore;
   std::unique_ptr<rocksdb::Iterator> it_;
   uint64_t seq_ = 0;
   std::string key_;  // scratch for key building (capacity kept)
+  NodeCache* cache_ = nullptr;
 };
 
 class ZoneImport;
@@ -84,8 +92,11 @@ class ZoneStore {
     bool create_if_missing = true;  // read-write only
   };
 
-  // Opens (read-write: creating) the store at `path`. Errors are one line:
-  // a store locked by a running enumd, a store of another format, I/O.
+  // Opens (read-write: creating) the store at `path`. Errors are one line
+  // naming `path`: a store locked by a running enumd, a store of another
+  // format, a directory that holds other files and no store (never turned
+  // into one), a damaged store (RocksDB reports corruption or a missing file:
+  // a truncated table, a garbled MANIFEST, CURRENT naming nothing), I/O.
   static Result<std::unique_ptr<ZoneStore>> Open(const std::string& path, Mode mode,
                                                  const Options& options);
   static Result<std::unique_ptr<ZoneStore>> Open(const std::string& path, Mode mode) {
@@ -96,10 +107,19 @@ class ZoneStore {
   // --- zones ---
   std::vector<ZoneMeta> Zones() const;
   std::optional<ZoneMeta> FindZone(std::string_view origin_wire_lower) const;
+  // Cheap checks (two point reads) that the version `meta` points at is
+  // there: its generation is registered for this origin and its apex node
+  // holds a SOA. A store that fails them is damaged; serving it would answer
+  // NXDOMAIN for the whole zone. Missing nodes below the apex are not looked
+  // for (that takes a full scan).
+  Status CheckZone(const ZoneMeta& meta) const;
 
   // --- reads (thread-safe; noexcept: the query path) ---
   // Looks up the node `key` of generation `gen`. On true, `value` holds it.
   bool GetNode(uint32_t gen, std::string_view key, rocksdb::PinnableSlice* value) const noexcept;
+  // The same through the worker's context: its NodeCache answers first.
+  bool GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
+               rocksdb::PinnableSlice* value) const noexcept;
   // Finds the greatest node key <= `key` in generation `gen` and copies it to
   // *found (capacity kept between calls). False if there is none.
   bool FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
@@ -131,12 +151,20 @@ class ZoneStore {
   ZoneStore() = default;
   Status Init(bool fresh);
   Status CollectGarbage();
+  rocksdb::Status ReadNode(uint32_t gen, std::string_view key,
+                           rocksdb::PinnableSlice* value) const noexcept;
+  bool SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
+                 std::string* found) const noexcept;
+  // ctx's NodeCache, cleared if the database changed since it was filled;
+  // null when the context has none.
+  NodeCache* FreshCache(ReadContext* ctx) const noexcept;
   friend class ZoneImport;
 
   std::unique_ptr<rocksdb::Env> mem_env_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
+  std::string path_;
 };
 
 // A zone version being built: the caller writes each name's node (PutNode),

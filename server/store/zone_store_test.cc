@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -235,6 +236,71 @@ TEST_CASE("zone store: refuses what is not an enumd store, and missing stores") 
   auto r = ZoneStore::Open(dir.path + "/s", ZoneStore::Mode::kReadWrite);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().message().find("enumd-store-99") != std::string::npos);
+}
+
+TEST_CASE("zone store: a directory holding other files is not made a store") {
+  TempDir dir;
+  std::string d = dir.path + "/etc";
+  std::filesystem::create_directories(d);
+  { std::ofstream(d + "/passwd") << "root:x:0:0\n"; }
+  auto r = ZoneStore::Open(d, ZoneStore::Mode::kReadWrite);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == "store " + d +
+                                    " is not an enumd store: the directory holds 'passwd' and no "
+                                    "database (give an empty or new directory)");
+  CHECK_FALSE(std::filesystem::exists(d + "/CURRENT"));
+  // An empty directory, and one with only RocksDB's own files, become stores.
+  std::filesystem::remove(d + "/passwd");
+  { std::ofstream(d + "/LOG") << "x"; }
+  CHECK(ZoneStore::Open(d, ZoneStore::Mode::kReadWrite).ok());
+}
+
+TEST_CASE("zone store: a damaged store is refused with one line naming it") {
+  TempDir dir;
+  std::string d = dir.path + "/s";
+  {
+    auto w = ZoneStore::Open(d, ZoneStore::Mode::kReadWrite);
+    REQUIRE(w.ok());
+    ImportVersion(w->get(), {{"", "a"}}, 1);
+  }
+  { std::ofstream(d + "/CURRENT", std::ios::trunc) << "MANIFEST-999999\n"; }
+  for (auto mode : {ZoneStore::Mode::kReadWrite, ZoneStore::Mode::kReadOnly}) {
+    auto r = ZoneStore::Open(d, mode);
+    REQUIRE_FALSE(r.ok());
+    const std::string& m = r.status().message();
+    CHECK(m.rfind("store " + d + " is damaged (", 0) == 0);
+    CHECK(m.find("MANIFEST-999999") != std::string::npos);
+    CHECK(m.find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("zone store: CheckZone finds a version without its apex or registration") {
+  auto s = OpenMem();
+  ZoneMeta empty_meta;
+  empty_meta.origin = kOrigin;
+  empty_meta.generation = 42;
+  CHECK(s->CheckZone(empty_meta).message().find("generation 42) is not registered") !=
+        std::string::npos);
+
+  ImportVersion(s.get(), {{"", "apex-without-soa"}, {std::string("1\0", 2), "x"}}, 1);
+  auto meta = s->FindZone(kOrigin);
+  REQUIRE(meta.has_value());
+  CHECK(s->CheckZone(*meta).message().find("has no SOA at its apex") != std::string::npos);
+
+  auto imp = s->BeginImport(kOrigin);
+  REQUIRE(imp.ok());
+  NodeWriter apex;
+  apex.BeginRRset(6, 60);
+  apex.AddRdata(std::string(22, '\0'));
+  REQUIRE((*imp)->PutNode("", apex.Finish()).ok());
+  REQUIRE((*imp)->PutNode(std::string("1\0", 2), Node("x")).ok());
+  REQUIRE((*imp)->Commit(ZoneMeta()).ok());
+  meta = s->FindZone(kOrigin);
+  CHECK(s->CheckZone(*meta).ok());
+  // The apex node gone (a damaged table, a bad edit): refused.
+  std::vector<ZoneStore::NodeChange> del = {{"", std::nullopt}};
+  REQUIRE(s->ApplyChanges(*meta, del).ok());
+  CHECK(s->CheckZone(*meta).message().find("has no apex node") != std::string::npos);
 }
 
 }  // namespace enumd::store

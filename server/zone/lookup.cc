@@ -11,7 +11,7 @@ namespace {
 // Returns 1 found, 0 missing, -1 malformed/store error.
 int ReadNode(const store::ZoneStore& store, const Zone& zone, std::string_view key,
              LookupScratch* s, store::NodeView* view) noexcept {
-  if (!store.GetNode(zone.meta.generation, key, &s->node)) return 0;
+  if (!store.GetNode(&s->read, zone.meta.generation, key, &s->node)) return 0;
   return view->Parse(reinterpret_cast<const uint8_t*>(s->node.data()), s->node.size()) ? 1 : -1;
 }
 

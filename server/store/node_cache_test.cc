@@ -1,0 +1,117 @@
+#include "store/node_cache.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+namespace enumd::store {
+namespace {
+
+using Hit = NodeCache::Hit;
+
+Hit Find(const NodeCache& c, uint32_t gen, const std::string& key, std::string* value) {
+  std::string_view v;
+  Hit h = c.Find(gen, key, &v);
+  if (h == Hit::kPresent) value->assign(v);
+  return h;
+}
+
+TEST_CASE("NodeCache remembers values and absences per generation and key") {
+  NodeCache c(1 << 16);
+  REQUIRE(c.enabled());
+  std::string v;
+  CHECK(Find(c, 1, "a", &v) == Hit::kUnknown);
+  c.Insert(1, "a", "value-a", true);
+  c.Insert(1, "b", "ignored", false);
+  CHECK(Find(c, 1, "a", &v) == Hit::kPresent);
+  CHECK(v == "value-a");
+  CHECK(Find(c, 1, "b", &v) == Hit::kAbsent);
+  // Another generation, a prefix of the key, a longer key: not the same entry.
+  CHECK(Find(c, 2, "a", &v) == Hit::kUnknown);
+  CHECK(Find(c, 1, "", &v) == Hit::kUnknown);
+  CHECK(Find(c, 1, "ab", &v) == Hit::kUnknown);
+  // An empty key (the apex) and an empty value are fine.
+  c.Insert(1, "", "", true);
+  CHECK(Find(c, 1, "", &v) == Hit::kPresent);
+  CHECK(v.empty());
+  // Inserting the same key again replaces its value.
+  c.Insert(1, "a", "value-a2", true);
+  CHECK(Find(c, 1, "a", &v) == Hit::kPresent);
+  CHECK(v == "value-a2");
+  c.Insert(1, "a", "", false);
+  CHECK(Find(c, 1, "a", &v) == Hit::kAbsent);
+}
+
+TEST_CASE("NodeCache Clear forgets everything") {
+  NodeCache c(1 << 16);
+  std::string v;
+  for (int i = 0; i < 100; ++i) c.Insert(7, "k" + std::to_string(i), "v", true);
+  c.Clear();
+  for (int i = 0; i < 100; ++i) CHECK(Find(c, 7, "k" + std::to_string(i), &v) == Hit::kUnknown);
+  c.Insert(7, "k1", "new", true);
+  CHECK(Find(c, 7, "k1", &v) == Hit::kPresent);
+  CHECK(v == "new");
+}
+
+TEST_CASE("NodeCache of size 0 or too small is off") {
+  for (size_t bytes : {size_t{0}, size_t{100}}) {
+    NodeCache c(bytes);
+    CHECK_FALSE(c.enabled());
+    c.Insert(1, "a", "b", true);
+    std::string v;
+    CHECK(Find(c, 1, "a", &v) == Hit::kUnknown);
+    c.Clear();
+  }
+}
+
+TEST_CASE("NodeCache does not keep records too large for it") {
+  NodeCache c(1 << 16);
+  std::string big(c.capacity() / 16, 'x');
+  c.Insert(1, "big", big, true);
+  std::string v;
+  CHECK(Find(c, 1, "big", &v) == Hit::kUnknown);
+  CHECK(Find(c, 1, std::string(70000, 'k'), &v) == Hit::kUnknown);
+  c.Insert(1, std::string(70000, 'k'), "v", true);  // key longer than a u16: ignored
+  CHECK(Find(c, 1, std::string(70000, 'k'), &v) == Hit::kUnknown);
+}
+
+// Against a std::map model over many more records than fit: every hit must
+// be the latest value written for that key, and the most recent records must
+// still be there.
+TEST_CASE("NodeCache under eviction never returns a stale or foreign value") {
+  NodeCache c(1 << 14);
+  std::map<std::pair<uint32_t, std::string>, std::pair<bool, std::string>> model;
+  std::mt19937 rng(12345);
+  int hits = 0;
+  for (int i = 0; i < 200000; ++i) {
+    uint32_t gen = rng() % 3;
+    std::string key = "key" + std::to_string(rng() % 2000);
+    if (rng() % 3 == 0) {
+      bool present = rng() % 4 != 0;
+      std::string value(rng() % 200, static_cast<char>('a' + rng() % 26));
+      value += std::to_string(i);
+      c.Insert(gen, key, value, present);
+      model[{gen, key}] = {present, present ? value : std::string()};
+      std::string v;
+      // What was just written is found (records are far smaller than 1/16 of the ring).
+      REQUIRE(Find(c, gen, key, &v) == (present ? Hit::kPresent : Hit::kAbsent));
+      if (present) REQUIRE(v == value);
+    } else {
+      std::string v;
+      Hit h = Find(c, gen, key, &v);
+      if (h == Hit::kUnknown) continue;
+      ++hits;
+      auto it = model.find({gen, key});
+      REQUIRE(it != model.end());
+      REQUIRE(h == (it->second.first ? Hit::kPresent : Hit::kAbsent));
+      if (h == Hit::kPresent) REQUIRE(v == it->second.second);
+    }
+    if (i % 50000 == 0) c.Clear();
+  }
+  CHECK(hits > 1000);  // the cache did serve
+}
+
+}  // namespace
+}  // namespace enumd::store
