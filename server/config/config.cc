@@ -42,6 +42,7 @@ enum class Kind {
   kChoice,      // one of the '|'-separated words in `choices`
   kDomain,      // domain name in presentation form; a trailing dot is added
   kAddress,     // as ParseListenAddress()
+  kCidrList,    // list of prefixes, each as ParseCidr()
 };
 
 // A checked leaf value on its way into the structs.
@@ -50,6 +51,7 @@ struct Value {
   bool flag = false;
   std::string text;
   ListenAddress address;
+  std::vector<Cidr> cidrs;
 };
 
 // Where values land: `config` always; `zone` or `listen` while inside a list element.
@@ -96,6 +98,20 @@ constexpr Key kSchema[] = {
   {"store", Kind::kString, "/var/lib/enumd", 1, 4096, {}, false,
    "RocksDB directory holding every zone.",
    [](Target& t, const Value& v) { t.config->store = v.text; }},
+  {"cache", Kind::kMap, "{}", 0, 0, {}, false, "Memory for answering from the store.", nullptr},
+  {"cache.names_mb", Kind::kInt, "256", 0, 1048576, {}, false,
+   "Each worker's cache of the names it has answered (their records, and names that do not "
+   "exist), so a repeated name costs a hash probe instead of a RocksDB read. Emptied when "
+   "the store changes. About 150 bytes a name: 256 holds some 1.5 million names per "
+   "worker. 0: none.",
+   [](Target& t, const Value& v) {
+     t.config->cache_names_mb = static_cast<uint32_t>(v.number);
+   }},
+  {"cache.blocks_mb", Kind::kInt, "64", 1, 1048576, {}, false,
+   "RocksDB's block cache, shared by all workers: decompressed blocks of the store.",
+   [](Target& t, const Value& v) {
+     t.config->cache_blocks_mb = static_cast<uint32_t>(v.number);
+   }},
   {"udp", Kind::kMap, "{}", 0, 0, {}, false, "UDP settings.", nullptr},
   {"udp.max_payload", Kind::kInt, "1232", 512, 65535, {}, false,
    "Largest UDP answer in bytes; caps the client's EDNS buffer size (RFC 6891 §6.2.5). "
@@ -103,14 +119,36 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) { t.config->udp_max_payload = static_cast<uint16_t>(v.number); }},
   {"tcp", Kind::kMap, "{}", 0, 0, {}, false, "TCP settings.", nullptr},
   {"tcp.idle_timeout_ms", Kind::kInt, "10000", 100, 3600000, {}, false,
-   "Close a TCP connection after this long without a query (RFC 7766 §6.2.3).",
+   "Close a TCP connection after this long without reading or writing a byte (RFC 7766 "
+   "§6.2.3); a client that stops reading its answers is reset then.",
    [](Target& t, const Value& v) {
      t.config->tcp_idle_timeout_ms = static_cast<uint32_t>(v.number);
    }},
+  {"tcp.query_timeout_ms", Kind::kInt, "2000", 100, 3600000, {}, false,
+   "Close a TCP connection whose query is not complete this long after its first byte, "
+   "however slowly it keeps arriving (slowloris).",
+   [](Target& t, const Value& v) {
+     t.config->tcp_query_timeout_ms = static_cast<uint32_t>(v.number);
+   }},
   {"tcp.max_connections", Kind::kInt, "1024", 1, 1000000, {}, false,
-   "Most TCP connections served at once.",
+   "Most TCP connections served at once, over all workers. At the cap a new connection "
+   "takes the place of the oldest idle one (no query arriving, no answer pending), which "
+   "is closed; with none idle on its worker, the new one is closed.",
    [](Target& t, const Value& v) {
      t.config->tcp_max_connections = static_cast<uint32_t>(v.number);
+   }},
+  {"tcp.max_connections_per_source", Kind::kInt, "0", 0, 1000000, {}, false,
+   "Most TCP connections from one source at once, over all workers: an IPv4 address, or "
+   "an IPv6 /64 (one site or one host's privacy addresses). Over it new connections from "
+   "that source are closed. 0: no per-source cap.",
+   [](Target& t, const Value& v) {
+     t.config->tcp_max_connections_per_source = static_cast<uint32_t>(v.number);
+   }},
+  {"tcp.max_queued_bytes", Kind::kInt, "65536", 1024, 16777216, {}, false,
+   "Answer bytes a TCP connection may have waiting for the client to read before the "
+   "server stops reading its queries (one answer may go up to 64 KiB over).",
+   [](Target& t, const Value& v) {
+     t.config->tcp_max_queued_bytes = static_cast<uint32_t>(v.number);
    }},
   {"log_level", Kind::kChoice, "info", 0, 0, "error|warning|info|debug", false,
    "Least severe message written to the log.",
@@ -136,6 +174,69 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) {
      t.zone->wildcards = v.text == "rfc4592" ? WildcardMode::kRfc4592 : WildcardMode::kLongestMatch;
    }},
+  {"rate_limit", Kind::kMap, "{}", 0, 0, {}, false,
+   "Response rate limiting of UDP answers, as BIND's rate-limit and Knot's mod-rrl: per "
+   "client prefix, per kind of answer and per name, a credit of N responses a second; over "
+   "it answers are dropped, or slipped (sent truncated so real clients retry over TCP). "
+   "TCP answers are never limited. Off by default; see README \"Response rate limiting\".",
+   nullptr},
+  {"rate_limit.enabled", Kind::kBool, "false", 0, 0, {}, false,
+   "Limit UDP responses (the other rate_limit keys are checked either way).",
+   [](Target& t, const Value& v) { t.config->rate_limit.enabled = v.flag; }},
+  {"rate_limit.responses_per_second", Kind::kInt, "10", 1, 1000, {}, false,
+   "Identical answers (same qname, type and class), empty answers (same qname) and "
+   "referrals (same cut) a client prefix gets a second (BIND responses-per-second).",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.responses_per_second = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.nxdomains_per_second", Kind::kIntOrAuto, "auto", 1, 1000, {}, false,
+   "NXDOMAIN answers a client prefix gets a second for any names in one zone (BIND "
+   "nxdomains-per-second); auto = responses_per_second.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.nxdomains_per_second = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.errors_per_second", Kind::kIntOrAuto, "auto", 1, 1000, {}, false,
+   "REFUSED, FORMERR, SERVFAIL and other error answers a client prefix gets a second, "
+   "all names together (BIND errors-per-second); auto = responses_per_second.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.errors_per_second = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.window", Kind::kInt, "15", 1, 3600, {}, false,
+   "Seconds over which rates are averaged (BIND window): a prefix's debt can grow to "
+   "window x rate, so a client that flooded is answered again only about this long after "
+   "it stops.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.window = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.slip", Kind::kInt, "2", 0, 10, {}, false,
+   "Every slip-th limited answer, the first included, is sent truncated (TC=1, question "
+   "only) instead of dropped; 0 drops all, 1 truncates all.",
+   [](Target& t, const Value& v) { t.config->rate_limit.slip = static_cast<uint32_t>(v.number); }},
+  {"rate_limit.ipv4_prefix_length", Kind::kInt, "24", 0, 32, {}, false,
+   "IPv4 clients are counted together per prefix of this length.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.ipv4_prefix_length = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.ipv6_prefix_length", Kind::kInt, "56", 0, 128, {}, false,
+   "IPv6 clients are counted together per prefix of this length.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.ipv6_prefix_length = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.exempt", Kind::kCidrList, "[]", 0, 0, {}, false,
+   "Client prefixes never limited, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"] (BIND "
+   "exempt-clients, Knot whitelist). A bare address is one host; bits past the length "
+   "are an error.",
+   [](Target& t, const Value& v) { t.config->rate_limit.exempt = v.cidrs; }},
+  {"rate_limit.table_size", Kind::kInt, "65536", 1024, 16777216, {}, false,
+   "Accounts kept, in a table allocated at start (about 18 bytes each) and shared by all "
+   "workers; when it is full the least recently used account of a slot is replaced. Size "
+   "it above the answers a second the server sends to distinct (prefix, name) pairs.",
+   [](Target& t, const Value& v) {
+     t.config->rate_limit.table_size = static_cast<uint32_t>(v.number);
+   }},
+  {"rate_limit.log_only", Kind::kBool, "false", 0, 0, {}, false,
+   "Count and log what would be dropped or slipped, but send every answer (a dry run).",
+   [](Target& t, const Value& v) { t.config->rate_limit.log_only = v.flag; }},
 };
 // clang-format on
 
@@ -210,6 +311,8 @@ std::string Expected(const Key& key) {
       return "a domain name";
     case Kind::kAddress:
       return "an address";
+    case Kind::kCidrList:
+      return "a list of address prefixes";
   }
   return "?";
 }
@@ -458,6 +561,9 @@ class Loader {
       case Kind::kZoneList:
         return ZoneList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
                         where, shown, t);
+      case Kind::kCidrList:
+        return CidrList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
+                        where, shown, t);
       default:
         break;
     }
@@ -605,6 +711,26 @@ class Loader {
     return Status::OK();
   }
 
+  Status CidrList(const Key& key, const YAML::Node& list, const YAML::Mark& where,
+                  const std::string& shown, Target t) {
+    if (!list.IsSequence()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(list));
+    }
+    Value v;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node e = list[i];
+      const std::string at = shown + "[" + std::to_string(i) + "]";
+      if (!e.IsScalar()) {
+        return Fail(e.Mark(), at, "expected an address prefix, got " + Describe(e));
+      }
+      Result<Cidr> c = ParseCidr(e.Scalar());
+      if (!c.ok()) return Fail(e.Mark(), at, c.status().message());
+      v.cidrs.push_back(std::move(*c));
+    }
+    key.set(t, v);
+    return Status::OK();
+  }
+
   std::string name_;
   std::filesystem::path base_dir_;  // for relative kPath values; empty = leave them relative
 };
@@ -676,6 +802,45 @@ Result<ListenAddress> ParseListenAddress(const std::string& text) {
     if (!p.ok()) return fail(p.status().message());
     out.port = *p;
   }
+  return out;
+}
+
+Result<Cidr> ParseCidr(const std::string& text) {
+  auto fail = [&](const std::string& why) {
+    return Status::Error("prefix '" + text + "': " + why);
+  };
+  const size_t slash = text.find('/');
+  const std::string host = text.substr(0, slash);
+  Cidr out;
+  if (host.find('\0') != std::string::npos) {
+    return fail("contains a NUL byte");
+  } else if (inet_pton(AF_INET, host.c_str(), out.addr) == 1) {
+    out.v6 = false;
+  } else if (inet_pton(AF_INET6, host.c_str(), out.addr) == 1) {
+    out.v6 = true;
+  } else {
+    return fail("'" + host + "' is not a numeric IPv4 or IPv6 address");
+  }
+  const int max = out.v6 ? 128 : 32;
+  int64_t length = max;
+  if (slash != std::string::npos) {
+    const std::string_view digits = std::string_view(text).substr(slash + 1);
+    bool overflow = false;
+    if (digits.find_first_not_of("0123456789") != std::string_view::npos ||
+        !ParseInt(digits, &length, &overflow) || length > max) {
+      return fail("the length must be a number 0.." + std::to_string(max));
+    }
+  }
+  out.length = static_cast<uint8_t>(length);
+  for (int bit = out.length; bit < max; ++bit) {
+    if (out.addr[bit / 8] & (0x80 >> (bit % 8))) {
+      return fail("has bits set past /" + std::to_string(length) +
+                  " (address/prefix length mismatch)");
+    }
+  }
+  char canonical[INET6_ADDRSTRLEN];
+  inet_ntop(out.v6 ? AF_INET6 : AF_INET, out.addr, canonical, sizeof(canonical));
+  out.text = std::string(canonical) + "/" + std::to_string(length);
   return out;
 }
 

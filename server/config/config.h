@@ -27,16 +27,49 @@ struct ZoneConfig {
   WildcardMode wildcards = WildcardMode::kRfc4592;
 };
 
+// An address prefix ("192.0.2.0/24", "2001:db8::/32"; a bare address is a
+// /32 or /128). addr in network byte order, IPv4 in addr[0..3].
+struct Cidr {
+  bool v6 = false;
+  uint8_t addr[16] = {};
+  uint8_t length = 0;
+  std::string text;  // canonical form, for logs
+};
+
+// Response rate limiting (UDP only), BIND's rate-limit semantics; see
+// query/rrl.h and the schema docs in config.cc.
+struct RateLimitConfig {
+  bool enabled = false;
+  uint32_t responses_per_second = 10;
+  uint32_t nxdomains_per_second = 0;  // 0 ("auto") = responses_per_second
+  uint32_t errors_per_second = 0;     // 0 ("auto") = responses_per_second
+  uint32_t window = 15;               // seconds
+  uint32_t slip = 2;
+  uint32_t ipv4_prefix_length = 24;
+  uint32_t ipv6_prefix_length = 56;
+  std::vector<Cidr> exempt;
+  uint32_t table_size = 65536;  // entries
+  bool log_only = false;
+};
+
 struct Config {
   std::vector<ListenAddress> listen;  // default: 127.0.0.1:53 and [::1]:53
   int workers = 0;                    // 0 = one per core ("auto")
   std::string store = "/var/lib/enumd";
+  uint32_t cache_names_mb = 256;    // each worker's store::NodeCache; 0 = none
+  uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   uint32_t tcp_idle_timeout_ms = 10000;
+  uint32_t tcp_query_timeout_ms = 2000;
   uint32_t tcp_max_connections = 1024;
+  // Per IPv4 address or IPv6 /64; 0 = no cap.
+  uint32_t tcp_max_connections_per_source = 0;
+  // Unsent answer bytes before a connection stops reading.
+  uint32_t tcp_max_queued_bytes = 65536;
   std::string log_level = "info";  // error | warning | info | debug
   std::string version_string;      // CH TXT version.bind / id.server; empty = REFUSED
   std::vector<ZoneConfig> zones;
+  RateLimitConfig rate_limit;
 };
 
 // Loads a YAML file. Errors read "FILE:LINE: key 'x': reason".
@@ -47,6 +80,11 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& name
 // Parses "127.0.0.1:5300", "[::1]:5300", "0.0.0.0" (port 53), "::1" (bare
 // IPv6 without port). Errors name the text.
 Result<ListenAddress> ParseListenAddress(const std::string& text);
+
+// Parses "ADDRESS/LENGTH" or a bare address (numeric IPv4 or IPv6). Errors
+// name the text: not an address, a length out of range, or bits set past the
+// length ("10.1.2.3/8": BIND's "address/prefix length mismatch").
+Result<Cidr> ParseCidr(const std::string& text);
 
 // Every key in schema order with its type, range, default and meaning
 // ("udp.max_payload: an integer 512..65535, default 1232" and a doc line);

@@ -84,6 +84,12 @@ TEST_CASE(
     CHECK(c.udp_max_payload == plain.udp_max_payload);
     CHECK(c.tcp_idle_timeout_ms == plain.tcp_idle_timeout_ms);
     CHECK(c.tcp_max_connections == plain.tcp_max_connections);
+    CHECK(c.tcp_query_timeout_ms == plain.tcp_query_timeout_ms);
+    CHECK(c.tcp_query_timeout_ms == 2000);
+    CHECK(c.tcp_max_connections_per_source == plain.tcp_max_connections_per_source);
+    CHECK(c.tcp_max_connections_per_source == 0);
+    CHECK(c.tcp_max_queued_bytes == plain.tcp_max_queued_bytes);
+    CHECK(c.tcp_max_queued_bytes == 65536);
     CHECK(c.log_level == plain.log_level);
     CHECK(c.version_string.empty());
     CHECK(c.zones.empty());
@@ -179,6 +185,22 @@ TEST_CASE("config: every key's accepted values") {
       {"workers: '8'", [](const Config& c) { CHECK(c.workers == 8); }},  // quoted is fine
       // store
       {"store: /data/enumd", [](const Config& c) { CHECK(c.store == "/data/enumd"); }},
+      // cache
+      {"cache: {}",
+       [](const Config& c) {
+         CHECK(c.cache_names_mb == 256);
+         CHECK(c.cache_blocks_mb == 64);
+       }},
+      {"cache:\n  names_mb: 0\n  blocks_mb: 1",
+       [](const Config& c) {
+         CHECK(c.cache_names_mb == 0);
+         CHECK(c.cache_blocks_mb == 1);
+       }},
+      {"cache:\n  names_mb: 4096\n  blocks_mb: 2048",
+       [](const Config& c) {
+         CHECK(c.cache_names_mb == 4096);
+         CHECK(c.cache_blocks_mb == 2048);
+       }},
       // udp
       {"udp:\n  max_payload: 512", [](const Config& c) { CHECK(c.udp_max_payload == 512); }},
       {"udp:\n  max_payload: 65535", [](const Config& c) { CHECK(c.udp_max_payload == 65535); }},
@@ -196,6 +218,22 @@ TEST_CASE("config: every key's accepted values") {
        }},
       {"tcp:\n  max_connections: 1000000",
        [](const Config& c) { CHECK(c.tcp_max_connections == 1000000); }},
+      {"tcp:\n  query_timeout_ms: 100",
+       [](const Config& c) { CHECK(c.tcp_query_timeout_ms == 100); }},
+      {"tcp:\n  query_timeout_ms: 3600000",
+       [](const Config& c) { CHECK(c.tcp_query_timeout_ms == 3600000); }},
+      {"tcp:\n  max_connections_per_source: 0",
+       [](const Config& c) { CHECK(c.tcp_max_connections_per_source == 0); }},
+      {"tcp:\n  max_connections_per_source: 1000000",
+       [](const Config& c) { CHECK(c.tcp_max_connections_per_source == 1000000); }},
+      {"tcp:\n  max_connections_per_source: 8\n  max_queued_bytes: 1024",
+       [](const Config& c) {
+         CHECK(c.tcp_max_connections_per_source == 8);
+         CHECK(c.tcp_max_queued_bytes == 1024);
+         CHECK(c.tcp_query_timeout_ms == 2000);  // the sibling keeps its default
+       }},
+      {"tcp:\n  max_queued_bytes: 16777216",
+       [](const Config& c) { CHECK(c.tcp_max_queued_bytes == 16777216); }},
       // log_level
       {"log_level: error", [](const Config& c) { CHECK(c.log_level == "error"); }},
       {"log_level: warning", [](const Config& c) { CHECK(c.log_level == "warning"); }},
@@ -265,6 +303,18 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"tcp:\n  max_connections: 1000001\n", 2, "tcp.max_connections", "got 1000001"},
       {"tcp:\n  max_connections: -1\n", 2, "tcp.max_connections", "got -1"},
       {"tcp:\n  max_connections: {a: 1}\n", 2, "tcp.max_connections", "got a map"},
+      {"tcp:\n  query_timeout_ms: 0\n", 2, "tcp.query_timeout_ms", "between 100 and 3600000"},
+      {"tcp:\n  query_timeout_ms: 3600001\n", 2, "tcp.query_timeout_ms", "got 3600001"},
+      {"tcp:\n  query_timeout_ms: 2s\n", 2, "tcp.query_timeout_ms", "expected an integer"},
+      {"tcp:\n  max_connections_per_source: -1\n", 2, "tcp.max_connections_per_source",
+       "between 0 and 1000000, got -1"},
+      {"tcp:\n  max_connections_per_source: 1000001\n", 2, "tcp.max_connections_per_source",
+       "got 1000001"},
+      {"tcp:\n  max_connections_per_source: [1]\n", 2, "tcp.max_connections_per_source",
+       "got a list"},
+      {"tcp:\n  max_queued_bytes: 1023\n", 2, "tcp.max_queued_bytes", "between 1024 and 16777216"},
+      {"tcp:\n  max_queued_bytes: 16777217\n", 2, "tcp.max_queued_bytes", "got 16777217"},
+      {"tcp:\n  max_queued_bytes: 64k\n", 2, "tcp.max_queued_bytes", "expected an integer"},
       {"workers: 0\n", 1, "workers", "must be between 1 and 256, got 0"},
       {"workers: 257\n", 1, "workers", "got 257"},
       {"workers: many\n", 1, "workers", "expected 'auto' or an integer 1..256, got 'many'"},
@@ -274,6 +324,10 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"log_level: INFO\n", 1, "log_level", "got 'INFO'"},
       {"store: ''\n", 1, "store", "must not be empty"},
       {"store: [a, b]\n", 1, "store", "expected a string, got a list"},
+      {"cache:\n  names_mb: -1\n", 2, "cache.names_mb", "got -1"},
+      {"cache:\n  blocks_mb: 0\n", 2, "cache.blocks_mb", "must be between 1 and 1048576, got 0"},
+      {"cache:\n  names_mb: lots\n", 2, "cache.names_mb", "got 'lots'"},
+      {"cache: 64\n", 1, "cache", "expected a map"},
       {"store:\nworkers: 1\n", 1, "store", "needs a value"},  // not line 2, where yaml-cpp marks it
       {"version: {a: 1}\n", 1, "version", "expected a string, got a map"},
       {"version: " + std::string(256, 'v') + "\n", 1, "version", "longer than 255 bytes"},
@@ -327,8 +381,8 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
 TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
-       "unknown key (expected one of: listen, workers, store, udp, tcp, log_level, version, "
-       "zones)"},
+       "unknown key (expected one of: listen, workers, store, cache, udp, tcp, log_level, "
+       "version, zones, rate_limit)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
        "unknown key (expected one of: max_payload)"},
@@ -501,6 +555,154 @@ TEST_CASE("SchemaReference: documents every key with its default") {
   }
   CHECK(ref.find("udp.max_payload: an integer 512..65535, default 1232\n") != std::string::npos);
   CHECK(ref.find("zones[].origin: a domain name, required\n") != std::string::npos);
+  CHECK(ref.find("\ntcp.query_timeout_ms: an integer 100..3600000, default 2000\n") !=
+        std::string::npos);
+  CHECK(ref.find("\ntcp.max_connections_per_source: an integer 0..1000000, default 0\n") !=
+        std::string::npos);
+  CHECK(ref.find("\ntcp.max_queued_bytes: an integer 1024..16777216, default 65536\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("config: rate_limit is off by default; the schema's defaults match the struct's") {
+  const RateLimitConfig plain;
+  for (const char* yaml : {"", "rate_limit:\n", "rate_limit: {}\n"}) {
+    const std::string shown = yaml;
+    CAPTURE(shown);
+    const RateLimitConfig r = Load(yaml).rate_limit;
+    CHECK_FALSE(r.enabled);
+    CHECK(r.enabled == plain.enabled);
+    CHECK(r.responses_per_second == plain.responses_per_second);
+    CHECK(r.nxdomains_per_second == plain.nxdomains_per_second);
+    CHECK(r.errors_per_second == plain.errors_per_second);
+    CHECK(r.window == plain.window);
+    CHECK(r.slip == plain.slip);
+    CHECK(r.ipv4_prefix_length == plain.ipv4_prefix_length);
+    CHECK(r.ipv6_prefix_length == plain.ipv6_prefix_length);
+    CHECK(r.exempt.empty());
+    CHECK(r.table_size == plain.table_size);
+    CHECK(r.log_only == plain.log_only);
+  }
+  const std::string ref = SchemaReference();
+  for (const char* key :
+       {"rate_limit:", "rate_limit.enabled:", "rate_limit.responses_per_second:",
+        "rate_limit.nxdomains_per_second:", "rate_limit.errors_per_second:", "rate_limit.window:",
+        "rate_limit.slip:", "rate_limit.ipv4_prefix_length:", "rate_limit.ipv6_prefix_length:",
+        "rate_limit.exempt:", "rate_limit.table_size:", "rate_limit.log_only:"}) {
+    CAPTURE(key);
+    CHECK(ref.find(std::string("\n") + key) != std::string::npos);
+  }
+  CHECK(ref.find("rate_limit.enabled: true or false, default false\n") != std::string::npos);
+}
+
+TEST_CASE("config: rate_limit keys load") {
+  const Config c = Load(R"(
+rate_limit:
+  enabled: true
+  responses_per_second: 5
+  nxdomains_per_second: 3
+  errors_per_second: 1000
+  window: 3600
+  slip: 0
+  ipv4_prefix_length: 32
+  ipv6_prefix_length: 0
+  exempt: ["192.0.2.0/24", "2001:DB8::/32", 198.51.100.7, "::1", "0.0.0.0/0", "10.0.0.0/8"]
+  table_size: 1024
+  log_only: yes
+)");
+  const RateLimitConfig& r = c.rate_limit;
+  CHECK(r.enabled);
+  CHECK(r.responses_per_second == 5);
+  CHECK(r.nxdomains_per_second == 3);
+  CHECK(r.errors_per_second == 1000);
+  CHECK(r.window == 3600);
+  CHECK(r.slip == 0);
+  CHECK(r.ipv4_prefix_length == 32);
+  CHECK(r.ipv6_prefix_length == 0);
+  CHECK(r.table_size == 1024);
+  CHECK(r.log_only);
+  REQUIRE(r.exempt.size() == 6);
+  CHECK(r.exempt[0].text == "192.0.2.0/24");
+  CHECK_FALSE(r.exempt[0].v6);
+  CHECK(r.exempt[0].length == 24);
+  CHECK(r.exempt[0].addr[0] == 192);
+  CHECK(r.exempt[0].addr[2] == 2);
+  CHECK(r.exempt[1].text == "2001:db8::/32");
+  CHECK(r.exempt[1].v6);
+  CHECK(r.exempt[1].addr[1] == 0x01);
+  CHECK(r.exempt[2].text == "198.51.100.7/32");
+  CHECK(r.exempt[3].text == "::1/128");
+  CHECK(r.exempt[4].text == "0.0.0.0/0");
+  CHECK(r.exempt[5].length == 8);
+  CHECK(Load("rate_limit:\n  nxdomains_per_second: auto\n").rate_limit.nxdomains_per_second == 0);
+  CHECK(Load("rate_limit:\n  exempt:\n").rate_limit.exempt.empty());
+  CHECK(Load("rate_limit:\n  slip: 10\n").rate_limit.slip == 10);
+}
+
+TEST_CASE("config: bad rate_limit values and prefixes name the key and the line") {
+  const BadCase cases[] = {
+      {"rate_limit:\n  enabled: maybe\n", 2, "rate_limit.enabled", "expected true or false"},
+      {"rate_limit:\n  responses_per_second: 0\n", 2, "rate_limit.responses_per_second",
+       "must be between 1 and 1000, got 0"},
+      {"rate_limit:\n  responses_per_second: 1001\n", 2, "rate_limit.responses_per_second",
+       "got 1001"},
+      {"rate_limit:\n  responses_per_second: 5.5\n", 2, "rate_limit.responses_per_second",
+       "expected an integer"},
+      {"rate_limit:\n  nxdomains_per_second: 0\n", 2, "rate_limit.nxdomains_per_second",
+       "between 1 and 1000"},
+      {"rate_limit:\n  errors_per_second: lots\n", 2, "rate_limit.errors_per_second",
+       "expected 'auto' or an integer 1..1000, got 'lots'"},
+      {"rate_limit:\n  window: 0\n", 2, "rate_limit.window", "between 1 and 3600"},
+      {"rate_limit:\n  window: 3601\n", 2, "rate_limit.window", "got 3601"},
+      {"rate_limit:\n  slip: 11\n", 2, "rate_limit.slip", "between 0 and 10, got 11"},
+      {"rate_limit:\n  slip: -1\n", 2, "rate_limit.slip", "got -1"},
+      {"rate_limit:\n  ipv4_prefix_length: 33\n", 2, "rate_limit.ipv4_prefix_length",
+       "between 0 and 32"},
+      {"rate_limit:\n  ipv6_prefix_length: 129\n", 2, "rate_limit.ipv6_prefix_length",
+       "between 0 and 128"},
+      {"rate_limit:\n  table_size: 1023\n", 2, "rate_limit.table_size",
+       "between 1024 and 16777216"},
+      {"rate_limit:\n  table_size: 99999999999999999999\n", 2, "rate_limit.table_size",
+       "between 1024 and 16777216"},
+      {"rate_limit:\n  log_only: [true]\n", 2, "rate_limit.log_only", "got a list"},
+      {"rate_limit:\n  rate: 5\n", 2, "rate_limit.rate", "unknown key (expected one of: enabled,"},
+      {"rate_limit: true\n", 1, "rate_limit", "expected a map of enabled, responses_per_second"},
+      // exempt: a list of prefixes, each checked, the element named
+      {"rate_limit:\n  exempt: 192.0.2.0/24\n", 2, "rate_limit.exempt",
+       "expected a list of address prefixes, got '192.0.2.0/24'"},
+      {"rate_limit:\n  exempt: {a: 1}\n", 2, "rate_limit.exempt", "got a map"},
+      {"rate_limit:\n  exempt:\n    - 192.0.2.0/24\n    - 10.1.2.3/8\n", 4, "rate_limit.exempt[1]",
+       "prefix '10.1.2.3/8': has bits set past /8"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/33\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number 0..32"},
+      {"rate_limit:\n  exempt: [\"2001:db8::/129\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number 0..128"},
+      {"rate_limit:\n  exempt: [\"2001:db8::1/64\"]\n", 2, "rate_limit.exempt[0]",
+       "has bits set past /64"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/-1\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/24/8\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/ 24\"]\n", 2, "rate_limit.exempt[0]",
+       "the length must be a number"},
+      {"rate_limit:\n  exempt: [\"192.0.2.0/99999999999999999999999\"]\n", 2,
+       "rate_limit.exempt[0]", "the length must be a number"},
+      {"rate_limit:\n  exempt: [example.com/24]\n", 2, "rate_limit.exempt[0]",
+       "'example.com' is not a numeric IPv4 or IPv6 address"},
+      {"rate_limit:\n  exempt: [\"192.0.2/24\"]\n", 2, "rate_limit.exempt[0]", "is not a numeric"},
+      {"rate_limit:\n  exempt: [\"[::1]/128\"]\n", 2, "rate_limit.exempt[0]", "is not a numeric"},
+      {"rate_limit:\n  exempt: [\"fe80::1%eth0/128\"]\n", 2, "rate_limit.exempt[0]",
+       "is not a numeric"},
+      {"rate_limit:\n  exempt: [\"\"]\n", 2, "rate_limit.exempt[0]", "is not a numeric"},
+      {"rate_limit:\n  exempt: [[192.0.2.0/24]]\n", 2, "rate_limit.exempt[0]",
+       "expected an address prefix, got a list"},
+      {"rate_limit:\n  exempt: [~]\n", 2, "rate_limit.exempt[0]", "got nothing"},
+  };
+  for (const BadCase& c : cases) CheckBad(c);
+  CHECK(ParseCidr("10.0.0.0/8").ok());
+  CHECK_FALSE(ParseCidr("10.0.0.0\n/8").ok());
+  CHECK_FALSE(ParseCidr(std::string("10.0.0.0\0/8", 11)).ok());
 }
 
 }  // namespace enumd::config

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "dns/name.h"
 #include "net/server.h"
 #include "query/responder.h"
+#include "query/rrl.h"
 #include "store/zone_store.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_table.h"
@@ -27,18 +29,30 @@ std::atomic<int> g_log_level{static_cast<int>(LogLevel::kInfo)};
 // still be reading it. A query takes microseconds; this is ample.
 constexpr auto kGrace = std::chrono::seconds(2);
 
+// RRL counters are logged at most this often, and only when they moved.
+constexpr auto kRrlLogInterval = std::chrono::seconds(5);
+
 class Handler : public net::QueryHandler {
  public:
+  // `rrl` (shared by every worker; may be null = off) outlives the handler.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
-          query::ResponderOptions options)
-      : responder_(store, zones, std::move(options)) {}
+          query::ResponderOptions options, query::Rrl* rrl, int worker)
+      : responder_(store, zones, std::move(options)),
+        rrl_(rrl),
+        worker_(static_cast<unsigned>(worker)) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
-                const sockaddr*) noexcept override {
-    return responder_.Respond(q, len, out, cap, t == net::Transport::kTcp);
+                const sockaddr* peer) noexcept override {
+    const bool tcp = t == net::Transport::kTcp;
+    size_t n = responder_.Respond(q, len, out, cap, tcp);
+    // Over UDP only: a TCP client has proved its address (BIND, Knot).
+    if (!tcp && n != 0 && rrl_ != nullptr) n = rrl_->Apply(out, n, peer, worker_);
+    return n;
   }
 
  private:
   query::Responder responder_;
+  query::Rrl* rrl_;
+  unsigned worker_;
 };
 
 std::string Lower(std::string wire) {
@@ -78,6 +92,9 @@ struct Daemon::Impl {
   config::Config config;
   std::unique_ptr<store::ZoneStore> store;
   zone::ZoneRegistry registry;
+  std::unique_ptr<query::Rrl> rrl;  // before `server`: the workers use it until they stop
+  query::RrlCounters rrl_logged;
+  std::chrono::steady_clock::time_point rrl_logged_at;
   std::unique_ptr<net::Server> server;
   std::vector<std::pair<uint32_t, std::chrono::steady_clock::time_point>> retired_generations;
 
@@ -137,6 +154,9 @@ struct Daemon::Impl {
       z.origin = dns::WireName(zc.origin);
       auto meta = store->FindZone(Lower(z.origin));
       if (!meta) return Status::Error("zone " + zc.origin + " is not in the store and has no file");
+      // Never serve half a zone: the version the meta points at must be there.
+      if (Status ok = store->CheckZone(*meta); !ok.ok())
+        return Status::Error("zone " + zc.origin + ": " + ok.message());
       z.meta = *meta;
       z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
       z.mode = zc.wildcards == config::WildcardMode::kLongestMatch
@@ -160,7 +180,10 @@ Daemon::~Daemon() { Stop(); }
 Status Daemon::Start() {
   Impl& d = *impl_;
   auto started = std::chrono::steady_clock::now();
-  auto store = store::ZoneStore::Open(d.config.store, store::ZoneStore::Mode::kReadWrite);
+  store::ZoneStore::Options store_options;
+  store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
+  auto store =
+      store::ZoneStore::Open(d.config.store, store::ZoneStore::Mode::kReadWrite, store_options);
   if (!store.ok()) return store.status();
   d.store = std::move(store.value());
   for (const auto& zc : d.config.zones) {
@@ -176,14 +199,51 @@ Status Daemon::Start() {
   if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
   so.workers = workers > 0 ? workers : 1;
   so.tcp_idle_timeout_ms = d.config.tcp_idle_timeout_ms;
+  so.tcp_query_timeout_ms = d.config.tcp_query_timeout_ms;
   so.tcp_max_connections = d.config.tcp_max_connections;
+  so.tcp_max_connections_per_source = d.config.tcp_max_connections_per_source;
+  so.tcp_max_queued_bytes = d.config.tcp_max_queued_bytes;
   query::ResponderOptions ro;
   ro.udp_max_payload = d.config.udp_max_payload;
   ro.version = d.config.version_string;
+  ro.node_cache_bytes = size_t{d.config.cache_names_mb} << 20;
+  const config::RateLimitConfig& rl = d.config.rate_limit;
+  if (rl.enabled) {
+    query::RrlOptions o;
+    o.responses_per_second = rl.responses_per_second;
+    o.nxdomains_per_second = rl.nxdomains_per_second;
+    o.errors_per_second = rl.errors_per_second;
+    o.window = rl.window;
+    o.slip = rl.slip;
+    o.ipv4_prefix_length = rl.ipv4_prefix_length;
+    o.ipv6_prefix_length = rl.ipv6_prefix_length;
+    std::string exempt;
+    for (const config::Cidr& c : rl.exempt) {
+      query::RrlPrefix p;
+      p.v6 = c.v6;
+      std::memcpy(p.addr, c.addr, sizeof(p.addr));
+      p.length = c.length;
+      o.exempt.push_back(p);
+      exempt += (exempt.empty() ? ", exempt " : " ") + c.text;
+    }
+    o.table_size = rl.table_size;
+    o.log_only = rl.log_only;
+    o.counter_slots = static_cast<unsigned>(so.workers);
+    d.rrl = std::make_unique<query::Rrl>(std::move(o));
+    const query::RrlOptions& a = d.rrl->options();
+    Log(LogLevel::kInfo,
+        "rate limit%s: %u responses/s, %u nxdomains/s, %u errors/s per /%u and /%u, window %u s, "
+        "slip %u, %zu entries%s",
+        a.log_only ? " (log only)" : "", a.responses_per_second, a.nxdomains_per_second,
+        a.errors_per_second, a.ipv4_prefix_length, a.ipv6_prefix_length, a.window, a.slip,
+        d.rrl->capacity(), exempt.c_str());
+  }
   const store::ZoneStore* s = d.store.get();
   const zone::ZoneRegistry* reg = &d.registry;
-  d.server = std::make_unique<net::Server>(
-      so, [s, reg, ro](int) { return std::make_unique<Handler>(s, reg, ro); });
+  query::Rrl* rrl = d.rrl.get();
+  d.server = std::make_unique<net::Server>(so, [s, reg, ro, rrl](int worker) {
+    return std::make_unique<Handler>(s, reg, ro, rrl, worker);
+  });
   st = d.server->Start();
   if (!st.ok()) return st;
   std::vector<uint16_t> ports = d.server->ports();
@@ -225,6 +285,25 @@ void Daemon::Tick() {
     Status st = d.store->DropGeneration(it->first);
     if (!st.ok()) Log(LogLevel::kWarning, "store: %s", st.message().c_str());
     it = gens.erase(it);
+  }
+  if (d.rrl && now - d.rrl_logged_at >= kRrlLogInterval) {
+    const query::RrlCounters c = d.rrl->Totals();
+    const query::RrlCounters& was = d.rrl_logged;
+    if (c.dropped != was.dropped || c.slipped != was.slipped || c.evicted != was.evicted) {
+      char evicted[96] = "";
+      if (c.evicted != was.evicted)
+        snprintf(evicted, sizeof(evicted),
+                 "; %llu live accounts evicted, raise rate_limit.table_size",
+                 static_cast<unsigned long long>(c.evicted - was.evicted));
+      Log(LogLevel::kInfo, "rate limit: %s %llu, slipped %llu UDP responses (totals %llu, %llu)%s",
+          d.rrl->options().log_only ? "would have dropped" : "dropped",
+          static_cast<unsigned long long>(c.dropped - was.dropped),
+          static_cast<unsigned long long>(c.slipped - was.slipped),
+          static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.slipped),
+          evicted);
+      d.rrl_logged = c;
+      d.rrl_logged_at = now;
+    }
   }
 }
 

@@ -425,7 +425,9 @@ class KilledImportTest(EnumctlTestCase):
                 if rchar >= size and wchar_after_read is None:
                     wchar_after_read = wchar
                 if phase == "read":
-                    ready = time.monotonic() - started >= 0.3 and rchar < size
+                    # Early in the zone file (not after a fixed time: on a
+                    # quiet machine the whole file is read within 0.3 s).
+                    ready = size // 10 <= rchar < size // 2
                 elif phase == "write nodes":
                     # The new version is registered (a small synced write), and
                     # its nodes go to memory until the commit flushes them.
