@@ -100,10 +100,11 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) { t.config->store = v.text; }},
   {"cache", Kind::kMap, "{}", 0, 0, {}, false, "Memory for answering from the store.", nullptr},
   {"cache.names_mb", Kind::kInt, "256", 0, 1048576, {}, false,
-   "Each worker's cache of the names it has answered (their records, and names that do not "
-   "exist), so a repeated name costs a hash probe instead of a RocksDB read. Emptied when "
-   "the store changes. About 150 bytes a name: 256 holds some 1.5 million names per "
-   "worker. 0: none.",
+   "Memory for the names workers have answered (their records, and names that do not "
+   "exist), so a repeated name costs a hash probe instead of a RocksDB read; split evenly "
+   "between the workers, each caching the names it answers. Emptied when served data "
+   "changes. About 170 bytes a name with its index: 256 holds some 1.5 million names "
+   "over all workers. 0: none.",
    [](Target& t, const Value& v) {
      t.config->cache_names_mb = static_cast<uint32_t>(v.number);
    }},

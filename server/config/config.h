@@ -56,7 +56,7 @@ struct Config {
   std::vector<ListenAddress> listen;  // default: 127.0.0.1:53 and [::1]:53
   int workers = 0;                    // 0 = one per core ("auto")
   std::string store = "/var/lib/enumd";
-  uint32_t cache_names_mb = 256;    // each worker's store::NodeCache; 0 = none
+  uint32_t cache_names_mb = 256;    // store::NodeCache, split between workers; 0 = none
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   uint32_t tcp_idle_timeout_ms = 10000;

@@ -45,7 +45,8 @@ class Handler : public net::QueryHandler {
     const bool tcp = t == net::Transport::kTcp;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
-    if (!tcp && n != 0 && rrl_ != nullptr) n = rrl_->Apply(out, n, peer, worker_);
+    if (!tcp && n != 0 && rrl_ != nullptr)
+      n = rrl_->Apply(out, n, peer, worker_, responder_.last_wildcard_skip());
     return n;
   }
 
@@ -206,7 +207,8 @@ Status Daemon::Start() {
   query::ResponderOptions ro;
   ro.udp_max_payload = d.config.udp_max_payload;
   ro.version = d.config.version_string;
-  ro.node_cache_bytes = size_t{d.config.cache_names_mb} << 20;
+  // cache.names_mb is the server's total; each worker has its own share.
+  ro.node_cache_bytes = (size_t{d.config.cache_names_mb} << 20) / static_cast<size_t>(so.workers);
   const config::RateLimitConfig& rl = d.config.rate_limit;
   if (rl.enabled) {
     query::RrlOptions o;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <random>
 
+#include "common/byte_order.h"
+
 namespace enumd::net {
 
 namespace {
@@ -23,11 +25,7 @@ uint64_t Mix(uint64_t x) {
   return x;
 }
 
-TcpSource Ipv4Source(const uint8_t* address) {
-  uint32_t value = (uint32_t{address[0]} << 24) | (uint32_t{address[1]} << 16) |
-                   (uint32_t{address[2]} << 8) | address[3];
-  return TcpSource{0, kIpv4Tag | value};
-}
+TcpSource Ipv4Source(const uint8_t* address) { return TcpSource{0, kIpv4Tag | Load32(address)}; }
 
 }  // namespace
 
@@ -43,9 +41,7 @@ TcpSource TcpSource::From(const sockaddr* peer) noexcept {
     std::memcpy(&in6, peer, sizeof(in6));
     const uint8_t* bytes = in6.sin6_addr.s6_addr;
     if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) return Ipv4Source(bytes + 12);
-    uint64_t prefix = 0;
-    for (int i = 0; i < 8; ++i) prefix = (prefix << 8) | bytes[i];
-    return TcpSource{prefix, kIpv6Low};
+    return TcpSource{Load64(bytes), kIpv6Low};
   }
   return {};
 }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/byte_order.h"
+
 namespace enumd::net {
 
 namespace {
@@ -11,9 +13,7 @@ namespace {
 // in one go without reserving a whole 64 KiB frame per client.
 constexpr size_t kInputStep = 2048;
 
-size_t FrameLength(const uint8_t* prefix) {
-  return (static_cast<size_t>(prefix[0]) << 8) | prefix[1];
-}
+size_t FrameLength(const uint8_t* prefix) { return Load16(prefix); }
 
 }  // namespace
 

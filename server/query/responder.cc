@@ -100,6 +100,7 @@ Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zo
 size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,
                           bool tcp) noexcept {
   ++stats_.queries;
+  last_wildcard_skip_ = 0;
   Context c;
   dns::ParseOutcome outcome = dns::ParseQuery(pkt, len, &c.q);
   if (outcome == dns::ParseOutcome::kDrop) {
@@ -376,6 +377,10 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
       }
       case zone::LookupKind::kExact:
       case zone::LookupKind::kWildcard: {
+        if (r.kind == zone::LookupKind::kWildcard && step == 0) {
+          int drop = dns::LabelCount(name) - zone->origin_labels - r.wildcard_labels;
+          last_wildcard_skip_ = static_cast<size_t>(dns::SkipLabels(name, drop) - name);
+        }
         store::RRsetView rs;
         if (qtype == dns::type::kANY) {
           for (int i = 0; i < r.node.rrset_count(); ++i) {

@@ -58,6 +58,12 @@ class Responder {
   size_t Respond(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
 
   const ResponderStats& stats() const { return stats_; }
+  // For the last response: when the query name's data was synthesised from a
+  // wildcard, how many bytes of the query name come before the wildcard's
+  // parent ("*.<parent>" answered it); else 0. Rate limiting accounts such
+  // answers by the wildcard, as BIND does, so random numbers under one
+  // wildcard block share one account.
+  size_t last_wildcard_skip() const { return last_wildcard_skip_; }
 
  private:
   struct Context;
@@ -72,6 +78,7 @@ class Responder {
   const zone::ZoneRegistry* zones_;
   ResponderOptions options_;
   ResponderStats stats_;
+  size_t last_wildcard_skip_ = 0;
   zone::LookupScratch scratch_;
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;

@@ -535,6 +535,18 @@ std::vector<uint8_t> Raw(Fixture& f, const std::vector<uint8_t>& q, bool tcp = f
   return out;
 }
 
+TEST_CASE("responder: says how much of the query name a wildcard answer stands for") {
+  Fixture f;
+  Ask(f, "9.9.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr);    // *.1.0.5.5.5.2.1.6
+  CHECK(f.responder->last_wildcard_skip() == 4);       // "\x019\x019"
+  Ask(f, "1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr);  // its own data
+  CHECK(f.responder->last_wildcard_skip() == 0);
+  Ask(f, "4.3.2.1.0.5.5.5.2.1.6.e164.arpa.", kNaptr);  // exception: own data
+  CHECK(f.responder->last_wildcard_skip() == 0);
+  Ask(f, "a.w.e164.arpa.", kNaptr);  // *.w, a CNAME: the query name is the wildcard's
+  CHECK(f.responder->last_wildcard_skip() == 2);
+}
+
 TEST_CASE("responder: answers from the node cache are byte for byte the store's") {
   for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
     Fixture plain(mode, 1232, 0);

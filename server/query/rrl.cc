@@ -56,15 +56,8 @@ bool NextRr(const uint8_t* m, size_t len, size_t* off, Rr* rr) noexcept {
 // nothing precedes it to point at), or 0 if it is not a valid uncompressed
 // name inside the message.
 size_t QnameLength(const uint8_t* m, size_t len) noexcept {
-  size_t off = dns::kHeaderSize;
-  while (true) {
-    if (off >= len) return 0;
-    const uint8_t b = m[off];
-    if (b == 0) return off + 1 - dns::kHeaderSize;
-    if (b > dns::kMaxLabel) return 0;
-    off += 1 + b;
-    if (off - dns::kHeaderSize >= dns::kMaxNameWire) return 0;
-  }
+  return len > dns::kHeaderSize ? dns::WireNameLength(m + dns::kHeaderSize, len - dns::kHeaderSize)
+                                : 0;
 }
 
 // Points out->name at the owner name of the record at `off`. The usual owner
@@ -347,8 +340,8 @@ Rrl::~Rrl() = default;
 // clients cannot aim many names at one set.
 uint64_t Rrl::Mix(uint64_t h, uint64_t w) const noexcept { return Mum(w ^ k1_, h ^ k0_); }
 
-RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer,
-                     unsigned slot) noexcept {
+RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
+                     size_t wildcard_skip) noexcept {
   // The client as a 128-bit number; IPv4-mapped IPv6 (a dual-stack socket) is IPv4.
   if (peer == nullptr) return RrlAction::kSend;
   Net client;
@@ -371,14 +364,23 @@ RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer,
 
   RrlResponseInfo info;
   ClassifyResponse(resp, len, &info);
+  // A wildcard answer: account it by the wildcard (its parent, marked in the
+  // class byte so the parent's own answers stay apart).
+  uint8_t wildcard = 0;
+  if (wildcard_skip != 0 && (info.cls == RrlClass::kAnswer || info.cls == RrlClass::kNoData) &&
+      info.name == resp + dns::kHeaderSize && wildcard_skip < info.name_len) {
+    info.name += wildcard_skip;
+    info.name_len -= wildcard_skip;
+    wildcard = 0x80;
+  }
 
   // The key: class, family, type and class (answers only), masked address,
   // and the name folded to lower case, hashed without being copied. (The
   // chain starts from k1_: Mix(k0_, w) would be 0 whatever w.)
   const Net& mask = client.v6 ? v6_mask_ : v4_mask_;
-  uint64_t h = Mix(k1_, uint64_t{static_cast<uint8_t>(info.cls)} | uint64_t{client.v6} << 8 |
-                            uint64_t{info.qtype} << 16 | uint64_t{info.qclass} << 32 |
-                            uint64_t{info.name_len} << 48);
+  uint64_t h = Mix(k1_, uint64_t{static_cast<uint8_t>(static_cast<uint8_t>(info.cls) | wildcard)} |
+                            uint64_t{client.v6} << 8 | uint64_t{info.qtype} << 16 |
+                            uint64_t{info.qclass} << 32 | uint64_t{info.name_len} << 48);
   h = Mix(h, client.hi & mask.mask_hi);
   h = Mix(h, client.lo & mask.mask_lo);
   size_t i = 0;
@@ -463,8 +465,9 @@ RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer,
   return slip ? RrlAction::kSlip : RrlAction::kDrop;
 }
 
-size_t Rrl::Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot) noexcept {
-  switch (Check(resp, len, peer, slot)) {
+size_t Rrl::Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
+                  size_t wildcard_skip) noexcept {
+  switch (Check(resp, len, peer, slot, wildcard_skip)) {
     case RrlAction::kSend:
       return len;
     case RrlAction::kSlip:

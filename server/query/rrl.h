@@ -142,10 +142,15 @@ class Rrl {
   // taken modulo counter_slots); each slot should be used by one thread at a
   // time. Thread-safe. A null peer or an address family other than IPv4/IPv6
   // is never limited.
-  RrlAction Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot) noexcept;
+  // `wildcard_skip` (Responder::last_wildcard_skip): for an answer synthesised
+  // from a wildcard, the bytes of the query name before the wildcard's
+  // parent; the account is then the wildcard's, not the query name's (BIND).
+  RrlAction Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
+                  size_t wildcard_skip = 0) noexcept;
 
   // Check, then act: returns len (send as is), MakeSlip's length, or 0 (drop).
-  size_t Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot) noexcept;
+  size_t Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
+               size_t wildcard_skip = 0) noexcept;
 
   // Sums of every slot. Any thread; the figures are a consistent-enough snapshot.
   RrlCounters Totals() const noexcept;

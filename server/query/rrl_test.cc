@@ -409,6 +409,35 @@ TEST_CASE("rrl: accounts are per prefix, class and name") {
   CHECK(Flood(h, a, Addr("2001:db8::2"), 2).sent == 1);
 }
 
+TEST_CASE("rrl: answers from one wildcard share the wildcard's account, as in BIND") {
+  ManualClock clock;
+  Rrl rrl(Opts(3, 15, 0), &clock);
+  const Peer p = Addr("127.0.0.9");
+  // Random numbers N.M.7.7 under *.2.0.5.5.5.2.1.6.e164.arpa: skipping the
+  // 4 labels (8 bytes) leaves the wildcard's parent.
+  auto wild = [&](const std::string& digits) {
+    const auto r = Answer((digits + ".2.0.5.5.5.2.1.6.e164.arpa.").c_str(), dns::type::kNAPTR);
+    return rrl.Check(r.data(), r.size(), p.sa(), 0, 8);
+  };
+  int sent = 0;
+  for (int i = 0; i < 20; ++i) {
+    std::string n = std::to_string(i % 10) + "." + std::to_string(i / 10) + "." + "7.7";
+    sent += wild(n) == RrlAction::kSend;
+  }
+  CHECK(sent == 3);
+  // The parent's own answer, and the same numbers answered without a
+  // wildcard, keep their own accounts.
+  CHECK(Flood(rrl, Answer("2.0.5.5.5.2.1.6.e164.arpa.", dns::type::kNAPTR), p, 3).sent == 3);
+  CHECK(Flood(rrl, Answer("0.0.7.7.2.0.5.5.5.2.1.6.e164.arpa.", dns::type::kNAPTR), p, 3).sent ==
+        3);
+  // A skip that is not inside the name is ignored.
+  const auto r = Answer("9.9.e164.arpa.", dns::type::kNAPTR);
+  int own = 0;
+  for (int i = 0; i < 5; ++i)
+    own += rrl.Check(r.data(), r.size(), p.sa(), 0, 500) == RrlAction::kSend;
+  CHECK(own == 3);
+}
+
 TEST_CASE("rrl: exempt prefixes, log-only, and peers that are not IP") {
   ManualClock clock;
   RrlOptions o = Opts(1, 15, 2);

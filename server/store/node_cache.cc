@@ -51,10 +51,11 @@ uint64_t Hash(uint32_t gen, std::string_view key, NodeCache::Kind kind) noexcept
 NodeCache::NodeCache(size_t bytes) {
   if (bytes < 4096) return;  // too small to be of use: disabled
   capacity_ = bytes & ~(kAlign - 1);
-  // About one slot per 64 ring bytes (records are ~100 bytes: the table stays
-  // under two-thirds full), rounded to a power of two buckets.
+  // One 16-byte slot per 128 ring bytes or a little more (a power of two
+  // buckets): records are ~150 bytes, so the table has room for every live
+  // one, and costs 1/16 to 1/8 of the ring.
   size_t buckets = 1;
-  while (buckets * kWays * 64 < capacity_) buckets <<= 1;
+  while (buckets * kWays * 128 < capacity_) buckets <<= 1;
   bucket_mask_ = buckets - 1;
   slots_bytes_ = buckets * kWays * sizeof(Slot);
   ring_ = static_cast<uint8_t*>(Map(capacity_));

@@ -31,7 +31,7 @@ class NodeCache {
   // greatest key <= it (ZoneStore::FloorKey). Separate entries.
   enum class Kind : uint8_t { kNode = 0, kFloor = 1 };
 
-  // `bytes`: size of the ring (the slot table adds 1/8 of that); 0 disables
+  // `bytes`: size of the ring (the slot table adds 1/16 to 1/8 of that); 0 disables
   // the cache (Find always kUnknown, Insert does nothing).
   explicit NodeCache(size_t bytes);
   ~NodeCache();

@@ -257,7 +257,7 @@ Status ZoneStore::CollectGarbage() {
     auto* cf = db_->DefaultColumnFamily();
     b.DeleteRange(cf, GenPrefix('N', gen), GenPrefix('N', gen + 1));
     b.Delete(GenPrefix('G', gen));
-    Status st = FromRocks(db_->Write(rocksdb::WriteOptions(), &b), "cannot clean store");
+    Status st = FromRocks(WriteServed(rocksdb::WriteOptions(), &b), "cannot clean store");
     if (!st.ok()) return st;
   }
   return Status::OK();
@@ -316,13 +316,23 @@ bool ZoneStore::GetNode(uint32_t gen, std::string_view key,
   return ReadNode(gen, key, value).ok();
 }
 
+rocksdb::Status ZoneStore::WriteServed(const rocksdb::WriteOptions& options,
+                                       rocksdb::WriteBatch* batch) {
+  rocksdb::Status s = db_->Write(options, batch);
+  // After the write: a reader that sees the new epoch also sees the data.
+  served_epoch_.fetch_add(1, std::memory_order_release);
+  return s;
+}
+
 NodeCache* ZoneStore::FreshCache(ReadContext* ctx) const noexcept {
   NodeCache* cache = ctx->cache_;
   if (!cache || !cache->enabled()) return nullptr;
-  // Any write (an in-place update, a flip to a new version) may change what
-  // a cached key holds: forget everything the worker remembers. One atomic
-  // load; writes are rare next to reads.
-  uint64_t seq = db_->GetLatestSequenceNumber();
+  // A write that may change what a cached key holds (an in-place update, a
+  // flip to a new version): forget everything the worker remembers. One
+  // atomic load; such writes are rare next to reads. (RocksDB's sequence
+  // number would also move on every batch of an import still being built,
+  // emptying the caches all through it.)
+  uint64_t seq = served_epoch_.load(std::memory_order_acquire);
   if (seq != cache->sequence()) {
     cache->Clear();
     cache->set_sequence(seq);
@@ -444,7 +454,7 @@ Status ZoneStore::DropZone(std::string_view origin) {
   b.Delete(GenPrefix('G', meta->generation));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Write(wo, &b), "cannot drop zone");
+  return FromRocks(WriteServed(wo, &b), "cannot drop zone");
 }
 
 Status ZoneStore::DropGeneration(uint32_t gen) {
@@ -454,7 +464,7 @@ Status ZoneStore::DropGeneration(uint32_t gen) {
   rocksdb::WriteBatch b;
   b.DeleteRange(db_->DefaultColumnFamily(), GenPrefix('N', gen), GenPrefix('N', gen + 1));
   b.Delete(GenPrefix('G', gen));
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &b), "cannot drop generation");
+  return FromRocks(WriteServed(rocksdb::WriteOptions(), &b), "cannot drop generation");
 }
 
 Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes) {
@@ -470,7 +480,7 @@ Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChang
   b.Put(MetaKey(meta.origin), meta.Encode());
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Write(wo, &b), "cannot update zone");
+  return FromRocks(WriteServed(wo, &b), "cannot update zone");
 }
 
 // --- ZoneImport ---
@@ -536,7 +546,7 @@ Status ZoneImport::Commit(ZoneMeta meta, bool keep_previous, uint32_t* previous)
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  st = FromRocks(db->Write(wo, &b), "store commit");
+  st = FromRocks(store_->WriteServed(wo, &b), "store commit");
   if (st.ok()) committed_ = true;
   return st;
 }

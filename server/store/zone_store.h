@@ -20,6 +20,7 @@
 // file makes the writer exclusive, and Open() turns that into a clear error.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,8 @@
 
 namespace rocksdb {
 class Status;
+class WriteBatch;
+struct WriteOptions;
 class DB;
 class Env;
 class Iterator;
@@ -155,15 +158,21 @@ class ZoneStore {
                            rocksdb::PinnableSlice* value) const noexcept;
   bool SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
                  std::string* found) const noexcept;
-  // ctx's NodeCache, cleared if the database changed since it was filled;
-  // null when the context has none.
+  // ctx's NodeCache, cleared if a write that can change what is served
+  // happened since it was filled; null when the context has none.
   NodeCache* FreshCache(ReadContext* ctx) const noexcept;
+  // Writes a batch that may change served data (a version flip, an in-place
+  // change, a drop), then bumps served_epoch_ so every worker's NodeCache
+  // forgets what it holds. Import batches of a version not yet current do
+  // not go through here: they leave the caches alone.
+  rocksdb::Status WriteServed(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
   friend class ZoneImport;
 
   std::unique_ptr<rocksdb::Env> mem_env_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
+  std::atomic<uint64_t> served_epoch_{1};
   std::string path_;
 };
 

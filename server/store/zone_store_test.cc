@@ -304,3 +304,53 @@ TEST_CASE("zone store: CheckZone finds a version without its apex or registratio
 }
 
 }  // namespace enumd::store
+
+namespace enumd::store {
+namespace {
+
+// The node cache answers what the store holds and forgets it exactly when
+// served data changes: a version flip or an in-place change, not the batches
+// of an import that is still being built.
+TEST_CASE("zone store: a worker's node cache follows the served data") {
+  auto s = OpenMem();
+  ImportVersion(s.get(), {{"", "apex"}, {"a", "one"}}, 1);
+  uint32_t gen = s->FindZone(kOrigin)->generation;
+  NodeCache cache(1 << 20);
+  ReadContext ctx;
+  ctx.set_cache(&cache);
+  rocksdb::PinnableSlice v;
+  REQUIRE(s->GetNode(&ctx, gen, "a", &v));
+  CHECK(v.ToString() == Node("one"));
+  CHECK_FALSE(s->GetNode(&ctx, gen, "b", &v));
+  const uint64_t filled = cache.sequence();
+  std::string_view cached;
+  CHECK(cache.Find(gen, "a", &cached) == NodeCache::Hit::kPresent);
+  CHECK(cache.Find(gen, "b", &cached) == NodeCache::Hit::kAbsent);
+
+  // An import being built (many batches, not committed) leaves it alone.
+  auto imp = s->BeginImport(kOrigin);
+  REQUIRE(imp.ok());
+  for (int i = 0; i < 50000; ++i)
+    REQUIRE((*imp)->PutNode("k" + std::to_string(i), Node(std::string(100, 'x'))).ok());
+  REQUIRE(s->GetNode(&ctx, gen, "a", &v));
+  CHECK(cache.sequence() == filled);
+  CHECK(cache.Find(gen, "b", &cached) == NodeCache::Hit::kAbsent);
+  imp->reset();  // abandoned
+
+  // An in-place change empties it, and the new data is read.
+  ZoneMeta m = *s->FindZone(kOrigin);
+  REQUIRE(s->ApplyChanges(m, {{"b", Node("two")}}).ok());
+  REQUIRE(s->GetNode(&ctx, gen, "b", &v));
+  CHECK(v.ToString() == Node("two"));
+  CHECK(cache.sequence() != filled);
+
+  // So does a new version: the old generation's entries are gone.
+  ImportVersion(s.get(), {{"", "apex"}, {"a", "three"}}, 2);
+  uint32_t gen2 = s->FindZone(kOrigin)->generation;
+  REQUIRE(s->GetNode(&ctx, gen2, "a", &v));
+  CHECK(v.ToString() == Node("three"));
+  CHECK(cache.Find(gen, "a", &cached) == NodeCache::Hit::kUnknown);
+}
+
+}  // namespace
+}  // namespace enumd::store
