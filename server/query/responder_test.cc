@@ -18,6 +18,7 @@
 #include "alloc_counter.h"
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "query/query_test_support.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_updater.h"
 
@@ -61,52 +62,28 @@ mxw IN MX 10 host.wa
 *.wa IN A 192.0.2.99
 )ZONE";
 
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<store::ZoneStore> store;
-  zone::ZoneRegistry registry;
-  std::unique_ptr<Responder> responder;
+// The test zone with a name whose NAPTRs overflow 512 and 1232 bytes.
+std::string TestZone() {
+  std::string zone_text = kZone;
+  for (int i = 0; i < 40; ++i)
+    zone_text += "9.9.9 IN NAPTR 10 " + std::to_string(i) +
+                 " \"u\" \"E2U+sip\" \"!^.*$!sip:big-answer-record-" + std::to_string(i) +
+                 "@gateway.example.net!\" .\n";
+  return zone_text;
+}
 
+ResponderOptions TestOptions(uint16_t udp_cap, size_t node_cache_bytes) {
+  ResponderOptions ro;
+  ro.udp_max_payload = udp_cap;
+  ro.version = "enumd-test";
+  ro.node_cache_bytes = node_cache_bytes;
+  return ro;
+}
+
+struct Fixture : ServedZone {
   explicit Fixture(zone::WildcardMode mode = zone::WildcardMode::kRfc4592, uint16_t udp_cap = 1232,
-                   size_t node_cache_bytes = 0) {
-    char tmpl[] = "/tmp/enumd-responder-XXXXXX";
-    dir = mkdtemp(tmpl);
-    std::string zone_text = kZone;
-    // A name with enough records to overflow 512 and 1232 bytes.
-    for (int i = 0; i < 40; ++i)
-      zone_text += "9.9.9 IN NAPTR 10 " + std::to_string(i) +
-                   " \"u\" \"E2U+sip\" \"!^.*$!sip:big-answer-record-" + std::to_string(i) +
-                   "@gateway.example.net!\" .\n";
-    std::ofstream(dir + "/zone.db") << zone_text;
-    store::ZoneStore::Options o;
-    o.in_memory = true;
-    auto s = store::ZoneStore::Open(dir + "/store", store::ZoneStore::Mode::kReadWrite, o);
-    REQUIRE(s.ok());
-    store = std::move(s.value());
-    zone::ImportOptions io;
-    io.origin = "e164.arpa.";
-    auto r = zone::ImportZoneFile(store.get(), dir + "/zone.db", io);
-    REQUIRE_MESSAGE(r.ok(), r.status().message());
-    auto table = std::make_unique<zone::ZoneTable>();
-    zone::Zone z;
-    z.meta = r->meta;
-    z.origin = dns::WireName("e164.arpa.");
-    z.origin_labels = 2;
-    z.mode = mode;
-    table->Add(z);
-    registry.Publish(std::move(table));
-    ResponderOptions ro;
-    ro.udp_max_payload = udp_cap;
-    ro.version = "enumd-test";
-    ro.node_cache_bytes = node_cache_bytes;
-    responder = std::make_unique<Responder>(store.get(), &registry, ro);
-  }
-  ~Fixture() {
-    responder.reset();
-    store.reset();
-    std::string cmd = "rm -rf '" + dir + "'";
-    (void)!system(cmd.c_str());
-  }
+                   size_t node_cache_bytes = 0)
+      : ServedZone(TestZone(), TestOptions(udp_cap, node_cache_bytes), mode) {}
 };
 
 // Builds a query with ldns (independent of the code under test).

@@ -23,8 +23,8 @@
 
 #include "dns/message_writer.h"
 #include "dns/name.h"
+#include "query/query_test_support.h"
 #include "query/responder.h"
-#include "zone/zone_importer.h"
 
 // After the C++ headers: ldns's C headers break <optional>'s operator<=> when
 // included before it.
@@ -150,16 +150,9 @@ std::string NameText(const RrlResponseInfo& info) {
 }
 
 // The real Responder over a small zone in an in-memory store.
-struct ResponderFixture {
-  std::string dir;
-  std::unique_ptr<store::ZoneStore> store;
-  zone::ZoneRegistry registry;
-  std::unique_ptr<Responder> responder;
-
-  ResponderFixture() {
-    char tmpl[] = "/tmp/enumd-rrl-XXXXXX";
-    dir = mkdtemp(tmpl);
-    std::ofstream(dir + "/zone.db") << R"($TTL 1h
+struct ResponderFixture : ServedZone {
+  ResponderFixture()
+      : ServedZone(R"($TTL 1h
 @ IN SOA ns.e164.arpa. root.e164.arpa. 1 3600 3600 3600 600
 @ IN NS ns.e164.arpa.
 ns IN A 127.0.0.2
@@ -167,31 +160,8 @@ ns IN A 127.0.0.2
 sub IN NS ns1.sub
 ns1.sub IN A 192.0.2.53
 dangling IN CNAME 9.9.9.9.9
-)";
-    store::ZoneStore::Options o;
-    o.in_memory = true;
-    auto s = store::ZoneStore::Open(dir + "/store", store::ZoneStore::Mode::kReadWrite, o);
-    REQUIRE(s.ok());
-    store = std::move(s.value());
-    zone::ImportOptions io;
-    io.origin = "e164.arpa.";
-    auto r = zone::ImportZoneFile(store.get(), dir + "/zone.db", io);
-    REQUIRE_MESSAGE(r.ok(), r.status().message());
-    auto table = std::make_unique<zone::ZoneTable>();
-    zone::Zone z;
-    z.meta = r->meta;
-    z.origin = dns::WireName("e164.arpa.");
-    z.origin_labels = 2;
-    table->Add(z);
-    registry.Publish(std::move(table));
-    responder = std::make_unique<Responder>(store.get(), &registry, ResponderOptions{});
-  }
-  ~ResponderFixture() {
-    responder.reset();
-    store.reset();
-    std::string cmd = "rm -rf '" + dir + "'";
-    (void)!system(cmd.c_str());
-  }
+)",
+                   ResponderOptions{}) {}
 
   std::vector<uint8_t> Ask(const char* qname, uint16_t qtype, uint16_t qclass = dns::rrclass::kIN,
                            int edns_version = -1) {
