@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/byte_order.h"
+#include "common/hash.h"
 
 namespace enumd::net {
 
@@ -14,16 +15,6 @@ namespace {
 
 constexpr uint64_t kIpv4Tag = uint64_t{1} << 32;  // low word of an IPv4 key: tag | address
 constexpr uint64_t kIpv6Low = 2;                  // low word of an IPv6 /64 key
-
-uint64_t Mix(uint64_t x) {
-  // splitmix64's finaliser: every input bit affects every output bit.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
 TcpSource Ipv4Source(const uint8_t* address) { return TcpSource{0, kIpv4Tag | Load32(address)}; }
 
@@ -69,7 +60,7 @@ bool TcpAdmission::TakeSlot() noexcept {
 void TcpAdmission::ReturnSlot() noexcept { open_.fetch_sub(1, std::memory_order_relaxed); }
 
 size_t TcpAdmission::Home(const TcpSource& source) const noexcept {
-  return Mix(Mix(source.high ^ seed_[0]) ^ source.low ^ seed_[1]) & mask_;
+  return MixBits(MixBits(source.high ^ seed_[0]) ^ source.low ^ seed_[1]) & mask_;
 }
 
 size_t TcpAdmission::Find(const TcpSource& source) const noexcept {

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "common/hash.h"
+
 namespace enumd::store {
 
 struct NodeCache::Record {
@@ -30,20 +32,15 @@ void* Map(size_t bytes) noexcept {
   return p;
 }
 
-// FNV-1a over the generation and the key, then a final mix (murmur3's
-// fmix64) so that both the low bits (bucket) and the high bits (tag) vary.
+// FNV-1a over the generation and the key, then a final mix so that both the
+// low bits (bucket) and the high bits (tag) vary.
 uint64_t Hash(uint32_t gen, std::string_view key, NodeCache::Kind kind) noexcept {
   uint64_t h = 0xcbf29ce484222325ull ^ gen ^ (static_cast<uint64_t>(kind) << 32);
   for (unsigned char c : key) {
     h ^= c;
     h *= 0x100000001b3ull;
   }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  return MixBits(h);
 }
 
 }  // namespace
