@@ -30,8 +30,6 @@ inline bool IsSpecial(uint8_t c) noexcept {
   }
 }
 
-inline bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
-
 }  // namespace
 
 bool ReadName(const uint8_t* msg, size_t msg_len, size_t* offset, uint8_t* out,

@@ -50,6 +50,9 @@ inline uint8_t LowerAscii(uint8_t c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + ('a' - 'A')) : c;
 }
 
+// An ASCII decimal digit (the locale plays no part, unlike isdigit()).
+inline bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
+
 // Case-insensitive comparison of two labels, length byte included (RFC 4343).
 inline bool LabelEqual(const uint8_t* a, const uint8_t* b) noexcept {
   if (a[0] != b[0]) return false;

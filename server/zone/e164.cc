@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <string>
 
+#include "dns/name.h"
+
 namespace enumd::zone {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using dns::IsDigit;
 
 // Visual separators people put in numbers (RFC 6116 §2.4 step 1 removes
 // everything but the digits; we remove only these and reject the rest, so a

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dns/constants.h"
+#include "dns/name.h"
 
 namespace enumd::zone::fields {
 
@@ -21,7 +22,7 @@ inline constexpr uint64_t kMaxU32 = 4294967295;
 inline constexpr const char* kNoOrigin =
     "no origin (give one, or start the file with $ORIGIN or an SOA with an absolute owner)";
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using dns::IsDigit;
 inline char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 // Case-insensitive compare of `s` with an upper-case literal.

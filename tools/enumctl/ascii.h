@@ -27,6 +27,7 @@ inline bool IEquals(std::string_view a, std::string_view b) {
 }
 
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool IsAlnum(char c) { return IsAlpha(c) || (c >= '0' && c <= '9'); }
+using dns::IsDigit;
+inline bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
 
 }  // namespace enumd::enumctl

@@ -40,6 +40,101 @@ Status BadRegexp(std::string_view field, const std::string& why) {
   return Status::Error("regexp \"" + Printable(field) + "\": " + why);
 }
 
+// How many nodes glibc's regcomp may build for `ere`, from above. regcomp
+// expands repetition by copying the repeated tree ("x+" is "xx*", "x{n,m}" is
+// m copies), so stacked or nested repetitions grow exponentially:
+// "(^.)+++...+" of 60 bytes takes gigabytes (a fuzz finding). Counts one
+// per atom, group and operator; "*" and "?" add one, "+" doubles, "{n,m}"
+// multiplies by max(n,m)+1. Saturates at `cap`. Bracket expressions are one
+// atom; a '{' that does not start an interval counts as a literal.
+size_t EreCost(std::string_view ere, size_t cap) {
+  auto add = [cap](size_t a, size_t b) { return a > cap - std::min(b, cap) ? cap : a + b; };
+  auto mul = [cap](size_t a, size_t b) { return b != 0 && a > cap / b ? cap : a * b; };
+  struct Frame {
+    size_t done = 0;    // finished branches of this group
+    size_t branch = 0;  // the branch being read
+    size_t last = 0;    // the last piece of that branch (what a repetition applies to)
+  };
+  std::vector<Frame> stack(1);
+  auto atom = [&](size_t cost) {
+    Frame& f = stack.back();
+    f.last = cost;
+    f.branch = add(f.branch, cost);
+  };
+  auto repeat = [&](size_t copies) {
+    Frame& f = stack.back();
+    const size_t grown = add(mul(f.last, copies), 1);
+    f.branch = add(f.branch - f.last, grown);
+    f.last = grown;
+  };
+  for (size_t i = 0; i < ere.size(); ++i) {
+    const char c = ere[i];
+    if (c == '\\') {
+      ++i;
+      atom(1);
+    } else if (c == '[') {
+      // "[]...]" and "[^]...]" hold a literal ']'; "[:", "[." and "[=" open
+      // a class, collating symbol or equivalence class closed by ":]" etc.
+      size_t j = i + 1;
+      if (j < ere.size() && ere[j] == '^') ++j;
+      if (j < ere.size() && ere[j] == ']') ++j;
+      while (j < ere.size() && ere[j] != ']') {
+        if (ere[j] == '[' && j + 1 < ere.size() &&
+            (ere[j + 1] == ':' || ere[j + 1] == '.' || ere[j + 1] == '=')) {
+          const size_t close = ere.find(std::string{ere[j + 1], ']'}, j + 2);
+          j = close == std::string_view::npos ? ere.size() : close + 2;
+        } else {
+          ++j;
+        }
+      }
+      i = j;  // regcomp rejects an unclosed bracket; the cost no longer matters
+      atom(1);
+    } else if (c == '(') {
+      stack.emplace_back();
+    } else if (c == ')' && stack.size() > 1) {
+      const Frame g = stack.back();
+      stack.pop_back();
+      atom(add(add(g.done, g.branch), 1));
+    } else if (c == '|') {
+      Frame& f = stack.back();
+      f.done = add(add(f.done, f.branch), 1);
+      f.branch = f.last = 0;
+    } else if (c == '*' || c == '?') {
+      repeat(1);
+    } else if (c == '+') {
+      repeat(2);
+    } else if (c == '{') {
+      // {n}, {n,} or {n,m}; the larger bound is the number of copies.
+      size_t j = i + 1, n = 0, m = 0;
+      bool digits = false, comma = false;
+      for (; j < ere.size() && (IsDigit(ere[j]) || (ere[j] == ',' && !comma)); ++j) {
+        if (ere[j] == ',') {
+          comma = true;
+        } else {
+          size_t& v = comma ? m : n;
+          v = std::min<size_t>(v * 10 + static_cast<size_t>(ere[j] - '0'), cap);
+          digits = true;
+        }
+      }
+      if (digits && j < ere.size() && ere[j] == '}') {
+        repeat(std::max(n, m) + 1);
+        i = j;
+      } else {
+        atom(1);
+      }
+    } else {
+      atom(1);
+    }
+  }
+  size_t total = 0;
+  for (const Frame& f : stack) total = add(total, add(f.done, f.branch));
+  return total;
+}
+
+// Far above any real ENUM or S-NAPTR ERE (a few dozen), far below what would
+// take regcomp more than a few megabytes.
+constexpr size_t kMaxEreCost = 4096;
+
 // Owns a compiled regex_t.
 class CompiledRegex {
  public:
@@ -224,6 +319,21 @@ Result<Substitution> ApplySubstExpr(std::string_view field, std::string_view inp
   if (!expr.ok()) return expr.status();
   if (input.find('\0') != std::string_view::npos) {
     return Status::Error("the string to match holds a NUL byte");
+  }
+  // POSIX EREs have no back-references (glibc's "\\1" in an ERE is an
+  // extension whose matching can take exponential time).
+  for (size_t i = 0; i + 1 < expr->ere.size(); ++i) {
+    if (expr->ere[i] != '\\') continue;
+    if (IsDigit(expr->ere[i + 1])) {
+      return BadRegexp(field, "the ERE \"" + Printable(expr->ere) + "\" has a back-reference \\" +
+                                  expr->ere[i + 1] + ", which POSIX EREs do not have");
+    }
+    ++i;
+  }
+  if (EreCost(expr->ere, kMaxEreCost) >= kMaxEreCost) {
+    return BadRegexp(field, "the ERE \"" + Printable(expr->ere) +
+                                "\" repeats too much: it would expand to more than " +
+                                std::to_string(kMaxEreCost) + " states");
   }
   CompiledRegex re;
   const std::string compile_error = re.Compile(expr->ere, expr->icase);

@@ -99,6 +99,34 @@ TEST_CASE("malformed substitution expressions are errors that say why") {
   CHECK(ErrorOf("!^.*$!x!\x07").find("\\007") != std::string::npos);
 }
 
+TEST_CASE("EREs that would make regcomp build huge trees are refused before it runs") {
+  // The fuzz finding that took 2 GB: stacked '+' each double the tree.
+  const std::string stacked = "!(^.)" + std::string(56, '+') + "*!\032!";
+  CHECK(ErrorOf(stacked).find("repeats too much") != std::string::npos);
+  // Nested intervals multiply: 100 * 100 * 100 copies.
+  CHECK(ErrorOf("!((a{100}){100}){100}!x!").find("repeats too much") != std::string::npos);
+  CHECK(ErrorOf("!(a{1,5000})!x!").find("repeats too much") != std::string::npos);
+  CHECK(ErrorOf("!a{99999999999999999999}!x!").find("repeats too much") != std::string::npos);
+  // Alternatives add up: 20 branches of 250 copies each.
+  std::string wide = "!(";
+  for (int i = 0; i < 20; ++i) wide += (i ? "|" : "") + std::string("b{250}");
+  CHECK(ErrorOf(wide + ")!x!").find("repeats too much") != std::string::npos);
+  // What ENUM and S-NAPTR zones really hold stays well inside the bound.
+  // (Leftmost-longest: the first group takes three digits.)
+  CHECK(Apply("!^\\+?([0-9]{1,3})([0-9]{4,14})$!sip:\\2@cc\\1.example!", "+61355500911") ==
+        "sip:55500911@cc613.example");
+  CHECK(Apply("!^(\\+44)?(20[0-9]{8}|7[0-9]{9})$!sip:\\2@gw!", "+442079460123") ==
+        "sip:2079460123@gw");
+  CHECK(Apply("!^[]a[:digit:]+]{2,15}$!ok!", "+6135") == "ok");
+  CHECK(Apply("!^.{1,15}$!ok!", "+61355500911") == "ok");
+  // An escaped '{' is a literal, not an interval.
+  CHECK(Apply("!^x\\{1$!ok!", "x{1") == "ok");
+  // POSIX EREs have no back-references; glibc's extension can match in
+  // exponential time, so it is refused.
+  CHECK(ErrorOf("!^(a*)*\\1$!x!").find("back-reference \\1") != std::string::npos);
+  CHECK(Apply("!^\\\\1$!ok!", "\\1") == "ok");  // an escaped backslash, then '1'
+}
+
 TEST_CASE("RFC 3402 §3.2: back-references count opening parentheses") {
   // "(A(B(C)DE)(F)G)": \1 = ABCDEFG, \2 = BCDE, \3 = C, \4 = F.
   CHECK(Apply("!(A(B(C)DE)(F)G)!\\4\\3\\2\\1!", "ABCDEFG") == "FCBCDEABCDEFG");
