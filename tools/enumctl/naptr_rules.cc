@@ -40,38 +40,75 @@ Status BadRegexp(std::string_view field, const std::string& why) {
   return Status::Error("regexp \"" + Printable(field) + "\": " + why);
 }
 
-// How many nodes glibc's regcomp may build for `ere`, from above. regcomp
-// expands repetition by copying the repeated tree ("x+" is "xx*", "x{n,m}" is
-// m copies), so stacked or nested repetitions grow exponentially:
-// "(^.)+++...+" of 60 bytes takes gigabytes (a fuzz finding). Counts one
-// per atom, group and operator; "*" and "?" add one, "+" doubles, "{n,m}"
-// multiplies by max(n,m)+1. Saturates at `cap`. Bracket expressions are one
-// atom; a '{' that does not start an interval counts as a literal.
-size_t EreCost(std::string_view ere, size_t cap) {
-  auto add = [cap](size_t a, size_t b) { return a > cap - std::min(b, cap) ? cap : a + b; };
-  auto mul = [cap](size_t a, size_t b) { return b != 0 && a > cap / b ? cap : a * b; };
+// Why glibc's regcomp/regexec could take seconds or gigabytes on `ere`, or ""
+// (fuzz findings: "(^.)++...+" of 60 bytes took 2 GB, "()++++++++++~" one
+// second, "(()*)?{120}" minutes). regcomp expands repetition by copying the
+// repeated tree ("x+" is "xx*", "x{n,m}" m copies), so stacked and nested
+// repetitions grow exponentially, and a loop around something that matches
+// the empty string multiplies the epsilon closures it computes. Refused:
+//  - a repetition right after another ("a++", "a*{2}"): POSIX leaves it
+//    undefined (XBD 9.4.6);
+//  - "*", "+" or an interval over a part that can match the empty string
+//    ("(a*)*", "()+", "(x|)*"); "?" is fine, it does not loop;
+//  - more than kMaxEreStates once expanded: one per atom, group and
+//    operator, "*"/"?" add one, "+" doubles, "{n,m}" multiplies by
+//    max(n,m)+1, "|" adds.
+// Real ENUM and S-NAPTR EREs ("^\+?([0-9]{1,3})(.*)$") need a few dozen.
+// Bracket expressions are one atom; a '{' that starts no interval counts as
+// a literal (regcomp then rejects it).
+constexpr size_t kMaxEreStates = 1024;
+
+std::string EreProblem(std::string_view ere) {
+  static constexpr size_t cap = kMaxEreStates + 1;
+  auto add = [](size_t a, size_t b) { return a > cap - std::min(b, cap) ? cap : a + b; };
+  auto mul = [](size_t a, size_t b) { return b != 0 && a > cap / b ? cap : a * b; };
   struct Frame {
-    size_t done = 0;    // finished branches of this group
-    size_t branch = 0;  // the branch being read
-    size_t last = 0;    // the last piece of that branch (what a repetition applies to)
+    size_t done = 0;             // finished branches of this group
+    bool done_nullable = false;  // ... one of which can match ""
+    size_t branch = 0;           // the branch being read
+    bool prefix_nullable = true;  // its pieces before the last all can match ""
+    size_t last = 0;             // the last piece (what a repetition applies to)
+    bool last_nullable = true;
+    bool last_repeated = false;
+    bool has_last = false;
   };
   std::vector<Frame> stack(1);
-  auto atom = [&](size_t cost) {
+  auto piece = [&](size_t cost, bool nullable) {
     Frame& f = stack.back();
+    f.prefix_nullable = f.prefix_nullable && (!f.has_last || f.last_nullable);
     f.last = cost;
+    f.last_nullable = nullable;
+    f.last_repeated = false;
+    f.has_last = true;
     f.branch = add(f.branch, cost);
   };
-  auto repeat = [&](size_t copies) {
+  // A repetition of the last piece: `copies` of it, `loops` if unbounded or
+  // more than one; nullable afterwards if `min_zero` or it was.
+  auto repeat = [&](size_t copies, bool loops, bool min_zero) -> std::string {
     Frame& f = stack.back();
+    if (!f.has_last) {
+      piece(1, false);  // a literal to regcomp, or its error
+      return "";
+    }
+    if (f.last_repeated) {
+      return "a repetition follows a repetition, which POSIX leaves undefined";
+    }
+    if (loops && f.last_nullable) {
+      return "it repeats a part that can match the empty string";
+    }
     const size_t grown = add(mul(f.last, copies), 1);
     f.branch = add(f.branch - f.last, grown);
     f.last = grown;
+    f.last_nullable = f.last_nullable || min_zero;
+    f.last_repeated = true;
+    return "";
   };
-  for (size_t i = 0; i < ere.size(); ++i) {
+  std::string problem;
+  for (size_t i = 0; i < ere.size() && problem.empty(); ++i) {
     const char c = ere[i];
     if (c == '\\') {
       ++i;
-      atom(1);
+      piece(1, false);
     } else if (c == '[') {
       // "[]...]" and "[^]...]" hold a literal ']'; "[:", "[." and "[=" open
       // a class, collating symbol or equivalence class closed by ":]" etc.
@@ -87,22 +124,37 @@ size_t EreCost(std::string_view ere, size_t cap) {
           ++j;
         }
       }
-      i = j;  // regcomp rejects an unclosed bracket; the cost no longer matters
-      atom(1);
+      i = j;  // regcomp rejects an unclosed bracket
+      piece(1, false);
+    } else if (c == '^' || c == '$') {
+      // An anchor matches the empty string and is no operand: "^*" is
+      // regcomp's to reject.
+      Frame& f = stack.back();
+      f.prefix_nullable = f.prefix_nullable && (!f.has_last || f.last_nullable);
+      f.has_last = false;
+      f.branch = add(f.branch, 1);
     } else if (c == '(') {
       stack.emplace_back();
     } else if (c == ')' && stack.size() > 1) {
       const Frame g = stack.back();
       stack.pop_back();
-      atom(add(add(g.done, g.branch), 1));
+      const bool branch_nullable = g.prefix_nullable && (!g.has_last || g.last_nullable);
+      piece(add(add(g.done, g.branch), 1), g.done_nullable || branch_nullable);
     } else if (c == '|') {
       Frame& f = stack.back();
       f.done = add(add(f.done, f.branch), 1);
-      f.branch = f.last = 0;
-    } else if (c == '*' || c == '?') {
-      repeat(1);
+      f.done_nullable = f.done_nullable || (f.prefix_nullable && (!f.has_last || f.last_nullable));
+      const size_t done = f.done;
+      const bool done_nullable = f.done_nullable;
+      f = Frame();
+      f.done = done;
+      f.done_nullable = done_nullable;
+    } else if (c == '*') {
+      problem = repeat(1, true, true);
+    } else if (c == '?') {
+      problem = repeat(1, false, true);
     } else if (c == '+') {
-      repeat(2);
+      problem = repeat(2, true, false);
     } else if (c == '{') {
       // {n}, {n,} or {n,m}; the larger bound is the number of copies.
       size_t j = i + 1, n = 0, m = 0;
@@ -117,23 +169,25 @@ size_t EreCost(std::string_view ere, size_t cap) {
         }
       }
       if (digits && j < ere.size() && ere[j] == '}') {
-        repeat(std::max(n, m) + 1);
+        const bool unbounded = comma && ere[j - 1] == ',';
+        problem = repeat(std::max(n, m) + 1, unbounded || std::max(n, m) > 1, n == 0);
         i = j;
       } else {
-        atom(1);
+        piece(1, false);
       }
     } else {
-      atom(1);
+      piece(1, false);
     }
   }
+  if (!problem.empty()) return problem;
   size_t total = 0;
   for (const Frame& f : stack) total = add(total, add(f.done, f.branch));
-  return total;
+  if (total > kMaxEreStates) {
+    return "it repeats too much: expanded it would have more than " +
+           std::to_string(kMaxEreStates) + " states";
+  }
+  return "";
 }
-
-// Far above any real ENUM or S-NAPTR ERE (a few dozen), far below what would
-// take regcomp more than a few megabytes.
-constexpr size_t kMaxEreCost = 4096;
 
 // Owns a compiled regex_t.
 class CompiledRegex {
@@ -330,10 +384,9 @@ Result<Substitution> ApplySubstExpr(std::string_view field, std::string_view inp
     }
     ++i;
   }
-  if (EreCost(expr->ere, kMaxEreCost) >= kMaxEreCost) {
-    return BadRegexp(field, "the ERE \"" + Printable(expr->ere) +
-                                "\" repeats too much: it would expand to more than " +
-                                std::to_string(kMaxEreCost) + " states");
+  const std::string problem = EreProblem(expr->ere);
+  if (!problem.empty()) {
+    return BadRegexp(field, "the ERE \"" + Printable(expr->ere) + "\" is refused: " + problem);
   }
   CompiledRegex re;
   const std::string compile_error = re.Compile(expr->ere, expr->icase);
