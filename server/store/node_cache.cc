@@ -51,7 +51,7 @@ NodeCache::NodeCache(size_t bytes) {
   // One 16-byte slot per 128 ring bytes or a little more (a power of two
   // buckets): records are ~150 bytes, so the table has room for every live
   // one, and costs 1/16 to 1/8 of the ring.
-  size_t buckets = 1;
+  size_t buckets = 2;  // two distinct choices
   while (buckets * kWays * 128 < capacity_) buckets <<= 1;
   bucket_mask_ = buckets - 1;
   slots_bytes_ = buckets * kWays * sizeof(Slot);
@@ -69,66 +69,114 @@ NodeCache::~NodeCache() {
   if (slots_) munmap(slots_, slots_bytes_);
 }
 
+size_t NodeCache::RecordSize(size_t key_size, size_t value_size) noexcept {
+  return (sizeof(Record) + key_size + value_size + kAlign - 1) & ~(kAlign - 1);
+}
+
 const NodeCache::Record* NodeCache::RecordAt(uint64_t pos) const noexcept {
   return reinterpret_cast<const Record*>(ring_ + (pos % capacity_));
 }
 
-NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key, std::string_view* value,
-                               Kind kind) const noexcept {
-  if (!capacity_) return Hit::kUnknown;
-  uint64_t h = Hash(gen, key, kind);
-  uint32_t tag = static_cast<uint32_t>(h >> 32);
-  const Slot* bucket = slots_ + (h & bucket_mask_) * kWays;
-  for (int i = 0; i < kWays; ++i) {
-    const Slot& s = bucket[i];
-    if (s.tag != tag || !Alive(s)) continue;
-    const Record* r = RecordAt(s.pos - 1);
-    if (r->gen != gen || r->kind != static_cast<uint8_t>(kind) || r->key_size != key.size() ||
-        std::memcmp(r->key(), key.data(), key.size()) != 0)
-      continue;
-    if (!r->present) return Hit::kAbsent;
-    *value = std::string_view(r->value(), r->value_size);
-    return Hit::kPresent;
+const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key, Kind kind,
+                                           uint64_t h) const noexcept {
+  const uint32_t tag = static_cast<uint32_t>(h >> 32);
+  for (const Slot* bucket : {Bucket(h, 0), Bucket(h, 1)}) {
+    for (int i = 0; i < kWays; ++i) {
+      const Slot& s = bucket[i];
+      if (s.tag != tag || !Alive(s)) continue;
+      const Record* r = RecordAt(s.pos - 1);
+      if (r->gen == gen && r->kind == static_cast<uint8_t>(kind) && r->key_size == key.size() &&
+          std::memcmp(r->key(), key.data(), key.size()) == 0)
+        return &s;
+    }
   }
-  return Hit::kUnknown;
+  return nullptr;
+}
+
+NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key, std::string_view* value,
+                               Kind kind) noexcept {
+  if (!capacity_) return Hit::kUnknown;
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, kind, Hash(gen, key, kind)));
+  if (!s) return Hit::kUnknown;
+  // A record in use that the ring is about to write over (the oldest eighth)
+  // moves to the head: FIFO alone would evict hot records as readily as cold
+  // ones, and each costs a RocksDB read to bring back.
+  if (s->pos - 1 + capacity_ < written_ + capacity_ / 8) {
+    const Record* old = RecordAt(s->pos - 1);
+    const size_t size = RecordSize(old->key_size, old->value_size);
+    const uint64_t pos = Reserve(size);
+    // The source lies in the oldest eighth, which Reserve may have skipped
+    // but not written; memmove copes with the two overlapping.
+    std::memmove(ring_ + pos % capacity_, old, size);
+    s->pos = pos + 1;
+  }
+  const Record* r = RecordAt(s->pos - 1);
+  if (!r->present) return Hit::kAbsent;
+  *value = std::string_view(r->value(), r->value_size);
+  return Hit::kPresent;
+}
+
+uint64_t NodeCache::Reserve(size_t size) noexcept {
+  // A record never wraps around the end of the ring: skip to its start.
+  const uint64_t offset = written_ % capacity_;
+  if (offset + size > capacity_) written_ += capacity_ - offset;
+  const uint64_t pos = written_;
+  written_ += size;
+  return pos;
 }
 
 void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view value, bool present,
                        Kind kind) noexcept {
   if (!capacity_ || key.size() > UINT16_MAX) return;
   if (!present) value = {};
-  size_t size = (sizeof(Record) + key.size() + value.size() + kAlign - 1) & ~(kAlign - 1);
+  const size_t size = RecordSize(key.size(), value.size());
   if (size > capacity_ / 16) return;
 
-  uint64_t h = Hash(gen, key, kind);
-  uint32_t tag = static_cast<uint32_t>(h >> 32);
-  Slot* bucket = slots_ + (h & bucket_mask_) * kWays;
-  // The way to use: the same key if cached (its value changed), else an empty
-  // or dead way, else the oldest record.
-  Slot* way = nullptr;
-  for (int i = 0; i < kWays && !way; ++i) {
-    Slot& s = bucket[i];
-    if (s.tag == tag && Alive(s)) {
-      const Record* r = RecordAt(s.pos - 1);
-      if (r->gen == gen && r->kind == static_cast<uint8_t>(kind) && r->key_size == key.size() &&
-          std::memcmp(r->key(), key.data(), key.size()) == 0)
-        way = &s;
+  const uint64_t h = Hash(gen, key, kind);
+  // The way to use: the same key if cached (its value changed), else a dead
+  // way of the bucket with fewer live records (two choices keep the table
+  // usable to ~95% full where one bucket per key overflowed 8% of the keys
+  // at 65%, each overflow costing a RocksDB read per query), else the oldest
+  // record of the two buckets.
+  Slot* way = const_cast<Slot*>(FindSlot(gen, key, kind, h));
+  if (!way) {
+    Slot* first = Bucket(h, 0);
+    Slot* second = Bucket(h, 1);
+    int live_first = 0, live_second = 0;
+    for (int i = 0; i < kWays; ++i) {
+      live_first += Alive(first[i]);
+      live_second += Alive(second[i]);
+    }
+    Slot* bucket = live_second < live_first ? second : first;
+    for (int i = 0; i < kWays && !way; ++i)
+      if (!Alive(bucket[i])) way = &bucket[i];
+    // Both full: move one of their records to its other bucket if that has
+    // room (one step of cuckoo hashing: two choices alone still overflow a
+    // few percent of the keys at 90% load), else the oldest of the eight
+    // makes room.
+    for (Slot* b : {first, second}) {
+      for (int i = 0; i < kWays && !way; ++i) {
+        const Record* r = RecordAt(b[i].pos - 1);
+        const uint64_t rh =
+            Hash(r->gen, std::string_view(r->key(), r->key_size), static_cast<Kind>(r->kind));
+        Slot* alt = Bucket(rh, 0) == b ? Bucket(rh, 1) : Bucket(rh, 0);
+        for (int j = 0; j < kWays; ++j) {
+          if (Alive(alt[j])) continue;
+          alt[j] = b[i];
+          way = &b[i];
+          break;
+        }
+      }
+    }
+    if (!way) {
+      way = &first[0];
+      for (Slot* b : {first, second})
+        for (int i = 0; i < kWays; ++i)
+          if (b[i].pos < way->pos) way = &b[i];
     }
   }
-  for (int i = 0; i < kWays && !way; ++i)
-    if (!Alive(bucket[i])) way = &bucket[i];
-  if (!way) {
-    way = &bucket[0];
-    for (int i = 1; i < kWays; ++i)
-      if (bucket[i].pos < way->pos) way = &bucket[i];
-  }
 
-  // A record never wraps around the end of the ring: skip to its start.
-  uint64_t offset = written_ % capacity_;
-  if (offset + size > capacity_) written_ += capacity_ - offset;
-  uint64_t pos = written_;
-  written_ += size;
-
+  const uint64_t pos = Reserve(size);
   auto* r = reinterpret_cast<Record*>(ring_ + (pos % capacity_));
   r->gen = gen;
   r->key_size = static_cast<uint16_t>(key.size());
@@ -138,7 +186,7 @@ void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view valu
   r->reserved = 0;
   std::memcpy(const_cast<char*>(r->key()), key.data(), key.size());
   if (!value.empty()) std::memcpy(const_cast<char*>(r->value()), value.data(), value.size());
-  *way = Slot{pos + 1, tag, epoch_};
+  *way = Slot{pos + 1, static_cast<uint32_t>(h >> 32), epoch_};
 }
 
 void NodeCache::Clear() noexcept {

@@ -4,9 +4,11 @@
 // under 1 us here, with none).
 //
 // Layout: a ring of bytes holding records (gen, key, value) written one after
-// another, and a set-associative table of slots (4 ways per bucket) that
-// point into the ring. A record is alive while the ring has not written over
-// it; eviction is therefore first-in first-out and costs nothing. A key that
+// another, and a table of slots that point into the ring: each key may sit in
+// either of two buckets of 4 ways (one 64-byte cache line each), whichever had
+// room. A record is alive while the ring has not written over it: eviction is
+// first-in first-out, except that a record found in the oldest eighth of the
+// ring is moved to its head (a second chance), so hot records stay. A key that
 // is absent from the store is remembered too (a record without value), since
 // misses cost RocksDB as much as hits.
 //
@@ -38,10 +40,10 @@ class NodeCache {
   NodeCache(const NodeCache&) = delete;
   NodeCache& operator=(const NodeCache&) = delete;
 
-  // On kPresent, *value views the cached bytes, valid until the next Insert
-  // or Clear.
+  // On kPresent, *value views the cached bytes, valid until the next Find,
+  // Insert or Clear.
   Hit Find(uint32_t gen, std::string_view key, std::string_view* value,
-           Kind kind = Kind::kNode) const noexcept;
+           Kind kind = Kind::kNode) noexcept;
   // Remembers (gen, key) -> value, or that it is absent (value ignored).
   // Records larger than 1/16 of the ring are not cached.
   void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present,
@@ -68,6 +70,21 @@ class NodeCache {
     return s.pos != 0 && s.epoch == epoch_ && s.pos - 1 + capacity_ >= written_;
   }
   const Record* RecordAt(uint64_t pos) const noexcept;
+  static size_t RecordSize(size_t key_size, size_t value_size) noexcept;
+  // Ring position for a new record of `size` bytes (records never wrap).
+  uint64_t Reserve(size_t size) noexcept;
+  // The two buckets (kWays slots each, one cache line) a key may live in:
+  // `which` 0 from the hash's low bits, 1 from a second mix of it.
+  Slot* Bucket(uint64_t h, int which) const noexcept {
+    uint64_t b = h & bucket_mask_;
+    if (which == 1) {
+      const uint64_t other = (h * 0x9e3779b97f4a7c15ULL) >> 20 & bucket_mask_;
+      b = other == b ? b ^ 1 : other;
+    }
+    return slots_ + b * kWays;
+  }
+  // The live slot holding (gen, key, kind), or null.
+  const Slot* FindSlot(uint32_t gen, std::string_view key, Kind kind, uint64_t h) const noexcept;
 
   size_t capacity_ = 0;  // ring bytes
   uint64_t bucket_mask_ = 0;
