@@ -2,11 +2,12 @@
 //
 //   loadgen --port P --queries FILE (--rate QPS | --outstanding N)
 //           [--server ADDR] [--sockets K] [--duration S] [--timeout-ms T]
-//           [--edns SIZE] [--batch B]
+//           [--edns SIZE] [--batch B] [--count N]
 //
 // It reads a dnsperf query file ("NAME TYPE" per line; blank lines and lines
 // starting with ';' are skipped), encodes every query once, then replays the
-// file in order (wrapping) for --duration seconds over K connected UDP sockets
+// file in order (wrapping) for --duration seconds, or until --count queries
+// have been sent if that comes first, over K connected UDP sockets
 // (K distinct source ports, so the kernel's SO_REUSEPORT hash spreads them over
 // a server's workers), sending with sendmmsg and receiving with recvmmsg:
 //
@@ -63,7 +64,7 @@ constexpr size_t kReplyBuffer = 65536;  // a whole UDP datagram: never truncated
           "loadgen: %s\n"
           "usage: loadgen --port P --queries FILE (--rate QPS | --outstanding N)\n"
           "               [--server ADDR] [--sockets K] [--duration S] [--timeout-ms T]\n"
-          "               [--edns SIZE] [--batch B]\n",
+          "               [--edns SIZE] [--batch B] [--count N]\n",
           why);
   exit(2);
 }
@@ -281,6 +282,7 @@ struct Options {
   long timeout_ms = 2000;
   int edns = 0;
   int batch = 32;
+  uint64_t count = 0;  // stop sending after this many queries; 0 = no limit
 };
 
 // One connected socket and its ID space. IDs are handed out in sequence, so
@@ -337,13 +339,17 @@ class LoadGen {
         o_.outstanding ? static_cast<uint32_t>((o_.outstanding + o_.sockets - 1) / o_.sockets)
                        : kIds;
     start_ns_ = NowNs();
-    const uint64_t end_ns = start_ns_ + static_cast<uint64_t>(o_.duration * 1e9);
-    send_end_ns_ = end_ns;
+    send_end_ns_ = start_ns_ + static_cast<uint64_t>(o_.duration * 1e9);
     size_t turn = 0;  // open loop: the flow that sends next
     for (;;) {
       uint64_t now = NowNs();
-      bool sending = now < end_ns;
-      if (!sending && (in_flight_ == 0 || now >= end_ns + timeout_ns)) break;
+      bool sending = now < send_end_ns_;
+      if (sending && o_.count && c_.sent >= o_.count) {
+        send_end_ns_ = now;  // qps is over the time it took to send them
+        sending = false;
+      }
+      const uint64_t left = o_.count ? o_.count - c_.sent : UINT64_MAX;
+      if (!sending && (in_flight_ == 0 || now >= send_end_ns_ + timeout_ns)) break;
       uint64_t got = 0, sent = 0;
       for (Flow& f : flows_) got += Receive(f);
       now = NowNs();
@@ -360,14 +366,16 @@ class LoadGen {
           for (size_t i = 0; due > 0 && i < flows_.size(); ++i) {
             Flow& f = flows_[turn];
             turn = (turn + 1) % flows_.size();
-            uint64_t n = Send(f, std::min<uint64_t>(due, o_.batch), now);
+            uint64_t n = Send(f, std::min<uint64_t>({due, left - sent, uint64_t(o_.batch)}), now);
             due -= n;
             sent += n;
           }
         } else {
           for (Flow& f : flows_) {
             if (f.in_flight < per_flow_limit) {
-              sent += Send(f, std::min<uint64_t>(per_flow_limit - f.in_flight, o_.batch), now);
+              sent += Send(f, std::min<uint64_t>({per_flow_limit - f.in_flight, left - sent,
+                                                  uint64_t(o_.batch)}),
+                           now);
             }
           }
         }
@@ -604,6 +612,8 @@ int main(int argc, char** argv) {
     } else if (a == "--edns") {
       o.edns = static_cast<int>(ParseNumber("--edns", v, 0, 65535));
       if (o.edns != 0 && o.edns < 512) Usage("--edns takes 0 (none) or 512..65535");
+    } else if (a == "--count") {
+      o.count = static_cast<uint64_t>(ParseNumber("--count", v, 1, 1e12));
     } else if (a == "--batch") {
       o.batch = static_cast<int>(ParseNumber("--batch", v, 1, kMaxBatch));
     } else {

@@ -85,6 +85,7 @@ def do_import(a):
 SERVE_ROWS = [
     # key, label, formatter; each row once per worker count ("[1w]", "[2w]").
     ("start_ms", "start to first correct answer, ms (lower better)", f0),
+    ("cold_qps", "UDP qps, first pass over the query file (cold; warm-up)", f0),
     ("max_qps", "UDP max qps, loadgen closed loop (higher better)", f0),
     ("max_pct_ceiling", "UDP max qps, % of the loopback ceiling", f1),
     ("max_loss_pct", "UDP lost at max qps, %", f2),

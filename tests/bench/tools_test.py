@@ -139,6 +139,19 @@ class LoadgenAgainstCeiling(unittest.TestCase):
         self.assertEqual(f["lost"], 0)
         self.assertAlmostEqual(f["qps"], f["answered"] / f["duration_s"], delta=1)
 
+    def test_count_stops_after_that_many_queries_each_answered(self):
+        # The benchmark's warm-up: the whole file once, then stop, well
+        # before the duration runs out.
+        with QueryFile(self.QUERIES) as q, Ceiling() as c:
+            for mode in (["--outstanding", 16], ["--rate", 50000]):
+                with self.subTest(mode=mode):
+                    rc, f, err = run_loadgen("--port", c.port, "--queries", q, *mode,
+                                             "--sockets", 4, "--count", 1001, "--duration", 20)
+                    self.assertEqual(rc, 0, err)
+                    self.assertEqual(f["sent"], 1001)
+                    self.assertEqual(f["answered"], 1001)
+                    self.assertLess(f["duration_s"], 5)
+
 
 class LoadgenAgainstHostileServers(unittest.TestCase):
     def test_garbage_replies_are_counted_apart_from_the_answer(self):
@@ -271,7 +284,7 @@ class LoadgenRejectsBadInput(unittest.TestCase):
                          ["--rate", 0], ["--outstanding", 4, "--sockets", 8],
                          ["--rate", 1, "--sockets", 0], ["--rate", 1, "--edns", 100],
                          ["--rate", 1, "--server", "localhost"], ["--rate", 1, "--batch", 65],
-                         ["--rate", 1, "--bogus", 1], ["--rate"]):
+                         ["--rate", 1, "--bogus", 1], ["--rate"], ["--rate", 1, "--count", 0]):
                 with self.subTest(args=args):
                     rc, _, err = run_loadgen(*base, *args)
                     self.assertEqual(rc, 2, err)
