@@ -6,7 +6,7 @@
 # Prints enumd's RSS every --every seconds and a verdict: the RSS half-way
 # against the end, within 5%. The caches are bounded, not flat: each worker's
 # node cache ring is written front to back until it wraps (names evicted from
-# a full bucket come back as new records), so RSS climbs to about
+# a full table come back as new records), so RSS climbs to about
 # base + cache.names_mb x 1.125 + cache.blocks_mb and stays there. The soak
 # therefore runs enumd with a small node cache (--names-mb, default 16) that
 # wraps within the first minute; a leak would still show as growth after it.
