@@ -373,8 +373,9 @@ class LoadGen {
         } else {
           for (Flow& f : flows_) {
             if (f.in_flight < per_flow_limit) {
-              sent += Send(f, std::min<uint64_t>({per_flow_limit - f.in_flight, left - sent,
-                                                  uint64_t(o_.batch)}),
+              sent += Send(f,
+                           std::min<uint64_t>(
+                               {per_flow_limit - f.in_flight, left - sent, uint64_t(o_.batch)}),
                            now);
             }
           }
