@@ -118,6 +118,14 @@ constexpr Key kSchema[] = {
    "Largest UDP answer in bytes; caps the client's EDNS buffer size (RFC 6891 §6.2.5). "
    "1232 avoids IP fragmentation (DNS Flag Day 2020).",
    [](Target& t, const Value& v) { t.config->udp_max_payload = static_cast<uint16_t>(v.number); }},
+  {"udp.spread", Kind::kChoice, "name", 0, 0, "name|flow", false,
+   "How the kernel hands UDP queries to the workers (with more than one). name: by a hash "
+   "of the first bytes of the query name (a BPF program on the sockets), so every worker "
+   "gets an even share even from a few clients with fixed ports (SIP proxies), and each "
+   "name is always answered by the same worker, whose cache then holds only its share of "
+   "the names. flow: by the kernel's hash of the client's address and port, as Knot DNS "
+   "and NSD do; pick it if one name takes more queries than one worker can answer.",
+   [](Target& t, const Value& v) { t.config->udp_spread_by_name = v.text == "name"; }},
   {"tcp", Kind::kMap, "{}", 0, 0, {}, false, "TCP settings.", nullptr},
   {"tcp.idle_timeout_ms", Kind::kInt, "10000", 100, 3600000, {}, false,
    "Close a TCP connection after this long without reading or writing a byte (RFC 7766 "

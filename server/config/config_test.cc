@@ -82,6 +82,7 @@ TEST_CASE(
     CHECK(c.workers == plain.workers);
     CHECK(c.store == plain.store);
     CHECK(c.udp_max_payload == plain.udp_max_payload);
+    CHECK(c.udp_spread_by_name);
     CHECK(c.tcp_idle_timeout_ms == plain.tcp_idle_timeout_ms);
     CHECK(c.tcp_max_connections == plain.tcp_max_connections);
     CHECK(c.tcp_query_timeout_ms == plain.tcp_query_timeout_ms);
@@ -206,6 +207,8 @@ TEST_CASE("config: every key's accepted values") {
       {"udp:\n  max_payload: 65535", [](const Config& c) { CHECK(c.udp_max_payload == 65535); }},
       {"udp:\n", [](const Config& c) { CHECK(c.udp_max_payload == 1232); }},
       {"udp: {}", [](const Config& c) { CHECK(c.udp_max_payload == 1232); }},
+      {"udp:\n  spread: name", [](const Config& c) { CHECK(c.udp_spread_by_name); }},
+      {"udp:\n  spread: flow", [](const Config& c) { CHECK_FALSE(c.udp_spread_by_name); }},
       // tcp
       {"tcp:\n  idle_timeout_ms: 100",
        [](const Config& c) { CHECK(c.tcp_idle_timeout_ms == 100); }},
@@ -295,7 +298,9 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"udp:\n  max_payload: +1232\n", 2, "udp.max_payload", "expected an integer"},
       {"udp:\n  max_payload: [1232]\n", 2, "udp.max_payload", "got a list"},
       {"udp:\n  max_payload:\n", 2, "udp.max_payload", "needs a value"},
-      {"udp: 5\n", 1, "udp", "expected a map of max_payload, got '5'"},
+      {"udp:\n  spread: source\n", 2, "udp.spread", "got 'source'"},
+      {"udp:\n  spread: [name]\n", 2, "udp.spread", "got a list"},
+      {"udp: 5\n", 1, "udp", "expected a map of max_payload, spread, got '5'"},
       {"\nudp: [1]\n", 2, "udp", "expected a map"},
       {"tcp:\n  idle_timeout_ms: 99\n", 2, "tcp.idle_timeout_ms", "between 100 and 3600000"},
       {"tcp:\n  idle_timeout_ms: 3600001\n", 2, "tcp.idle_timeout_ms", "got 3600001"},
@@ -385,7 +390,7 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
        "version, zones, rate_limit)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
-       "unknown key (expected one of: max_payload)"},
+       "unknown key (expected one of: max_payload, spread)"},
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
        "unknown key (expected one of: origin, file, wildcards)"},

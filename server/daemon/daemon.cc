@@ -199,6 +199,7 @@ Status Daemon::Start() {
   int workers = d.config.workers;
   if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
   so.workers = workers > 0 ? workers : 1;
+  so.udp_spread = d.config.udp_spread_by_name ? net::UdpSpread::kName : net::UdpSpread::kFlow;
   so.tcp_idle_timeout_ms = d.config.tcp_idle_timeout_ms;
   so.tcp_query_timeout_ms = d.config.tcp_query_timeout_ms;
   so.tcp_max_connections = d.config.tcp_max_connections;

@@ -2,6 +2,7 @@
 #include "net/listen_socket.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 namespace enumd::net {
 
 namespace {
+
+constexpr int kUdpReceiveBuffer = 4 << 20;  // bytes asked for; the kernel doubles it
 
 Status SocketError(const SocketAddress& address, int type, int error, int* error_number) {
   if (error_number != nullptr) *error_number = error;
@@ -53,14 +56,21 @@ void SocketAddress::set_port(uint16_t port) {
 }
 
 std::string SocketAddress::ToString() const {
-  char text[INET6_ADDRSTRLEN] = "?";
+  char text[INET6_ADDRSTRLEN + 2] = "?";
   if (family() == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text,
+    text[0] = '[';
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text + 1,
+              INET6_ADDRSTRLEN);
+    std::strcat(text, "]");
+  } else {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text,
               sizeof(text));
-    return "[" + std::string(text) + "]:" + std::to_string(port());
   }
-  inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text, sizeof(text));
-  return std::string(text) + ":" + std::to_string(port());
+  // Appended, not built with operator+: g++ 12 -O3 warns (-Wrestrict) on that.
+  std::string out(text);
+  out += ':';
+  out += std::to_string(port());
+  return out;
 }
 
 Result<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port) {
@@ -93,6 +103,12 @@ Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type, int*
     return SocketError(address, type, errno, error_number);
   }
   if (type == SOCK_DGRAM) {
+    // Room for bursts while the worker is busy or descheduled: the default
+    // (~208 KiB) holds only some 250 small datagrams from loopback. Beyond
+    // net.core.rmem_max only with CAP_NET_ADMIN (FORCE); best effort.
+    if (!SetIntOption(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, kUdpReceiveBuffer)) {
+      SetIntOption(fd.get(), SOL_SOCKET, SO_RCVBUF, kUdpReceiveBuffer);
+    }
     // Never fragment on the strength of an ICMP "fragmentation needed": forged
     // ICMP could otherwise make us fragment answers, which helps cache-poisoning
     // attacks on resolvers (what BIND and Knot do too). Best effort.
@@ -111,6 +127,45 @@ Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type, int*
     return SocketError(address, type, errno, error_number);
   }
   return fd;
+}
+
+Status SteerUdpByName(int fd, int sockets) {
+  if (sockets < 1) return Status::Error("no sockets to steer to");
+  // The kernel runs the program on the datagram's payload (the UDP header
+  // pulled off) and takes its result as the socket's index; one out of range
+  // (0xffffffff, for short datagrams) makes it fall back to the 4-tuple hash.
+  // Three 32-bit words of the QNAME, each OR 0x20 (ASCII letters lowercased;
+  // digits and the usual label lengths 1-31 unchanged in effect), combined
+  // with multiply-xor steps; the middle bits of the product, modulo `sockets`.
+  const auto k = [](uint16_t code, uint32_t value) { return sock_filter{code, 0, 0, value}; };
+  sock_filter program[] = {
+      k(BPF_LD | BPF_W | BPF_LEN, 0),
+      {BPF_JMP | BPF_JGE | BPF_K, 1, 0, 24},
+      k(BPF_RET | BPF_K, 0xffffffffu),
+      k(BPF_LD | BPF_W | BPF_ABS, 12),
+      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
+      k(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u),
+      k(BPF_MISC | BPF_TAX, 0),
+      k(BPF_LD | BPF_W | BPF_ABS, 16),
+      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
+      k(BPF_ALU | BPF_XOR | BPF_X, 0),
+      k(BPF_ALU | BPF_MUL | BPF_K, 0x85ebca77u),
+      k(BPF_MISC | BPF_TAX, 0),
+      k(BPF_LD | BPF_W | BPF_ABS, 20),
+      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
+      k(BPF_ALU | BPF_XOR | BPF_X, 0),
+      k(BPF_ALU | BPF_MUL | BPF_K, 0xc2b2ae3du),
+      k(BPF_ALU | BPF_RSH | BPF_K, 16),
+      k(BPF_ALU | BPF_MOD | BPF_K, static_cast<uint32_t>(sockets)),
+      k(BPF_RET | BPF_A, 0),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof(program) / sizeof(program[0])), program};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) != 0) {
+    std::string message = "SO_ATTACH_REUSEPORT_CBPF: ";
+    message += ErrnoText(errno);
+    return Status::Error(std::move(message));
+  }
+  return Status::OK();
 }
 
 uint16_t LocalPort(int fd) {

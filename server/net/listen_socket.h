@@ -61,6 +61,14 @@ Result<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port)
 Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type,
                                     int* error_number = nullptr);
 
+// Makes the kernel pick the socket of a UDP SO_REUSEPORT group by the query
+// name instead of by the 4-tuple: a classic BPF program on the group hashes
+// the first 12 bytes of the QNAME (bytes 12-23 of the datagram, case folded)
+// to an index in [0, sockets). `fd` is any socket of the group, which must
+// hold exactly `sockets` sockets, bound in the order of their indexes.
+// Datagrams shorter than 24 bytes get the kernel's own 4-tuple choice.
+Status SteerUdpByName(int fd, int sockets);
+
 // The port a bound socket ended up on (for port 0), or 0 on error.
 uint16_t LocalPort(int fd);
 

@@ -34,7 +34,7 @@ struct BoundEndpoint {
 };
 
 Result<BoundEndpoint> BindOnce(SocketAddress address, const Endpoint& endpoint, int workers,
-                               bool* address_in_use) {
+                               UdpSpread spread, bool* address_in_use) {
   BoundEndpoint bound;
   for (int w = 0; w < workers; ++w) {
     for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
@@ -49,16 +49,25 @@ Result<BoundEndpoint> BindOnce(SocketAddress address, const Endpoint& endpoint, 
       (type == SOCK_DGRAM ? bound.udp : bound.tcp).push_back(std::move(*fd));
     }
   }
+  if (spread == UdpSpread::kName && bound.udp.size() > 1) {
+    Status s = SteerUdpByName(bound.udp[0].get(), static_cast<int>(bound.udp.size()));
+    if (!s.ok()) {
+      std::string message = address.ToString();
+      message += "/udp: ";
+      message += s.message();
+      return Status::Error(std::move(message));
+    }
+  }
   bound.port = address.port();
   return bound;
 }
 
-Result<BoundEndpoint> BindEndpoint(const Endpoint& endpoint, int workers) {
+Result<BoundEndpoint> BindEndpoint(const Endpoint& endpoint, int workers, UdpSpread spread) {
   Result<SocketAddress> address = ParseSocketAddress(endpoint.host, endpoint.port);
   if (!address.ok()) return address.status();
   for (int attempt = 1;; ++attempt) {
     bool address_in_use = false;
-    Result<BoundEndpoint> bound = BindOnce(*address, endpoint, workers, &address_in_use);
+    Result<BoundEndpoint> bound = BindOnce(*address, endpoint, workers, spread, &address_in_use);
     if (bound.ok() || endpoint.port != 0 || !address_in_use || attempt == kEphemeralPortAttempts) {
       return bound;
     }
@@ -109,7 +118,7 @@ Status Server::Impl::StartLocked() {
       if (Status s = starting.back()->Init(); !s.ok()) return s;
     }
     for (const Endpoint& endpoint : options.endpoints) {
-      Result<BoundEndpoint> bound = BindEndpoint(endpoint, options.workers);
+      Result<BoundEndpoint> bound = BindEndpoint(endpoint, options.workers, options.udp_spread);
       if (!bound.ok()) return bound.status();
       SocketAddress address = *ParseSocketAddress(endpoint.host, bound->port);
       for (size_t w = 0; w < bound->udp.size(); ++w) {

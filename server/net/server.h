@@ -1,6 +1,7 @@
 // The network front end: one libuv loop per worker thread; on every listen
 // address each worker has its own UDP socket and its own TCP listening socket
-// bound with SO_REUSEPORT, so the kernel spreads traffic across workers.
+// bound with SO_REUSEPORT, so the kernel spreads traffic across workers
+// (UDP by query name unless told otherwise, TCP by connection).
 // TCP follows RFC 7766: 2-byte length framing, many (pipelined) queries per
 // connection answered in order, partial reads and writes. Every TCP resource
 // is bounded: connections in total and per source (over the total cap the
@@ -26,9 +27,16 @@ struct Endpoint {
   bool tcp = true;
 };
 
+// How the kernel spreads UDP datagrams over the workers' sockets.
+enum class UdpSpread {
+  kFlow,  // its hash of addresses and ports: one client port, one worker
+  kName,  // a hash of the query name (SteerUdpByName): one name, one worker
+};
+
 struct ServerOptions {
   std::vector<Endpoint> endpoints;
-  int workers = 1;  // >= 1
+  int workers = 1;                          // >= 1
+  UdpSpread udp_spread = UdpSpread::kName;  // with more than one worker
   // No read or write progress for this long closes a connection (RFC 7766
   // §6.2.3); 0: never.
   uint32_t tcp_idle_timeout_ms = 10000;

@@ -1,6 +1,8 @@
 // Server over UDP, queried from plain POSIX sockets.
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <map>
 #include <set>
 
 #include "net/net_test_support.h"
@@ -99,6 +101,88 @@ TEST_CASE("Server UDP: a handler answer of 0 bytes sends nothing; large answers 
   CHECK(answer->size() == 4000);
   CHECK((*answer)[3999] == static_cast<uint8_t>(3999));
   CHECK_FALSE(client.Receive(200));
+}
+
+// A datagram shaped like a DNS query for `name` (a header of 12 bytes, the
+// name's labels, type and class), as far as SteerUdpByName looks.
+Bytes NameQuery(const std::string& name) {
+  Bytes q(12, 'h');
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    q.push_back(static_cast<uint8_t>(dot - start));
+    q.insert(q.end(), name.begin() + static_cast<long>(start),
+             name.begin() + static_cast<long>(dot));
+    start = dot + 1;
+  }
+  q.insert(q.end(), {0, 0, 35, 0, 1});
+  return q;
+}
+
+// Which worker answers `query` sent from `client` (the fake handler's last byte).
+int AnsweringWorker(UdpClient& client, uint16_t port, const Bytes& query) {
+  REQUIRE(client.Send("127.0.0.1", port, query));
+  std::optional<Bytes> answer = client.Receive();
+  REQUIRE(answer);
+  REQUIRE(Bytes(answer->begin(), answer->end() - 1) == Echo(query, 'U'));
+  return answer->back();
+}
+
+TEST_CASE("Server UDP: spread by name, one client reaches every worker and a name one worker") {
+  for (int workers : {2, 3}) {
+    CAPTURE(workers);
+    Server server(Options("127.0.0.1", workers), FakeFactory());  // kName is the default
+    REQUIRE(server.Start().ok());
+    uint16_t port = server.ports().at(0);
+    UdpClient one("127.0.0.1");
+    std::map<std::string, int> worker_of;
+    std::set<int> seen;
+    for (int n = 0; n < 64; ++n) {
+      // ENUM names differ in their first digits, the least significant.
+      std::string name;
+      for (char d : std::to_string(1000000 + n * 7919)) {
+        name.insert(0, 1, '.');
+        name.insert(0, 1, d);
+      }
+      name += "e164.arpa";
+      worker_of[name] = AnsweringWorker(one, port, NameQuery(name));
+      seen.insert(worker_of[name]);
+    }
+    // 64 names all on one of 2 workers: odds of 2^-63 with a fair hash.
+    CHECK(seen.size() == static_cast<size_t>(workers));
+    // Other clients (other source ports, which the kernel would hash to other
+    // sockets), in either letter case: the same worker for the same name.
+    std::vector<std::unique_ptr<UdpClient>> others;
+    for (int c = 0; c < 8; ++c) others.push_back(std::make_unique<UdpClient>("127.0.0.1"));
+    int n = 0;
+    for (const auto& [name, worker] : worker_of) {
+      std::string upper = name;
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      UdpClient& client = *others[static_cast<size_t>(n++ % 8)];
+      CHECK(AnsweringWorker(client, port, NameQuery(name)) == worker);
+      CHECK(AnsweringWorker(client, port, NameQuery(upper)) == worker);
+    }
+    // Too short to carry 12 name bytes: still answered (the 4-tuple decides).
+    CHECK(AnsweringWorker(one, port, Query("short")) < workers);
+    server.Stop();
+  }
+}
+
+TEST_CASE("Server UDP: spread by flow, one client's queries all reach the same worker") {
+  ServerOptions options = Options("127.0.0.1", 2);
+  options.udp_spread = UdpSpread::kFlow;
+  Server server(options, FakeFactory());
+  REQUIRE(server.Start().ok());
+  uint16_t port = server.ports().at(0);
+  UdpClient one("127.0.0.1");
+  std::set<int> seen;
+  for (int n = 0; n < 64; ++n) {
+    std::string name = std::to_string(n);
+    name += ".x";
+    seen.insert(AnsweringWorker(one, port, NameQuery(name)));
+  }
+  CHECK(seen.size() == 1);
 }
 
 }  // namespace enumd::net

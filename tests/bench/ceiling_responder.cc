@@ -4,17 +4,18 @@
 // what the kernel's UDP path and loadgen allow; a server's rate divided by it
 // is its "percent of the ceiling".
 //
-//   ceiling_responder --port P [--listen ADDR] [--threads N]
+//   ceiling_responder --port P [--listen ADDR] [--threads N] [--spread name|flow]
 //
 // N threads (default 1), each with its own SO_REUSEPORT socket bound to
 // ADDR:P (default 127.0.0.1; --port 0 picks a free port), as a server's
-// workers would, each looping recvmmsg (up to 64 datagrams) -> build replies ->
-// sendmmsg. The reply is the query's header and question with QR and AA set,
-// QDCOUNT 1, and one fixed NAPTR answer record (the size of a typical ENUM
-// answer, its owner a pointer to the question), so loadgen matches it by
-// socket, ID and question like a real answer. Datagrams shorter than a header
-// or with QR set are dropped; any other datagram whose question does not parse
-// (QDCOUNT != 1, bad labels, truncated) gets a header-only FORMERR.
+// workers would, the kernel handing datagrams to them by the query name as
+// enumd's udp.spread: name does (enumd's own SteerUdpByName) or, with
+// --spread flow, by its 4-tuple hash as Knot DNS and NSD have it; each looping recvmmsg (up to 64
+// datagrams) -> build replies -> sendmmsg. The reply is the query's header and question with QR and
+// AA set, QDCOUNT 1, and one fixed NAPTR answer record (the size of a typical ENUM answer, its
+// owner a pointer to the question), so loadgen matches it by socket, ID and question like a real
+// answer. Datagrams shorter than a header or with QR set are dropped; any other datagram whose
+// question does not parse (QDCOUNT != 1, bad labels, truncated) gets a header-only FORMERR.
 //
 // Once every socket is bound it prints "listening ADDR PORT" on stdout and
 // flushes. It runs until killed (SIGTERM's default action; it holds no state).
@@ -33,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "net/listen_socket.h"
+
 namespace {
 
 constexpr int kBatch = 64;
@@ -50,7 +53,7 @@ constexpr size_t kRdataLen = sizeof kRdata - 1;  // not the string literal's own
 [[noreturn]] void Fail(const char* why) {
   fprintf(stderr,
           "ceiling_responder: %s\n"
-          "usage: ceiling_responder --port P [--listen ADDR] [--threads N]\n",
+          "usage: ceiling_responder --port P [--listen ADDR] [--threads N] [--spread name|flow]\n",
           why);
   exit(2);
 }
@@ -141,6 +144,7 @@ void Serve(int fd) {
 int main(int argc, char** argv) {
   std::string listen = "127.0.0.1";
   long port = -1, threads = 1;
+  bool by_name = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") Fail("a trivial UDP DNS responder (the loopback ceiling)");
@@ -157,6 +161,9 @@ int main(int argc, char** argv) {
     } else if (a == "--threads") {
       if (!number || n < 1 || n > 64) Fail("--threads takes 1..64");
       threads = n;
+    } else if (a == "--spread") {
+      if (std::string(v) != "name" && std::string(v) != "flow") Fail("--spread takes name or flow");
+      by_name = std::string(v) == "name";
     } else {
       Fail(("unknown option " + a).c_str());
     }
@@ -195,6 +202,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     fds.push_back(fd);
+  }
+  if (by_name && fds.size() > 1) {
+    enumd::Status s = enumd::net::SteerUdpByName(fds[0], static_cast<int>(fds.size()));
+    if (!s.ok()) {
+      fprintf(stderr, "ceiling_responder: %s\n", s.message().c_str());
+      return 1;
+    }
   }
   char host[INET6_ADDRSTRLEN], serv[8];
   getnameinfo(reinterpret_cast<sockaddr*>(&addr), addr_len, host, sizeof host, serv, sizeof serv,

@@ -127,7 +127,8 @@ for s in $SERVERS ceiling; do
 done
 log "ports: $(for s in $SERVERS ceiling; do printf '%s=%s ' "$s" "${PORT[$s]}"; done)"
 
-for w in $WORKERS; do
+# Configs for every measured worker count and for 1 (the cross-check).
+for w in $(printf '%s\n' 1 $WORKERS | sort -un); do
   cat >"$RUN/knot-w$w.conf" <<EOF
 server:
     rundir: $RUN/knot
