@@ -59,7 +59,7 @@ struct Config {
   uint32_t cache_names_mb = 256;    // store::NodeCache, split between workers; 0 = none
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
-  bool udp_spread_by_name = true;    // udp.spread: name (true) | flow
+  bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_query_timeout_ms = 2000;
   uint32_t tcp_max_connections = 1024;

@@ -161,9 +161,7 @@ Status SteerUdpByName(int fd, int sockets) {
   };
   sock_fprog prog{static_cast<unsigned short>(sizeof(program) / sizeof(program[0])), program};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) != 0) {
-    std::string message = "SO_ATTACH_REUSEPORT_CBPF: ";
-    message += ErrnoText(errno);
-    return Status::Error(std::move(message));
+    return Status::Error(std::string("SO_ATTACH_REUSEPORT_CBPF: ").append(ErrnoText(errno)));
   }
   return Status::OK();
 }

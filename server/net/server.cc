@@ -51,12 +51,7 @@ Result<BoundEndpoint> BindOnce(SocketAddress address, const Endpoint& endpoint, 
   }
   if (spread == UdpSpread::kName && bound.udp.size() > 1) {
     Status s = SteerUdpByName(bound.udp[0].get(), static_cast<int>(bound.udp.size()));
-    if (!s.ok()) {
-      std::string message = address.ToString();
-      message += "/udp: ";
-      message += s.message();
-      return Status::Error(std::move(message));
-    }
+    if (!s.ok()) return Status::Error(address.ToString().append("/udp: ").append(s.message()));
   }
   bound.port = address.port();
   return bound;
