@@ -1,54 +1,99 @@
 // See udp_listener.h.
 #include "net/udp_listener.h"
 
+#include <cerrno>
+
 namespace enumd::net {
 
-UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer, UdpSendBatch* batch)
-    : handler_(handler), recv_buffer_(recv_buffer), batch_(batch) {}
+UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer)
+    : handler_(handler), recv_buffer_(recv_buffer) {
+  for (size_t i = 0; i < kBatch; ++i) {
+    iov_[i].iov_base = recv_buffer_ + i * kDatagramSpace;
+    iov_[i].iov_len = kDatagramSpace;
+    msghdr& header = messages_[i].msg_hdr;
+    header.msg_name = &peers_[i];
+    header.msg_iov = &iov_[i];
+    header.msg_iovlen = 1;
+  }
+}
 
 Status UdpListener::Open(uv_loop_t* loop, UniqueFd fd, const std::string& name) {
-  int error = uv_udp_init_ex(loop, &udp_, AF_UNSPEC | UV_UDP_RECVMMSG);
+  fd_ = std::move(fd);
+  batch_ = std::make_unique<UdpSendBatch>(fd_.get());
+  int error = uv_poll_init_socket(loop, &poll_, fd_.get());
   if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
   initialized_ = true;
-  udp_.data = this;
-  error = uv_udp_open(&udp_, fd.get());
+  poll_.data = this;
+  error = uv_poll_start(&poll_, UV_READABLE, OnPoll);
   if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
-  fd.Release();  // the handle owns it now and closes it with uv_close
-  error = uv_udp_recv_start(&udp_, OnAlloc, OnRecv);
-  if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
+  polled_events_ = UV_READABLE;
   return Status::OK();
 }
 
 void UdpListener::Close() noexcept {
   if (!initialized_ || closing_) return;
   closing_ = true;
-  // Replies already queued for this socket go out before it closes.
-  batch_->Flush();
-  uv_close(reinterpret_cast<uv_handle_t*>(&udp_), nullptr);
+  // Replies already queued go out if the kernel takes them now.
+  if (!batch_->Flush()) batch_->Discard();
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
 }
 
-void UdpListener::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) noexcept {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  *buf = uv_buf_init(reinterpret_cast<char*>(self->recv_buffer_), kRecvBufferSize);
+void UdpListener::OnClosed(uv_handle_t* handle) noexcept {
+  static_cast<UdpListener*>(handle->data)->fd_.Reset();
 }
 
-void UdpListener::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* peer,
-                         unsigned flags) noexcept {
+void UdpListener::Want(int events) noexcept {
+  if (events == polled_events_) return;
+  // Cannot fail on a handle that is initialised and not closing.
+  uv_poll_start(&poll_, events, OnPoll);
+  polled_events_ = events;
+}
+
+void UdpListener::OnPoll(uv_poll_t* handle, int status, int events) noexcept {
   auto* self = static_cast<UdpListener*>(handle->data);
-  // End of a recvmmsg batch (the buffer is ours, nothing to free) or nothing
-  // more to read: send what the batch produced.
-  if ((flags & UV_UDP_MMSG_FREE) != 0 || (nread == 0 && peer == nullptr)) {
-    self->batch_->Flush();
+  if (self->closing_) return;
+  if (status < 0) {
+    // libuv stops the handle on a socket error. Take the error (reading
+    // SO_ERROR clears it) and carry on: it concerned one datagram.
+    int error = 0;
+    socklen_t length = sizeof(error);
+    getsockopt(self->fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    self->polled_events_ = 0;
+    self->Want(self->batch_->empty() ? UV_READABLE : UV_WRITABLE);
     return;
   }
-  // Errors (nread < 0) concern one datagram or an ICMP report; keep serving.
-  // Empty and truncated datagrams cannot be DNS queries.
-  if (nread <= 0 || peer == nullptr || (flags & UV_UDP_PARTIAL) != 0 || self->closing_) return;
-  uint8_t* out = self->batch_->NextSlot(handle);
-  size_t length = self->handler_->Handle(reinterpret_cast<const uint8_t*>(buf->base),
-                                         static_cast<size_t>(nread), out, UdpSendBatch::kSlotSize,
-                                         Transport::kUdp, peer);
-  if (length > 0 && length <= UdpSendBatch::kSlotSize) self->batch_->Commit(peer, length);
+  if (self->polled_events_ == UV_WRITABLE) {
+    if ((events & UV_WRITABLE) == 0 || !self->batch_->Flush()) return;
+    self->Want(UV_READABLE);
+  }
+  self->Receive();
+}
+
+void UdpListener::Receive() noexcept {
+  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+    for (mmsghdr& message : messages_) message.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
+    int received = recvmmsg(fd_.get(), messages_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (received < 0) {
+      if (errno == EINTR) continue;
+      return;  // EAGAIN (nothing there after all) or an error for one datagram
+    }
+    for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
+      const msghdr& header = messages_[i].msg_hdr;
+      // Empty and truncated datagrams cannot be DNS queries.
+      if (messages_[i].msg_len == 0 || (header.msg_flags & MSG_TRUNC) != 0) continue;
+      const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
+      uint8_t* out = batch_->NextSlot();
+      size_t length =
+          handler_->Handle(static_cast<const uint8_t*>(iov_[i].iov_base), messages_[i].msg_len, out,
+                           UdpSendBatch::kSlotSize, Transport::kUdp, peer);
+      if (length > 0 && length <= UdpSendBatch::kSlotSize) batch_->Commit(peer, length);
+    }
+    if (!batch_->Flush()) {
+      Want(UV_WRITABLE);  // read no more until these replies are out
+      return;
+    }
+    if (static_cast<size_t>(received) < kBatch) return;  // drained
+  }
 }
 
 }  // namespace enumd::net

@@ -1,21 +1,31 @@
 // UdpListener: one worker's UDP socket on one listen address.
 //
-// Datagrams arrive in batches through libuv's recvmmsg support
-// (UV_UDP_RECVMMSG): the alloc callback hands out the worker's receive buffer
-// (kRecvBufferSize, room for UdpSendBatch::kSlots datagrams of 64 KiB), each
-// datagram is passed to the worker's QueryHandler, and the reply is written
-// directly into the worker's UdpSendBatch, which is flushed when the receive
-// batch ends. No heap allocation per datagram.
+// libuv only tells us when the socket is readable (a uv_poll_t); the reading
+// and writing are ours, with the fewest system calls Linux allows. On each
+// wakeup one recvmmsg() takes up to kBatch datagrams into the worker's
+// receive buffer (kRecvBufferSize, one 64 KiB slice each), each is passed to
+// the worker's QueryHandler, whose reply is written straight into this
+// socket's UdpSendBatch, and one sendmmsg() sends the replies. A short
+// batch means the socket is drained, so unlike libuv's own UV_UDP_RECVMMSG
+// loop we do not ask again only to be told EAGAIN; a full one is followed by
+// another, up to kMaxBatchesPerWakeup, before other handles get their turn.
+// When the kernel's send buffer is full the listener stops reading and waits
+// for the socket to become writable (see UdpSendBatch). No heap allocation
+// per datagram.
 //
 // Owned by its Worker and used only from that worker's loop thread. The
 // listener must outlive its handle: after Close(), keep it until the loop has
 // run the close callback (the Worker destroys listeners after its loop ends).
 #pragma once
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <uv.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -27,31 +37,42 @@ namespace enumd::net {
 
 class UdpListener {
  public:
-  // 20 x 64 KiB: libuv reads buffer_size / 64 KiB datagrams per recvmmsg call,
-  // at most 20.
-  static constexpr size_t kRecvBufferSize = UdpSendBatch::kSlots * 64 * 1024;
+  static constexpr size_t kBatch = UdpSendBatch::kSlots;  // datagrams per recvmmsg
+  static constexpr size_t kDatagramSpace = 64 * 1024;     // > any UDP payload
+  static constexpr size_t kRecvBufferSize = kBatch * kDatagramSpace;
+  static constexpr int kMaxBatchesPerWakeup = 8;
 
-  // `recv_buffer` (kRecvBufferSize bytes), `batch` and `handler` belong to the
-  // worker and outlive the listener.
-  UdpListener(QueryHandler* handler, uint8_t* recv_buffer, UdpSendBatch* batch);
+  // `recv_buffer` (kRecvBufferSize bytes, shared by the worker's listeners)
+  // and `handler` belong to the worker and outlive the listener.
+  UdpListener(QueryHandler* handler, uint8_t* recv_buffer);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
-  // Takes `fd` (a bound UDP socket; closed on error too) into `loop` and starts
-  // receiving. `name` ("127.0.0.1:53/udp") prefixes errors.
+  // Takes `fd` (a bound, non-blocking UDP socket; closed on error too) into
+  // `loop` and starts receiving. `name` ("127.0.0.1:53/udp") prefixes errors.
   Status Open(uv_loop_t* loop, UniqueFd fd, const std::string& name);
-  // Stops receiving and closes the socket (asynchronously). Idempotent.
+  // Stops receiving, sends what is queued if the kernel takes it at once, and
+  // closes the socket (asynchronously). Idempotent.
   void Close() noexcept;
 
  private:
-  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
-  static void OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* peer,
-                     unsigned flags) noexcept;
+  static void OnPoll(uv_poll_t* handle, int status, int events) noexcept;
+  static void OnClosed(uv_handle_t* handle) noexcept;
+  // Reads and answers batches until the socket is drained, the per-wakeup
+  // limit is reached or the send buffer is full.
+  void Receive() noexcept;
+  // Poll for `events` (UV_READABLE or UV_WRITABLE) from now on.
+  void Want(int events) noexcept;
 
   QueryHandler* handler_;
   uint8_t* recv_buffer_;
-  UdpSendBatch* batch_;
-  uv_udp_t udp_{};
+  UniqueFd fd_;
+  std::unique_ptr<UdpSendBatch> batch_;
+  std::array<mmsghdr, kBatch> messages_{};
+  std::array<iovec, kBatch> iov_{};
+  std::array<sockaddr_in6, kBatch> peers_{};  // large enough for IPv4 and IPv6
+  uv_poll_t poll_{};
+  int polled_events_ = 0;
   bool initialized_ = false;
   bool closing_ = false;
 };

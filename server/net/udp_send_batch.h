@@ -1,20 +1,21 @@
-// UdpSendBatch: a worker's queue of UDP replies, sent with one sendmmsg().
+// UdpSendBatch: one UDP socket's queue of replies, sent with one sendmmsg().
 //
 // Replies are written straight into one of kSlots fixed slots (the handler's
 // output buffer is the slot itself, so nothing is copied) and go out together
-// when the batch is flushed: at the end of each recvmmsg batch, from the
-// worker's uv_check_t, when the batch is full, or when the next reply is for
-// another socket. Sending never blocks and never queues: a reply the kernel
-// does not take (EAGAIN, a full socket buffer) gets one uv_udp_try_send() and
-// is then dropped — the client will retry, as it would after any UDP loss.
+// when the batch is flushed: after each receive batch, or when it is full.
+// Sending never blocks. When the kernel takes only part of the batch (EAGAIN:
+// the socket's send buffer is full) the rest stays queued and Flush() says
+// so; the owner then waits for the socket to become writable, reads nothing
+// meanwhile (the kernel's receive queue holds the next queries) and flushes
+// again. A reply refused for a reason of its own (EMSGSIZE, an unreachable
+// peer) is dropped and counted; the client will retry, as after any UDP loss.
 //
 // All memory is allocated by the constructor; Commit and Flush allocate
-// nothing. Used only from its worker's loop thread.
+// nothing. Used only from its socket's loop thread.
 #pragma once
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <uv.h>
 
 #include <array>
 #include <cstddef>
@@ -25,36 +26,39 @@ namespace enumd::net {
 
 class UdpSendBatch {
  public:
-  static constexpr size_t kSlots = 20;        // libuv's recvmmsg batch width
+  static constexpr size_t kSlots = 20;        // replies per sendmmsg
   static constexpr size_t kSlotSize = 65535;  // the handler's out_cap for UDP
 
-  UdpSendBatch();
+  // Sends on `fd`, a non-blocking UDP socket the owner keeps open.
+  explicit UdpSendBatch(int fd);
   UdpSendBatch(const UdpSendBatch&) = delete;
   UdpSendBatch& operator=(const UdpSendBatch&) = delete;
 
-  // Returns the buffer (kSlotSize bytes) for the next reply on `socket`,
-  // flushing first if the batch is full or holds replies for another socket.
-  // The reply is only queued by a following Commit.
-  uint8_t* NextSlot(uv_udp_t* socket) noexcept;
+  // Returns the buffer (kSlotSize bytes) for the next reply. The reply is only
+  // queued by a following Commit. Precondition: !full().
+  uint8_t* NextSlot() noexcept { return data_.get() + count_ * kSlotSize; }
   // Queues the `length` bytes written into the slot from the last NextSlot,
   // to be sent to `peer`. Precondition: 0 < length <= kSlotSize.
   void Commit(const sockaddr* peer, size_t length) noexcept;
-  // Sends every queued reply (or drops it, see above) and empties the batch.
-  void Flush() noexcept;
+  // Sends what is queued. Returns true when the batch is empty afterwards,
+  // false when the socket's buffer is full and replies are still queued.
+  bool Flush() noexcept;
+  // Forgets queued replies (counting them as dropped): the socket is closing.
+  void Discard() noexcept;
 
-  bool empty() const { return count_ == 0; }
+  bool full() const { return count_ == kSlots; }
+  bool empty() const { return count_ == sent_; }
   // Replies the kernel refused, since construction.
   uint64_t dropped() const { return dropped_; }
 
  private:
-  void TrySendOrDrop(size_t index) noexcept;
-
+  int fd_;
   std::unique_ptr<uint8_t[]> data_;  // kSlots * kSlotSize
   std::array<mmsghdr, kSlots> messages_{};
   std::array<iovec, kSlots> iov_{};
   std::array<sockaddr_in6, kSlots> peers_{};  // large enough for IPv4 and IPv6
-  size_t count_ = 0;
-  uv_udp_t* socket_ = nullptr;
+  size_t count_ = 0;                          // replies queued
+  size_t sent_ = 0;                           // of which already sent
   uint64_t dropped_ = 0;
 };
 

@@ -6,7 +6,6 @@
 #include "net/tcp_connection_pool.h"
 #include "net/tcp_listener.h"
 #include "net/udp_listener.h"
-#include "net/udp_send_batch.h"
 
 namespace enumd::net {
 
@@ -54,9 +53,6 @@ Status Worker::Init() {
   // These cannot fail once the loop exists.
   uv_async_init(&loop_, &stop_request_, OnStopRequest);
   stop_request_.data = this;
-  uv_check_init(&loop_, &flush_check_);
-  flush_check_.data = this;
-  uv_check_start(&flush_check_, OnCheck);
   uv_timer_init(&loop_, &grace_timer_);
   grace_timer_.data = this;
   TcpConnectionPool::Limits limits;
@@ -69,12 +65,10 @@ Status Worker::Init() {
 }
 
 Status Worker::AddUdp(UniqueFd fd, const std::string& name) {
-  if (!udp_batch_) {
+  if (!udp_recv_buffer_) {
     udp_recv_buffer_ = std::make_unique_for_overwrite<uint8_t[]>(UdpListener::kRecvBufferSize);
-    udp_batch_ = std::make_unique<UdpSendBatch>();
   }
-  udp_listeners_.push_back(
-      std::make_unique<UdpListener>(handler_.get(), udp_recv_buffer_.get(), udp_batch_.get()));
+  udp_listeners_.push_back(std::make_unique<UdpListener>(handler_.get(), udp_recv_buffer_.get()));
   return udp_listeners_.back()->Open(&loop_, std::move(fd), name);
 }
 
@@ -99,13 +93,6 @@ void Worker::OnStopRequest(uv_async_t* async) noexcept {
   static_cast<Worker*>(async->data)->BeginStop();
 }
 
-void Worker::OnCheck(uv_check_t* check) noexcept {
-  // Replies queued outside a recvmmsg batch (libuv falls back to one datagram
-  // per callback where recvmmsg is unavailable) go out once per loop turn.
-  auto* self = static_cast<Worker*>(check->data);
-  if (self->udp_batch_) self->udp_batch_->Flush();
-}
-
 void Worker::OnGraceExpired(uv_timer_t* timer) noexcept {
   static_cast<Worker*>(timer->data)->tcp_pool_->CloseAll();
 }
@@ -113,7 +100,6 @@ void Worker::OnGraceExpired(uv_timer_t* timer) noexcept {
 void Worker::BeginStop() noexcept {
   if (stopping_) return;
   stopping_ = true;
-  if (udp_batch_) udp_batch_->Flush();
   for (auto& listener : udp_listeners_) listener->Close();
   for (auto& listener : tcp_listeners_) listener->Close();
   if (!tcp_pool_) {  // Init did not get that far
@@ -130,7 +116,6 @@ void Worker::FinishStop() noexcept {
   finished_ = true;
   // With these closed the loop has nothing left and uv_run returns.
   uv_close(AsHandle(&grace_timer_), nullptr);
-  uv_close(AsHandle(&flush_check_), nullptr);
   uv_close(AsHandle(&stop_request_), nullptr);
 }
 

@@ -33,7 +33,6 @@ class TcpAdmission;
 class TcpConnectionPool;
 class TcpListener;
 class UdpListener;
-class UdpSendBatch;
 
 class Worker {
  public:
@@ -61,7 +60,6 @@ class Worker {
 
  private:
   static void OnStopRequest(uv_async_t* async) noexcept;
-  static void OnCheck(uv_check_t* check) noexcept;
   static void OnGraceExpired(uv_timer_t* timer) noexcept;
   void BeginStop() noexcept;
   void FinishStop() noexcept;
@@ -74,7 +72,6 @@ class Worker {
 
   uv_loop_t loop_{};
   uv_async_t stop_request_{};
-  uv_check_t flush_check_{};
   uv_timer_t grace_timer_{};
   bool loop_ready_ = false;
   bool stopping_ = false;
@@ -82,7 +79,6 @@ class Worker {
 
   // UDP buffers exist only if the worker has UDP sockets.
   std::unique_ptr<uint8_t[]> udp_recv_buffer_;
-  std::unique_ptr<UdpSendBatch> udp_batch_;
   std::unique_ptr<TcpConnectionPool> tcp_pool_;
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
