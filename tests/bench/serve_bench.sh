@@ -35,7 +35,8 @@
 #   max       loadgen closed loop, --outstanding N over K sockets: answered qps
 #   p99       loadgen open loop at half that server's max: latency percentiles
 #   fixed     loadgen open loop at --rate: server utime+stime (all its threads
-#             and processes, /proc/PID/stat) divided by answered queries
+#             and processes, /proc/PID/stat) divided by answered queries,
+#             and latency percentiles at that load, the same for every server
 #   UDP       dnsperf -c 8, unlimited rate: qps, average latency, lost
 #   TCP       dnsperf -m tcp -c 8: qps
 #   xcheck    (1 worker only) dnsperf -Q XRATE and loadgen --rate XRATE, one
@@ -309,6 +310,7 @@ for ((r = 1; r <= REPEAT; r++)); do
       run_loadgen "$p" --rate "$RATE" --duration "$DURATION"
       t1=$(cpu_ticks "$SPID")
       rec "$s" "$r" fixed_qps "$(lg qps)"; rec "$s" "$r" fixed_loss_pct "$(lg loss_pct)"
+      rec "$s" "$r" fixed_p99_us "$(lg lat_p99_us)"
       rec "$s" "$r" cpu_us "$(awk -v t=$((t1 - t0)) -v n="$(lg answered)" -v hz="$HZ" \
         'BEGIN { printf "%.3f", n ? t / hz * 1e6 / n : 0 }')"
       if [[ $s != ceiling ]]; then
