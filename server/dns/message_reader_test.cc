@@ -10,49 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "dns/dns_test_support.h"
 #include "dns/name.h"
 
 namespace enumd::dns {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-// Small packet builder for hand-made (and deliberately broken) queries.
-struct Pkt {
-  Bytes b;
-  Pkt& U8(uint8_t v) {
-    b.push_back(v);
-    return *this;
-  }
-  Pkt& U16(uint16_t v) { return U8(static_cast<uint8_t>(v >> 8)).U8(static_cast<uint8_t>(v)); }
-  Pkt& U32(uint32_t v) { return U16(static_cast<uint16_t>(v >> 16)).U16(static_cast<uint16_t>(v)); }
-  Pkt& Raw(const Bytes& r) {
-    b.insert(b.end(), r.begin(), r.end());
-    return *this;
-  }
-  Pkt& Name(const char* text) {
-    const std::string w = WireName(text);
-    REQUIRE(!w.empty());
-    b.insert(b.end(), w.begin(), w.end());
-    return *this;
-  }
-  Pkt& Header(uint16_t id, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar) {
-    return U16(id).U16(flags).U16(qd).U16(an).U16(ns).U16(ar);
-  }
-  // Question for "enum.example." NAPTR IN.
-  Pkt& Question(const char* name = "1.2.3.e164.arpa.") { return Name(name).U16(35).U16(1); }
-  // OPT: root owner, size, ttl, rdata.
-  Pkt& Opt(uint16_t size, uint32_t ttl, const Bytes& rdata = {}) {
-    U8(0).U16(type::kOPT).U16(size).U32(ttl).U16(static_cast<uint16_t>(rdata.size()));
-    return Raw(rdata);
-  }
-  // An A record.
-  Pkt& A(const char* owner) { return Name(owner).U16(1).U16(1).U32(300).U16(4).U32(0x7F000001); }
-  Pkt& Cut(size_t n) {
-    b.resize(b.size() - n);
-    return *this;
-  }
-};
+using testing::Bytes;
+using testing::Pkt;
 
 constexpr uint16_t kRD = flag::kRD;
 

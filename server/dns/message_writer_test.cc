@@ -12,40 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "dns/dns_test_support.h"
 #include "dns/message_reader.h"
 #include "dns/name.h"
 
 namespace enumd::dns {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-struct Pkt {
-  Bytes b;
-  Pkt& U8(uint8_t v) {
-    b.push_back(v);
-    return *this;
-  }
-  Pkt& U16(uint16_t v) { return U8(static_cast<uint8_t>(v >> 8)).U8(static_cast<uint8_t>(v)); }
-  Pkt& U32(uint32_t v) { return U16(static_cast<uint16_t>(v >> 16)).U16(static_cast<uint16_t>(v)); }
-  Pkt& Raw(const Bytes& r) {
-    b.insert(b.end(), r.begin(), r.end());
-    return *this;
-  }
-  Pkt& Str(std::string_view s) {  // raw bytes, e.g. "\4mail"
-    b.insert(b.end(), s.begin(), s.end());
-    return *this;
-  }
-  Pkt& Name(const char* text) {
-    const std::string w = WireName(text);
-    REQUIRE(!w.empty());
-    return Str(w);
-  }
-  Pkt& CharStr(std::string_view s) {
-    U8(static_cast<uint8_t>(s.size()));
-    return Str(s);
-  }
-};
+using testing::Bytes;
+using testing::Pkt;
 
 std::string W(const char* text) {
   std::string w = WireName(text);
