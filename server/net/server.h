@@ -53,6 +53,11 @@ struct ServerOptions {
   // A connection stops reading queries while more answer bytes than this wait
   // for the client to read them (one answer may overshoot by up to 64 KiB).
   uint32_t tcp_max_queued_bytes = 64 * 1024;
+  // A UDP socket whose send buffer is full stops reading and waits for room
+  // for its queued replies, at most this long; then it drops them and reads
+  // on. Short: a reply held longer is one the client has stopped waiting
+  // for, and the wait holds up every client of the socket. >= 1.
+  uint32_t udp_send_wait_ms = 100;
 };
 
 class Server {

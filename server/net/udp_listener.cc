@@ -5,8 +5,8 @@
 
 namespace enumd::net {
 
-UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer)
-    : handler_(handler), recv_buffer_(recv_buffer) {
+UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer, uint32_t send_wait_ms)
+    : handler_(handler), recv_buffer_(recv_buffer), send_wait_ms_(send_wait_ms) {
   for (size_t i = 0; i < kBatch; ++i) {
     iov_[i].iov_base = recv_buffer_ + i * kDatagramSpace;
     iov_[i].iov_len = kDatagramSpace;
@@ -22,8 +22,11 @@ Status UdpListener::Open(uv_loop_t* loop, UniqueFd fd, const std::string& name) 
   batch_ = std::make_unique<UdpSendBatch>(fd_.get());
   int error = uv_poll_init_socket(loop, &poll_, fd_.get());
   if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
+  uv_timer_init(loop, &send_wait_);  // cannot fail
   initialized_ = true;
+  open_handles_ = 2;
   poll_.data = this;
+  send_wait_.data = this;
   error = uv_poll_start(&poll_, UV_READABLE, OnPoll);
   if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
   polled_events_ = UV_READABLE;
@@ -36,10 +39,26 @@ void UdpListener::Close() noexcept {
   // Replies already queued go out if the kernel takes them now.
   if (!batch_->Flush()) batch_->Discard();
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&send_wait_), OnClosed);
 }
 
 void UdpListener::OnClosed(uv_handle_t* handle) noexcept {
-  static_cast<UdpListener*>(handle->data)->fd_.Reset();
+  auto* self = static_cast<UdpListener*>(handle->data);
+  if (--self->open_handles_ == 0) self->fd_.Reset();
+}
+
+void UdpListener::WaitForRoom() noexcept {
+  Want(UV_WRITABLE);
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&send_wait_)))
+    uv_timer_start(&send_wait_, OnSendWaitOver, send_wait_ms_, 0);
+}
+
+void UdpListener::OnSendWaitOver(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<UdpListener*>(timer->data);
+  if (self->closing_) return;
+  if (!self->batch_->Flush()) self->batch_->Discard();
+  self->Want(UV_READABLE);
+  self->Receive();
 }
 
 void UdpListener::Want(int events) noexcept {
@@ -64,6 +83,7 @@ void UdpListener::OnPoll(uv_poll_t* handle, int status, int events) noexcept {
   }
   if (self->polled_events_ == UV_WRITABLE) {
     if ((events & UV_WRITABLE) == 0 || !self->batch_->Flush()) return;
+    uv_timer_stop(&self->send_wait_);
     self->Want(UV_READABLE);
   }
   self->Receive();
@@ -86,10 +106,11 @@ void UdpListener::Receive() noexcept {
       size_t length =
           handler_->Handle(static_cast<const uint8_t*>(iov_[i].iov_base), messages_[i].msg_len, out,
                            UdpSendBatch::kSlotSize, Transport::kUdp, peer);
-      if (length > 0 && length <= UdpSendBatch::kSlotSize) batch_->Commit(peer, length);
+      if (length > 0 && length <= UdpSendBatch::kSlotSize)
+        batch_->Commit(peer, header.msg_namelen, length);
     }
     if (!batch_->Flush()) {
-      Want(UV_WRITABLE);  // read no more until these replies are out
+      WaitForRoom();  // read no more until these replies are out (or dropped)
       return;
     }
     if (static_cast<size_t>(received) < kBatch) return;  // drained

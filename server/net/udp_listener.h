@@ -10,8 +10,11 @@
 // loop we do not ask again only to be told EAGAIN; a full one is followed by
 // another, up to kMaxBatchesPerWakeup, before other handles get their turn.
 // When the kernel's send buffer is full the listener stops reading and waits
-// for the socket to become writable (see UdpSendBatch). No heap allocation
-// per datagram.
+// for the socket to become writable (see UdpSendBatch), for at most
+// `send_wait_ms`: then the queued replies are dropped and reading goes on, so
+// a socket that stays full (a saturated link, replies held for unresolved
+// neighbours) does not leave every client unanswered behind it. No heap
+// allocation per datagram.
 //
 // Owned by its Worker and used only from that worker's loop thread. The
 // listener must outlive its handle: after Close(), keep it until the loop has
@@ -44,7 +47,7 @@ class UdpListener {
 
   // `recv_buffer` (kRecvBufferSize bytes, shared by the worker's listeners)
   // and `handler` belong to the worker and outlive the listener.
-  UdpListener(QueryHandler* handler, uint8_t* recv_buffer);
+  UdpListener(QueryHandler* handler, uint8_t* recv_buffer, uint32_t send_wait_ms);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
@@ -58,6 +61,10 @@ class UdpListener {
  private:
   static void OnPoll(uv_poll_t* handle, int status, int events) noexcept;
   static void OnClosed(uv_handle_t* handle) noexcept;
+  // The send wait is over: drop what is queued, read again.
+  static void OnSendWaitOver(uv_timer_t* timer) noexcept;
+  // Wait for writability (the batch holds replies the kernel refused).
+  void WaitForRoom() noexcept;
   // Reads and answers batches until the socket is drained, the per-wakeup
   // limit is reached or the send buffer is full.
   void Receive() noexcept;
@@ -72,7 +79,10 @@ class UdpListener {
   std::array<iovec, kBatch> iov_{};
   std::array<sockaddr_in6, kBatch> peers_{};  // large enough for IPv4 and IPv6
   uv_poll_t poll_{};
+  uv_timer_t send_wait_{};
+  uint32_t send_wait_ms_;
   int polled_events_ = 0;
+  int open_handles_ = 0;  // of poll_ and send_wait_; the fd closes with the last
   bool initialized_ = false;
   bool closing_ = false;
 };

@@ -3,9 +3,11 @@
 // On loopback UDP a sender's buffer never fills (the skb leaves it at once),
 // so these tests use an AF_UNIX datagram socket instead: there a reply waits
 // in the receiver's queue, and a sender whose peer's queue is full gets
-// EAGAIN — the state a busy NIC puts a UDP socket in. Abstract addresses of
-// exactly 16 bytes fit where the listener keeps peers (it copies
-// sizeof(sockaddr_in) bytes for any family but IPv6).
+// EAGAIN — the state a busy NIC puts a UDP socket in. Two differences from
+// UDP: poll() calls such a socket writable even then, so while it waits the
+// listener retries on every loop pass instead of sleeping (these tests check
+// what is sent and in which order, not that the wait is idle); and EAGAIN
+// concerns one peer, not the whole socket.
 #include "net/udp_listener.h"
 
 #include <doctest/doctest.h>
@@ -61,6 +63,41 @@ std::string QueryText(int i) {
   return text;
 }
 
+// A thread sending "q0".."q<count-1>" from the pair's client to its server;
+// it stops at the first send that fails.
+std::thread SendQueries(const UnixPair& pair, int count) {
+  return std::thread([&pair, count] {
+    for (int i = 0; i < count; ++i) {
+      std::string query = QueryText(i);
+      ssize_t sent = sendto(pair.client.get(), query.data(), query.size(), 0, pair.server_peer(),
+                            kAbstractLength);
+      if (sent != static_cast<ssize_t>(query.size())) return;
+    }
+  });
+}
+
+// A running Worker with a FakeHandler serving the pair's server socket.
+struct UnixWorker {
+  UnixWorker(UnixPair* pair, uint32_t send_wait_ms)
+      : worker(std::make_unique<FakeHandler>(0, &handled), Options(send_wait_ms), nullptr) {
+    REQUIRE(worker.Init().ok());
+    REQUIRE(worker.AddUdp(std::move(pair->server), "unix/udp").ok());
+    worker.Start();
+  }
+  ~UnixWorker() {
+    worker.RequestStop();
+    worker.Join();
+  }
+  static ServerOptions Options(uint32_t send_wait_ms) {
+    ServerOptions options;
+    options.udp_send_wait_ms = send_wait_ms;
+    return options;
+  }
+
+  std::atomic<int> handled{0};
+  Worker worker;
+};
+
 }  // namespace
 
 TEST_CASE("UdpSendBatch: keeps what the kernel refuses with EAGAIN and sends it later, in order") {
@@ -79,7 +116,7 @@ TEST_CASE("UdpSendBatch: keeps what the kernel refuses with EAGAIN and sends it 
   for (size_t i = 0; i < UdpSendBatch::kSlots; ++i) {
     uint8_t* slot = batch.NextSlot();
     slot[0] = static_cast<uint8_t>('a' + i);
-    batch.Commit(pair.client_peer(), 1);
+    batch.Commit(pair.client_peer(), kAbstractLength, 1);
   }
   CHECK(batch.full());
   CHECK_FALSE(batch.Flush());
@@ -105,24 +142,13 @@ TEST_CASE("UdpSendBatch: keeps what the kernel refuses with EAGAIN and sends it 
 TEST_CASE("UdpListener: a client that reads slowly still gets every answer (no reply dropped)") {
   UnixPair pair("lste");
 
-  std::atomic<int> handled{0};
-  ServerOptions options;
-  Worker worker(std::make_unique<FakeHandler>(0, &handled), options, nullptr);
-  REQUIRE(worker.Init().ok());
-  REQUIRE(worker.AddUdp(std::move(pair.server), "unix/udp").ok());
-  worker.Start();
+  UnixWorker server(&pair, 60000);  // a send wait far longer than the client's delay
+  std::atomic<int>& handled = server.handled;
 
   // Far more queries than the client's receive queue holds: the listener must
   // stop reading while its replies wait, not drop them.
   constexpr int kQueries = 500;
-  std::thread sender([&] {
-    for (int i = 0; i < kQueries; ++i) {
-      std::string query = QueryText(i);
-      ssize_t sent = sendto(pair.client.get(), query.data(), query.size(), 0, pair.server_peer(),
-                            kAbstractLength);
-      if (sent != static_cast<ssize_t>(query.size())) return;
-    }
-  });
+  std::thread sender = SendQueries(pair, kQueries);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   int before_reading = handled.load();
   CHECK(before_reading < kQueries);  // it stopped reading: backpressure
@@ -140,18 +166,41 @@ TEST_CASE("UdpListener: a client that reads slowly still gets every answer (no r
   sender.join();
   CHECK(answered == kQueries);
   CHECK(handled.load() == kQueries);
-  worker.RequestStop();
-  worker.Join();
+}
+
+TEST_CASE("UdpListener: a client that never reads holds the others up for the send wait only") {
+  UnixPair pair("stal");
+  UnixPair other("othr");  // only its client is used: a second client of pair.server
+
+  UnixWorker server(&pair, 20);
+  std::atomic<int>& handled = server.handled;
+
+  // The client sends many queries and never reads an answer. Without a bound
+  // on the wait the listener would stop after the first batch that does not
+  // fit in the client's queue and never read (nor answer) anything again.
+  constexpr int kQueries = 300;
+  timeval send_timeout{3, 0};  // a stuck listener fails the test instead of hanging it
+  for (int fd : {pair.client.get(), other.client.get()})
+    REQUIRE(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout)) == 0);
+  std::thread sender = SendQueries(pair, kQueries);
+  sender.join();  // every query was taken: the listener kept reading
+  for (int i = 0; i < 500 && handled.load() < kQueries; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(handled.load() == kQueries);
+
+  // The other client is answered once the replies it would queue behind
+  // have been dropped.
+  REQUIRE(sendto(other.client.get(), "b", 1, 0, pair.server_peer(), kAbstractLength) == 1);
+  Bytes buffer(64);
+  REQUIRE(WaitReadable(other.client.get(), 5000));
+  CHECK(recv(other.client.get(), buffer.data(), buffer.size(), 0) == 3);
+  CHECK(std::string(buffer.begin(), buffer.begin() + 2) == "bU");
 }
 
 TEST_CASE("UdpListener: empty datagrams get no answer and do not stop the listener") {
   UnixPair pair("empt");
-  std::atomic<int> handled{0};
-  ServerOptions options;
-  Worker worker(std::make_unique<FakeHandler>(0, &handled), options, nullptr);
-  REQUIRE(worker.Init().ok());
-  REQUIRE(worker.AddUdp(std::move(pair.server), "unix/udp").ok());
-  worker.Start();
+  UnixWorker server(&pair, ServerOptions().udp_send_wait_ms);
+  std::atomic<int>& handled = server.handled;
   const auto* to = pair.server_peer();
   REQUIRE(sendto(pair.client.get(), "", 0, 0, to, kAbstractLength) == 0);
   REQUIRE(sendto(pair.client.get(), "ok", 2, 0, to, kAbstractLength) == 2);
@@ -161,8 +210,6 @@ TEST_CASE("UdpListener: empty datagrams get no answer and do not stop the listen
   CHECK(std::string(buffer.begin(), buffer.begin() + 3) == "okU");
   CHECK(handled.load() == 1);
   CHECK_FALSE(WaitReadable(pair.client.get(), 100));
-  worker.RequestStop();
-  worker.Join();
 }
 
 }  // namespace enumd::net

@@ -18,8 +18,8 @@ UdpSendBatch::UdpSendBatch(int fd)
   }
 }
 
-void UdpSendBatch::Commit(const sockaddr* peer, size_t length) noexcept {
-  socklen_t peer_length = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+void UdpSendBatch::Commit(const sockaddr* peer, socklen_t peer_length, size_t length) noexcept {
+  if (peer_length > sizeof(peers_[count_])) peer_length = sizeof(peers_[count_]);
   std::memcpy(&peers_[count_], peer, peer_length);
   messages_[count_].msg_hdr.msg_namelen = peer_length;
   iov_[count_].iov_len = length;

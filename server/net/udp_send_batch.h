@@ -7,8 +7,9 @@
 // the socket's send buffer is full) the rest stays queued and Flush() says
 // so; the owner then waits for the socket to become writable, reads nothing
 // meanwhile (the kernel's receive queue holds the next queries) and flushes
-// again. A reply refused for a reason of its own (EMSGSIZE, an unreachable
-// peer) is dropped and counted; the client will retry, as after any UDP loss.
+// again, or discards the queue after a bounded wait (UdpListener). A reply refused for a reason of
+// its own (EMSGSIZE, an unreachable peer) is dropped and counted; the client will retry, as after
+// any UDP loss.
 //
 // All memory is allocated by the constructor; Commit and Flush allocate
 // nothing. Used only from its socket's loop thread.
@@ -38,12 +39,14 @@ class UdpSendBatch {
   // queued by a following Commit. Precondition: !full().
   uint8_t* NextSlot() noexcept { return data_.get() + count_ * kSlotSize; }
   // Queues the `length` bytes written into the slot from the last NextSlot,
-  // to be sent to `peer`. Precondition: 0 < length <= kSlotSize.
-  void Commit(const sockaddr* peer, size_t length) noexcept;
+  // to be sent to `peer` (`peer_length` bytes, at most a sockaddr_in6).
+  // Precondition: 0 < length <= kSlotSize.
+  void Commit(const sockaddr* peer, socklen_t peer_length, size_t length) noexcept;
   // Sends what is queued. Returns true when the batch is empty afterwards,
   // false when the socket's buffer is full and replies are still queued.
   bool Flush() noexcept;
-  // Forgets queued replies (counting them as dropped): the socket is closing.
+  // Forgets queued replies, counting them as dropped: the socket is closing,
+  // or the kernel has not taken them for too long.
   void Discard() noexcept;
 
   bool full() const { return count_ == kSlots; }

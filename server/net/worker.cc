@@ -25,7 +25,8 @@ Worker::Worker(std::unique_ptr<QueryHandler> handler, const ServerOptions& optio
       tcp_admission_(tcp_admission),
       tcp_idle_timeout_ms_(options.tcp_idle_timeout_ms),
       tcp_query_timeout_ms_(options.tcp_query_timeout_ms),
-      tcp_max_queued_bytes_(options.tcp_max_queued_bytes) {}
+      tcp_max_queued_bytes_(options.tcp_max_queued_bytes),
+      udp_send_wait_ms_(options.udp_send_wait_ms) {}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -68,7 +69,8 @@ Status Worker::AddUdp(UniqueFd fd, const std::string& name) {
   if (!udp_recv_buffer_) {
     udp_recv_buffer_ = std::make_unique_for_overwrite<uint8_t[]>(UdpListener::kRecvBufferSize);
   }
-  udp_listeners_.push_back(std::make_unique<UdpListener>(handler_.get(), udp_recv_buffer_.get()));
+  udp_listeners_.push_back(
+      std::make_unique<UdpListener>(handler_.get(), udp_recv_buffer_.get(), udp_send_wait_ms_));
   return udp_listeners_.back()->Open(&loop_, std::move(fd), name);
 }
 

@@ -69,6 +69,7 @@ class Worker {
   uint32_t tcp_idle_timeout_ms_;
   uint32_t tcp_query_timeout_ms_;
   uint32_t tcp_max_queued_bytes_;
+  uint32_t udp_send_wait_ms_;
 
   uv_loop_t loop_{};
   uv_async_t stop_request_{};
