@@ -23,7 +23,6 @@ Status UdpListener::Open(uv_loop_t* loop, UniqueFd fd, const std::string& name) 
   int error = uv_poll_init_socket(loop, &poll_, fd_.get());
   if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
   uv_timer_init(loop, &send_wait_);  // cannot fail
-  initialized_ = true;
   open_handles_ = 2;
   poll_.data = this;
   send_wait_.data = this;
@@ -34,7 +33,7 @@ Status UdpListener::Open(uv_loop_t* loop, UniqueFd fd, const std::string& name) 
 }
 
 void UdpListener::Close() noexcept {
-  if (!initialized_ || closing_) return;
+  if (open_handles_ == 0 || closing_) return;
   closing_ = true;
   // Replies already queued go out if the kernel takes them now.
   if (!batch_->Flush()) batch_->Discard();

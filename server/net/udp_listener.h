@@ -82,8 +82,9 @@ class UdpListener {
   uv_timer_t send_wait_{};
   uint32_t send_wait_ms_;
   int polled_events_ = 0;
-  int open_handles_ = 0;  // of poll_ and send_wait_; the fd closes with the last
-  bool initialized_ = false;
+  // Of poll_ and send_wait_: 0 before Open got them (Close has nothing to
+  // do) and again once both have closed, when the fd closes too.
+  int open_handles_ = 0;
   bool closing_ = false;
 };
 
