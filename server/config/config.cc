@@ -93,7 +93,8 @@ constexpr Key kSchema[] = {
    "Serve DNS over TCP on this address (RFC 7766).",
    [](Target& t, const Value& v) { t.listen->tcp = v.flag; }},
   {"workers", Kind::kIntOrAuto, "auto", 1, 256, {}, false,
-   "Worker threads, one libuv loop each; \"auto\" = one per CPU core.",
+   "Workers, each a thread per UDP listen address and a libuv loop thread for TCP; "
+   "\"auto\" = one per CPU core.",
    [](Target& t, const Value& v) { t.config->workers = static_cast<int>(v.number); }},
   {"store", Kind::kString, "/var/lib/enumd", 1, 4096, {}, false,
    "RocksDB directory holding every zone.",
@@ -101,8 +102,9 @@ constexpr Key kSchema[] = {
   {"cache", Kind::kMap, "{}", 0, 0, {}, false, "Memory for answering from the store.", nullptr},
   {"cache.names_mb", Kind::kInt, "256", 0, 1048576, {}, false,
    "Memory for the names workers have answered (their records, and names that do not "
-   "exist), so a repeated name costs a hash probe instead of a RocksDB read; split evenly "
-   "between the workers, each caching the names it answers. Emptied when served data "
+   "exist), so a repeated name costs a hash probe instead of a RocksDB read; 7/8 of it is "
+   "split evenly between the UDP threads, 1/8 between the TCP loops (all of it if no "
+   "address serves UDP), each caching the names it answers. Emptied when served data "
    "changes. About 170 bytes a name with its index: 256 holds some 1.5 million names "
    "over all workers. 0: none.",
    [](Target& t, const Value& v) {

@@ -34,26 +34,27 @@ constexpr auto kRrlLogInterval = std::chrono::seconds(5);
 
 class Handler : public net::QueryHandler {
  public:
-  // `rrl` (shared by every worker; may be null = off) outlives the handler.
+  // `rrl` (shared by every handler; may be null = off) outlives the handler.
+  // `slot` is the handler's own RRL counter slot (HandlerRole::slot).
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
-          query::ResponderOptions options, query::Rrl* rrl, int worker)
+          query::ResponderOptions options, query::Rrl* rrl, int slot)
       : responder_(store, zones, std::move(options)),
         rrl_(rrl),
-        worker_(static_cast<unsigned>(worker)) {}
+        slot_(static_cast<unsigned>(slot)) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
     if (!tcp && n != 0 && rrl_ != nullptr)
-      n = rrl_->Apply(out, n, peer, worker_, responder_.last_wildcard_skip());
+      n = rrl_->Apply(out, n, peer, slot_, responder_.last_wildcard_skip());
     return n;
   }
 
  private:
   query::Responder responder_;
   query::Rrl* rrl_;
-  unsigned worker_;
+  unsigned slot_;
 };
 
 std::string Lower(std::string wire) {
@@ -208,8 +209,19 @@ Status Daemon::Start() {
   query::ResponderOptions ro;
   ro.udp_max_payload = d.config.udp_max_payload;
   ro.version = d.config.version_string;
-  // cache.names_mb is the server's total; each worker has its own share.
-  ro.node_cache_bytes = (size_t{d.config.cache_names_mb} << 20) / static_cast<size_t>(so.workers);
+  // cache.names_mb is the server's total. Every handler has a cache of its
+  // own: with UDP served, its threads share 7/8 of the total and the TCP
+  // handlers (one per worker, carrying the little TCP traffic ENUM sees) 1/8;
+  // without UDP the TCP handlers share it all.
+  const size_t cache_bytes = size_t{d.config.cache_names_mb} << 20;
+  const int udp_handlers = net::Server::UdpHandlers(so);
+  query::ResponderOptions udp_ro = ro;
+  if (udp_handlers > 0) {
+    udp_ro.node_cache_bytes = cache_bytes / 8 * 7 / static_cast<size_t>(udp_handlers);
+    ro.node_cache_bytes = cache_bytes / 8 / static_cast<size_t>(so.workers);
+  } else {
+    ro.node_cache_bytes = cache_bytes / static_cast<size_t>(so.workers);
+  }
   const config::RateLimitConfig& rl = d.config.rate_limit;
   if (rl.enabled) {
     query::RrlOptions o;
@@ -231,7 +243,7 @@ Status Daemon::Start() {
     }
     o.table_size = rl.table_size;
     o.log_only = rl.log_only;
-    o.counter_slots = static_cast<unsigned>(so.workers);
+    o.counter_slots = static_cast<unsigned>(net::Server::HandlerSlots(so));
     d.rrl = std::make_unique<query::Rrl>(std::move(o));
     const query::RrlOptions& a = d.rrl->options();
     Log(LogLevel::kInfo,
@@ -244,8 +256,9 @@ Status Daemon::Start() {
   const store::ZoneStore* s = d.store.get();
   const zone::ZoneRegistry* reg = &d.registry;
   query::Rrl* rrl = d.rrl.get();
-  d.server = std::make_unique<net::Server>(so, [s, reg, ro, rrl](int worker) {
-    return std::make_unique<Handler>(s, reg, ro, rrl, worker);
+  d.server = std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl](const net::HandlerRole& r) {
+    return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl,
+                                     r.slot);
   });
   st = d.server->Start();
   if (!st.ok()) return st;

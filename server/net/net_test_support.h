@@ -60,7 +60,9 @@ class FakeHandler : public QueryHandler {
 };
 
 inline Server::HandlerFactory FakeFactory(std::atomic<int>* queries = nullptr) {
-  return [queries](int worker) { return std::make_unique<FakeHandler>(worker, queries); };
+  return [queries](const HandlerRole& role) {
+    return std::make_unique<FakeHandler>(role.worker, queries);
+  };
 }
 
 inline Bytes Query(const std::string& text) { return Bytes(text.begin(), text.end()); }

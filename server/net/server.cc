@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "net/listen_socket.h"
@@ -105,9 +107,14 @@ Status Server::Impl::StartLocked() {
     // No worker of a previous run is left to use the old one.
     tcp_admission = std::make_unique<TcpAdmission>(
         options.tcp_max_connections, options.tcp_max_connections_per_source, options.workers);
+    int next_slot = 0;
+    auto make_handler = [&](int worker, Transport transport) {
+      std::unique_ptr<QueryHandler> handler = factory(HandlerRole{worker, transport, next_slot++});
+      if (!handler) throw std::runtime_error("no query handler for worker " + std::to_string(worker));
+      return handler;
+    };
     for (int i = 0; i < options.workers; ++i) {
-      std::unique_ptr<QueryHandler> handler = factory(i);
-      if (!handler) return Status::Error("no query handler for worker " + std::to_string(i));
+      std::unique_ptr<QueryHandler> handler = make_handler(i, Transport::kTcp);
       starting.push_back(
           std::make_unique<Worker>(std::move(handler), options, tcp_admission.get()));
       if (Status s = starting.back()->Init(); !s.ok()) return s;
@@ -117,7 +124,9 @@ Status Server::Impl::StartLocked() {
       if (!bound.ok()) return bound.status();
       SocketAddress address = *ParseSocketAddress(endpoint.host, bound->port);
       for (size_t w = 0; w < bound->udp.size(); ++w) {
-        Status s = starting[w]->AddUdp(std::move(bound->udp[w]), address.ToString() + "/udp");
+        Status s = starting[w]->AddUdp(std::move(bound->udp[w]),
+                                       make_handler(static_cast<int>(w), Transport::kUdp),
+                                       address.ToString() + "/udp");
         if (!s.ok()) return s;
       }
       for (size_t w = 0; w < bound->tcp.size(); ++w) {
@@ -131,13 +140,18 @@ Status Server::Impl::StartLocked() {
     sigset_t worker_mask = WorkerSignalMask();
     sigset_t saved_mask;
     pthread_sigmask(SIG_BLOCK, &worker_mask, &saved_mask);
+    Status started = Status::OK();
     try {
-      for (auto& worker : starting) worker->Start();
+      for (auto& worker : starting) {
+        started = worker->Start();
+        if (!started.ok()) break;
+      }
     } catch (...) {
       pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
       throw;
     }
     pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
+    if (!started.ok()) return started;
   } catch (const std::exception& e) {
     // `starting` stops and closes whatever exists so far.
     return Status::Error(std::string("starting the network server: ") + e.what());
@@ -155,6 +169,16 @@ void Server::Impl::StopLocked() {
   for (auto& worker : workers) worker->Join();
   workers.clear();
   running = false;
+}
+
+int Server::UdpHandlers(const ServerOptions& options) {
+  int udp_endpoints = 0;
+  for (const Endpoint& endpoint : options.endpoints) udp_endpoints += endpoint.udp ? 1 : 0;
+  return options.workers * udp_endpoints;
+}
+
+int Server::HandlerSlots(const ServerOptions& options) {
+  return options.workers + UdpHandlers(options);
 }
 
 Server::Server(ServerOptions options, HandlerFactory factory) : impl_(std::make_unique<Impl>()) {

@@ -1,7 +1,8 @@
-// The network front end: one libuv loop per worker thread; on every listen
-// address each worker has its own UDP socket and its own TCP listening socket
-// bound with SO_REUSEPORT, so the kernel spreads traffic across workers
-// (UDP by query name unless told otherwise, TCP by connection).
+// The network front end: per worker, one libuv loop thread for TCP and one
+// thread per UDP socket; on every listen address each worker has its own UDP
+// socket and its own TCP listening socket bound with SO_REUSEPORT, so the
+// kernel spreads traffic across workers (UDP by query name unless told
+// otherwise, TCP by connection).
 // TCP follows RFC 7766: 2-byte length framing, many (pipelined) queries per
 // connection answered in order, partial reads and writes. Every TCP resource
 // is bounded: connections in total and per source (over the total cap the
@@ -60,10 +61,24 @@ struct ServerOptions {
   uint32_t udp_send_wait_ms = 100;
 };
 
+// Which thread a QueryHandler will serve: a worker's loop (all its TCP
+// connections) or one of its UDP sockets.
+struct HandlerRole {
+  int worker = 0;                       // 0 .. workers-1
+  Transport transport = Transport::kTcp;
+  int slot = 0;  // distinct for every handler of the server: 0 .. HandlerSlots()-1
+};
+
 class Server {
  public:
-  // Called once per worker, on the starting thread, before the worker runs.
-  using HandlerFactory = std::function<std::unique_ptr<QueryHandler>(int worker)>;
+  // Called once per handler (see HandlerRole), on the starting thread, before
+  // the workers run.
+  using HandlerFactory = std::function<std::unique_ptr<QueryHandler>(const HandlerRole&)>;
+
+  // How many handlers Start asks for: per worker one for TCP and one per
+  // endpoint that serves UDP.
+  static int HandlerSlots(const ServerOptions& options);
+  static int UdpHandlers(const ServerOptions& options);
 
   Server(ServerOptions options, HandlerFactory factory);
   ~Server();  // Stops if running.

@@ -1,6 +1,7 @@
 // Server start-up and shut-down: ports, bind errors, Stop() behaviour.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <thread>
 
 #include "net/net_test_support.h"
@@ -104,8 +105,11 @@ TEST_CASE("Server: bad options are reported by Start") {
   Server no_workers(Options("127.0.0.1", 0), FakeFactory());
   CHECK_FALSE(no_workers.Start().ok());
 
-  Server no_handler(Options("127.0.0.1", 1), [](int) { return std::unique_ptr<QueryHandler>(); });
-  CHECK_FALSE(no_handler.Start().ok());
+  Server no_handler(Options("127.0.0.1", 1),
+                    [](const HandlerRole&) { return std::unique_ptr<QueryHandler>(); });
+  Status no_handler_status = no_handler.Start();
+  REQUIRE_FALSE(no_handler_status.ok());
+  CHECK(no_handler_status.message().find("no query handler") != std::string::npos);
 
   Server twice(Options("127.0.0.1", 1), FakeFactory());
   REQUIRE(twice.Start().ok());
@@ -173,6 +177,52 @@ TEST_CASE(
   auto took = Clock::now() - start;
   CHECK(took < std::chrono::milliseconds(3000));
   CHECK(client.WaitClosed(1000));
+}
+
+
+TEST_CASE("Server: a handler for each worker's TCP loop and each of its UDP sockets") {
+  ServerOptions options = Options("127.0.0.1", 2);
+  Endpoint tcp_only;
+  tcp_only.host = "127.0.0.1";
+  tcp_only.udp = false;
+  options.endpoints.push_back(tcp_only);
+  Endpoint v6 = options.endpoints[0];
+  v6.host = "::1";
+  options.endpoints.push_back(v6);
+  CHECK(Server::UdpHandlers(options) == 4);   // 2 workers x 2 UDP endpoints
+  CHECK(Server::HandlerSlots(options) == 6);  // and one TCP loop each
+
+  std::vector<HandlerRole> roles;  // the factory runs on the starting thread
+  Server server(options, [&roles](const HandlerRole& role) {
+    roles.push_back(role);
+    return std::make_unique<FakeHandler>(role.worker, nullptr);
+  });
+  REQUIRE(server.Start().ok());
+  REQUIRE(roles.size() == 6);
+  std::set<int> slots;
+  int udp = 0;
+  for (const HandlerRole& role : roles) {
+    slots.insert(role.slot);
+    CHECK(role.worker >= 0);
+    CHECK(role.worker < 2);
+    udp += role.transport == Transport::kUdp ? 1 : 0;
+  }
+  CHECK(udp == 4);
+  CHECK(slots == std::set<int>{0, 1, 2, 3, 4, 5});
+
+  // Both families' UDP threads answer, and Stop wakes them from their
+  // blocking receive at once.
+  for (const char* host : {"127.0.0.1", "::1"}) {
+    const uint16_t port = server.ports().at(std::string(host) == "::1" ? 2 : 0);
+    UdpClient client(host);
+    REQUIRE(client.Send(host, port, Query("hello")));
+    std::optional<Bytes> answer = client.Receive();
+    REQUIRE(answer.has_value());
+    CHECK(answer->at(5) == 'U');
+  }
+  auto start = Clock::now();
+  server.Stop();
+  CHECK(Clock::now() - start < std::chrono::milliseconds(500));
 }
 
 }  // namespace enumd::net

@@ -1,14 +1,25 @@
 // See udp_listener.h.
 #include "net/udp_listener.h"
 
+#include <fcntl.h>
+#include <poll.h>
+
 #include <cerrno>
+#include <chrono>
+#include <cstring>
 
 namespace enumd::net {
 
-UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer, uint32_t send_wait_ms)
-    : handler_(handler), recv_buffer_(recv_buffer), send_wait_ms_(send_wait_ms) {
+UdpListener::UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms,
+                         std::string name)
+    : fd_(std::move(fd)),
+      handler_(std::move(handler)),
+      send_wait_ms_(send_wait_ms),
+      name_(std::move(name)),
+      recv_buffer_(std::make_unique_for_overwrite<uint8_t[]>(kRecvBufferSize)),
+      batch_(fd_.get()) {
   for (size_t i = 0; i < kBatch; ++i) {
-    iov_[i].iov_base = recv_buffer_ + i * kDatagramSpace;
+    iov_[i].iov_base = recv_buffer_.get() + i * kDatagramSpace;
     iov_[i].iov_len = kDatagramSpace;
     msghdr& header = messages_[i].msg_hdr;
     header.msg_name = &peers_[i];
@@ -17,102 +28,74 @@ UdpListener::UdpListener(QueryHandler* handler, uint8_t* recv_buffer, uint32_t s
   }
 }
 
-Status UdpListener::Open(uv_loop_t* loop, UniqueFd fd, const std::string& name) {
-  fd_ = std::move(fd);
-  batch_ = std::make_unique<UdpSendBatch>(fd_.get());
-  int error = uv_poll_init_socket(loop, &poll_, fd_.get());
-  if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
-  uv_timer_init(loop, &send_wait_);  // cannot fail
-  open_handles_ = 2;
-  poll_.data = this;
-  send_wait_.data = this;
-  error = uv_poll_start(&poll_, UV_READABLE, OnPoll);
-  if (error != 0) return Status::Error(name + ": " + uv_strerror(error));
-  polled_events_ = UV_READABLE;
+UdpListener::~UdpListener() {
+  if (thread_.joinable()) {
+    RequestStop();
+    Join();
+  }
+}
+
+Status UdpListener::Start() {
+  const int flags = fcntl(fd_.get(), F_GETFL);
+  if (flags < 0 || fcntl(fd_.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return Status::Error(name_ + ": " + std::strerror(errno));
+  thread_ = std::thread([this] { Run(); });
   return Status::OK();
 }
 
-void UdpListener::Close() noexcept {
-  if (open_handles_ == 0 || closing_) return;
-  closing_ = true;
-  // Replies already queued go out if the kernel takes them now.
-  if (!batch_->Flush()) batch_->Discard();
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&send_wait_), OnClosed);
+void UdpListener::RequestStop() noexcept {
+  if (stop_.exchange(true)) return;
+  // Wakes a recvmmsg() blocked on the socket: from now on it returns at once
+  // (empty datagrams), and the thread sees stop_. On an unconnected socket
+  // Linux reports ENOTCONN but shuts the receive side all the same.
+  shutdown(fd_.get(), SHUT_RD);
 }
 
-void UdpListener::OnClosed(uv_handle_t* handle) noexcept {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  if (--self->open_handles_ == 0) self->fd_.Reset();
+void UdpListener::Join() {
+  if (!thread_.joinable()) return;
+  thread_.join();
+  // Replies already queued go out if the kernel takes them now.
+  if (!batch_.Flush()) batch_.Discard();
 }
 
 void UdpListener::WaitForRoom() noexcept {
-  Want(UV_WRITABLE);
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&send_wait_)))
-    uv_timer_start(&send_wait_, OnSendWaitOver, send_wait_ms_, 0);
-}
-
-void UdpListener::OnSendWaitOver(uv_timer_t* timer) noexcept {
-  auto* self = static_cast<UdpListener*>(timer->data);
-  if (self->closing_) return;
-  if (!self->batch_->Flush()) self->batch_->Discard();
-  self->Want(UV_READABLE);
-  self->Receive();
-}
-
-void UdpListener::Want(int events) noexcept {
-  if (events == polled_events_) return;
-  // Cannot fail on a handle that is initialised and not closing.
-  uv_poll_start(&poll_, events, OnPoll);
-  polled_events_ = events;
-}
-
-void UdpListener::OnPoll(uv_poll_t* handle, int status, int events) noexcept {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  if (self->closing_) return;
-  if (status < 0) {
-    // libuv stops the handle on a socket error. Take the error (reading
-    // SO_ERROR clears it) and carry on: it concerned one datagram.
-    int error = 0;
-    socklen_t length = sizeof(error);
-    getsockopt(self->fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    self->polled_events_ = 0;
-    self->Want(self->batch_->empty() ? UV_READABLE : UV_WRITABLE);
-    return;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(send_wait_ms_);
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd_.get(), POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(left)) > 0 && batch_.Flush()) return;
   }
-  if (self->polled_events_ == UV_WRITABLE) {
-    if ((events & UV_WRITABLE) == 0 || !self->batch_->Flush()) return;
-    uv_timer_stop(&self->send_wait_);
-    self->Want(UV_READABLE);
-  }
-  self->Receive();
+  if (!batch_.Flush()) batch_.Discard();
 }
 
-void UdpListener::Receive() noexcept {
-  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+void UdpListener::Run() noexcept {
+  while (!stop_.load(std::memory_order_relaxed)) {
     for (mmsghdr& message : messages_) message.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
-    int received = recvmmsg(fd_.get(), messages_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    int received = recvmmsg(fd_.get(), messages_.data(), kBatch, MSG_WAITFORONE, nullptr);
     if (received < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN (nothing there after all) or an error for one datagram
+      // EINTR, ENOMEM, or an error that concerned one datagram: read on.
+      // The socket itself gone bad cannot be read again: end the thread.
+      if (errno == EBADF || errno == ENOTSOCK || errno == EFAULT || errno == EINVAL) return;
+      continue;
     }
+    if (stop_.load(std::memory_order_relaxed)) return;
     for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
       const msghdr& header = messages_[i].msg_hdr;
       // Empty and truncated datagrams cannot be DNS queries.
       if (messages_[i].msg_len == 0 || (header.msg_flags & MSG_TRUNC) != 0) continue;
       const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
-      uint8_t* out = batch_->NextSlot();
+      uint8_t* out = batch_.NextSlot();
       size_t length =
           handler_->Handle(static_cast<const uint8_t*>(iov_[i].iov_base), messages_[i].msg_len, out,
                            UdpSendBatch::kSlotSize, Transport::kUdp, peer);
       if (length > 0 && length <= UdpSendBatch::kSlotSize)
-        batch_->Commit(peer, header.msg_namelen, length);
+        batch_.Commit(peer, header.msg_namelen, length);
     }
-    if (!batch_->Flush()) {
-      WaitForRoom();  // read no more until these replies are out (or dropped)
-      return;
-    }
-    if (static_cast<size_t>(received) < kBatch) return;  // drained
+    // Read no more until these replies are out (or dropped).
+    if (!batch_.Flush()) WaitForRoom();
   }
 }
 

@@ -5,9 +5,9 @@
 // in the receiver's queue, and a sender whose peer's queue is full gets
 // EAGAIN — the state a busy NIC puts a UDP socket in. Two differences from
 // UDP: poll() calls such a socket writable even then, so while it waits the
-// listener retries on every loop pass instead of sleeping (these tests check
-// what is sent and in which order, not that the wait is idle); and EAGAIN
-// concerns one peer, not the whole socket.
+// listener retries at once instead of sleeping (these tests check what is
+// sent and in which order, not that the wait is idle); and EAGAIN concerns
+// one peer, not the whole socket.
 #include "net/udp_listener.h"
 
 #include <doctest/doctest.h>
@@ -81,8 +81,11 @@ struct UnixWorker {
   UnixWorker(UnixPair* pair, uint32_t send_wait_ms)
       : worker(std::make_unique<FakeHandler>(0, &handled), Options(send_wait_ms), nullptr) {
     REQUIRE(worker.Init().ok());
-    REQUIRE(worker.AddUdp(std::move(pair->server), "unix/udp").ok());
-    worker.Start();
+    REQUIRE(worker
+                .AddUdp(std::move(pair->server), std::make_unique<FakeHandler>(0, &handled),
+                        "unix/udp")
+                .ok());
+    REQUIRE(worker.Start().ok());
   }
   ~UnixWorker() {
     worker.RequestStop();

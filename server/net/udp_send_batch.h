@@ -12,7 +12,7 @@
 // any UDP loss.
 //
 // All memory is allocated by the constructor; Commit and Flush allocate
-// nothing. Used only from its socket's loop thread.
+// nothing. Used only from its socket's thread.
 #pragma once
 
 #include <netinet/in.h>
@@ -30,7 +30,8 @@ class UdpSendBatch {
   static constexpr size_t kSlots = 20;        // replies per sendmmsg
   static constexpr size_t kSlotSize = 65535;  // the handler's out_cap for UDP
 
-  // Sends on `fd`, a non-blocking UDP socket the owner keeps open.
+  // Sends on `fd`, a UDP socket the owner keeps open (MSG_DONTWAIT: the
+  // socket itself may be blocking, for its receives).
   explicit UdpSendBatch(int fd);
   UdpSendBatch(const UdpSendBatch&) = delete;
   UdpSendBatch& operator=(const UdpSendBatch&) = delete;

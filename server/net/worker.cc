@@ -65,13 +65,11 @@ Status Worker::Init() {
   return Status::OK();
 }
 
-Status Worker::AddUdp(UniqueFd fd, const std::string& name) {
-  if (!udp_recv_buffer_) {
-    udp_recv_buffer_ = std::make_unique_for_overwrite<uint8_t[]>(UdpListener::kRecvBufferSize);
-  }
+Status Worker::AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler,
+                      const std::string& name) {
   udp_listeners_.push_back(
-      std::make_unique<UdpListener>(handler_.get(), udp_recv_buffer_.get(), udp_send_wait_ms_));
-  return udp_listeners_.back()->Open(&loop_, std::move(fd), name);
+      std::make_unique<UdpListener>(std::move(fd), std::move(handler), udp_send_wait_ms_, name));
+  return Status::OK();
 }
 
 Status Worker::AddTcp(UniqueFd fd, const std::string& name) {
@@ -79,15 +77,21 @@ Status Worker::AddTcp(UniqueFd fd, const std::string& name) {
   return tcp_listeners_.back()->Open(&loop_, std::move(fd), name);
 }
 
-void Worker::Start() {
+Status Worker::Start() {
+  for (auto& listener : udp_listeners_) {
+    if (Status s = listener->Start(); !s.ok()) return s;
+  }
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  return Status::OK();
 }
 
 void Worker::RequestStop() noexcept {
+  for (auto& listener : udp_listeners_) listener->RequestStop();
   if (loop_ready_) uv_async_send(&stop_request_);
 }
 
 void Worker::Join() {
+  for (auto& listener : udp_listeners_) listener->Join();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -102,7 +106,6 @@ void Worker::OnGraceExpired(uv_timer_t* timer) noexcept {
 void Worker::BeginStop() noexcept {
   if (stopping_) return;
   stopping_ = true;
-  for (auto& listener : udp_listeners_) listener->Close();
   for (auto& listener : tcp_listeners_) listener->Close();
   if (!tcp_pool_) {  // Init did not get that far
     FinishStop();

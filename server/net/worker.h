@@ -1,11 +1,12 @@
-// Worker: one thread running one libuv loop, with its own UDP socket and TCP
-// listening socket on every listen address (SO_REUSEPORT lets the kernel
-// spread traffic across workers), its own QueryHandler and its own buffers.
-// Nothing on the query path is shared between workers except the server-wide
-// TCP connection caps (TcpAdmission).
+// Worker: one thread running one libuv loop for its TCP listening socket on
+// every listen address, and one thread per UDP socket (UdpListener), one on
+// every listen address too (SO_REUSEPORT lets the kernel spread traffic across
+// workers). Each of these threads has its own QueryHandler and its own
+// buffers. Nothing on the query path is shared between workers except the
+// server-wide TCP connection caps (TcpAdmission).
 //
 // Life cycle, all driven by Server:
-//   Init, AddUdp/AddTcp (starting thread) -> Start (spawns the thread)
+//   Init, AddUdp/AddTcp (starting thread) -> Start (spawns the threads)
 //   -> RequestStop (any thread) -> Join -> destroy.
 // On stop the loop closes its listeners, stops taking queries, lets TCP
 // connections write what they have queued for up to kStopGraceMs, closes every
@@ -38,7 +39,8 @@ class Worker {
  public:
   static constexpr uint64_t kStopGraceMs = 2000;
 
-  // `tcp_admission` holds the server-wide TCP caps; it outlives the worker.
+  // `handler` serves the loop (TCP). `tcp_admission` holds the server-wide
+  // TCP caps; it outlives the worker.
   Worker(std::unique_ptr<QueryHandler> handler, const ServerOptions& options,
          TcpAdmission* tcp_admission);
   Worker(const Worker&) = delete;
@@ -48,14 +50,15 @@ class Worker {
 
   // Sets up the loop. Must succeed before anything else.
   Status Init();
-  // Take a bound socket (closed on error too); `name` prefixes errors.
-  Status AddUdp(UniqueFd fd, const std::string& name);
+  // Take a bound socket (closed on error too); `name` prefixes errors. A UDP
+  // socket comes with the handler its thread uses.
+  Status AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler, const std::string& name);
   Status AddTcp(UniqueFd fd, const std::string& name);
-  // Starts the thread. May throw std::system_error (start-up path).
-  void Start();
+  // Starts the threads. May throw std::system_error (start-up path).
+  Status Start();
   // Asks the loop to stop; returns at once. Thread-safe; idempotent.
   void RequestStop() noexcept;
-  // Waits for the thread to finish. Must not be called from the worker itself.
+  // Waits for the threads to finish. Must not be called from the worker itself.
   void Join();
 
  private:
@@ -78,8 +81,6 @@ class Worker {
   bool stopping_ = false;
   bool finished_ = false;
 
-  // UDP buffers exist only if the worker has UDP sockets.
-  std::unique_ptr<uint8_t[]> udp_recv_buffer_;
   std::unique_ptr<TcpConnectionPool> tcp_pool_;
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
