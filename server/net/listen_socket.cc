@@ -93,7 +93,10 @@ Result<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port)
 }
 
 Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type, int* error_number) {
-  UniqueFd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  // A UDP socket blocks: its UdpListener thread waits in recvmmsg. libuv
+  // wants its TCP sockets non-blocking.
+  const int flags = type == SOCK_STREAM ? SOCK_NONBLOCK | SOCK_CLOEXEC : SOCK_CLOEXEC;
+  UniqueFd fd(::socket(address.family(), type | flags, 0));
   if (!fd.valid()) return SocketError(address, type, errno, error_number);
   if (!SetIntOption(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1) ||
       !SetIntOption(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1)) {

@@ -53,8 +53,8 @@ struct SocketAddress {
 // Parses a numeric host ("127.0.0.1", "::1", "::"); no name resolution.
 Result<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port);
 
-// Creates a non-blocking, close-on-exec socket of `type` (SOCK_DGRAM or
-// SOCK_STREAM) with SO_REUSEADDR and SO_REUSEPORT (and IPV6_V6ONLY for IPv6,
+// Creates a close-on-exec socket of `type` (SOCK_DGRAM, blocking, or
+// SOCK_STREAM, non-blocking) with SO_REUSEADDR and SO_REUSEPORT (and IPV6_V6ONLY for IPv6,
 // so "[::]" and "0.0.0.0" can be listed side by side) and binds it to
 // `address`. Does not listen. Errors read "HOST:PORT/udp: <reason>"; the
 // errno value is also stored in `*error_number` if given.

@@ -124,10 +124,8 @@ Status Server::Impl::StartLocked() {
       if (!bound.ok()) return bound.status();
       SocketAddress address = *ParseSocketAddress(endpoint.host, bound->port);
       for (size_t w = 0; w < bound->udp.size(); ++w) {
-        Status s = starting[w]->AddUdp(std::move(bound->udp[w]),
-                                       make_handler(static_cast<int>(w), Transport::kUdp),
-                                       address.ToString() + "/udp");
-        if (!s.ok()) return s;
+        starting[w]->AddUdp(std::move(bound->udp[w]),
+                            make_handler(static_cast<int>(w), Transport::kUdp));
       }
       for (size_t w = 0; w < bound->tcp.size(); ++w) {
         Status s = starting[w]->AddTcp(std::move(bound->tcp[w]), address.ToString() + "/tcp");
@@ -140,18 +138,13 @@ Status Server::Impl::StartLocked() {
     sigset_t worker_mask = WorkerSignalMask();
     sigset_t saved_mask;
     pthread_sigmask(SIG_BLOCK, &worker_mask, &saved_mask);
-    Status started = Status::OK();
     try {
-      for (auto& worker : starting) {
-        started = worker->Start();
-        if (!started.ok()) break;
-      }
+      for (auto& worker : starting) worker->Start();
     } catch (...) {
       pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
       throw;
     }
     pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
-    if (!started.ok()) return started;
   } catch (const std::exception& e) {
     // `starting` stops and closes whatever exists so far.
     return Status::Error(std::string("starting the network server: ") + e.what());

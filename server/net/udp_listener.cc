@@ -1,21 +1,17 @@
 // See udp_listener.h.
 #include "net/udp_listener.h"
 
-#include <fcntl.h>
 #include <poll.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 
 namespace enumd::net {
 
-UdpListener::UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms,
-                         std::string name)
+UdpListener::UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms)
     : fd_(std::move(fd)),
       handler_(std::move(handler)),
       send_wait_ms_(send_wait_ms),
-      name_(std::move(name)),
       recv_buffer_(std::make_unique_for_overwrite<uint8_t[]>(kRecvBufferSize)),
       batch_(fd_.get()) {
   for (size_t i = 0; i < kBatch; ++i) {
@@ -35,13 +31,7 @@ UdpListener::~UdpListener() {
   }
 }
 
-Status UdpListener::Start() {
-  const int flags = fcntl(fd_.get(), F_GETFL);
-  if (flags < 0 || fcntl(fd_.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
-    return Status::Error(name_ + ": " + std::strerror(errno));
-  thread_ = std::thread([this] { Run(); });
-  return Status::OK();
-}
+void UdpListener::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void UdpListener::RequestStop() noexcept {
   if (stop_.exchange(true)) return;

@@ -30,10 +30,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <thread>
 
-#include "common/status.h"
 #include "net/listen_socket.h"
 #include "net/query_handler.h"
 #include "net/udp_send_batch.h"
@@ -46,17 +44,15 @@ class UdpListener {
   static constexpr size_t kDatagramSpace = 64 * 1024;     // > any UDP payload
   static constexpr size_t kRecvBufferSize = kBatch * kDatagramSpace;
 
-  // Takes `fd` (a bound UDP socket; made blocking for the thread's receive,
-  // sends never block) and `handler`, used only by the listener's thread.
-  // `name` ("127.0.0.1:53/udp") prefixes errors.
-  UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms,
-              std::string name);
+  // Takes `fd` (a bound, blocking UDP socket: the thread waits in its
+  // receive; sends never block) and `handler`, used only by the thread.
+  UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
   ~UdpListener();  // Stops and joins if running.
 
   // Starts the thread. May throw std::system_error (start-up path).
-  Status Start();
+  void Start();
   // Asks the thread to stop. Thread-safe; idempotent; returns at once.
   void RequestStop() noexcept;
   // Waits for the thread to finish; what is queued then goes out if the
@@ -72,7 +68,6 @@ class UdpListener {
   UniqueFd fd_;
   std::unique_ptr<QueryHandler> handler_;
   uint32_t send_wait_ms_;
-  std::string name_;
   std::unique_ptr<uint8_t[]> recv_buffer_;
   UdpSendBatch batch_;
   std::array<mmsghdr, kBatch> messages_{};

@@ -28,14 +28,15 @@ namespace {
 constexpr socklen_t kAbstractLength = sizeof(sockaddr_in);  // 16
 
 // Two datagram sockets on abstract names of 13 characters, "S<tag>" (the
-// server's, non-blocking) and "C<tag>" (the client's, blocking).
+// server's) and "C<tag>" (the client's), both blocking like the server's
+// UDP sockets.
 struct UnixPair {
   explicit UnixPair(const char* tag) {
     char name[16];
     std::snprintf(name, sizeof(name), "%s%08x", tag, static_cast<unsigned>(getpid()) & 0xffffffffu);
     REQUIRE(std::strlen(name) == 12);
-    server = Bind('S', name, &server_address, true);
-    client = Bind('C', name, &client_address, false);
+    server = Bind('S', name, &server_address);
+    client = Bind('C', name, &client_address);
   }
   const sockaddr* server_peer() const { return reinterpret_cast<const sockaddr*>(&server_address); }
   const sockaddr* client_peer() const { return reinterpret_cast<const sockaddr*>(&client_address); }
@@ -44,12 +45,12 @@ struct UnixPair {
   sockaddr_un server_address{}, client_address{};
 
  private:
-  static UniqueFd Bind(char side, const char* name, sockaddr_un* address, bool nonblocking) {
+  static UniqueFd Bind(char side, const char* name, sockaddr_un* address) {
     static_assert(offsetof(sockaddr_un, sun_path) + 14 == kAbstractLength);
     address->sun_family = AF_UNIX;
     address->sun_path[1] = side;
     std::memcpy(address->sun_path + 2, name, 12);
-    UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | (nonblocking ? SOCK_NONBLOCK : 0), 0));
+    UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM, 0));
     REQUIRE(fd.valid());
     REQUIRE(bind(fd.get(), reinterpret_cast<const sockaddr*>(address), kAbstractLength) == 0);
     return fd;
@@ -81,11 +82,8 @@ struct UnixWorker {
   UnixWorker(UnixPair* pair, uint32_t send_wait_ms)
       : worker(std::make_unique<FakeHandler>(0, &handled), Options(send_wait_ms), nullptr) {
     REQUIRE(worker.Init().ok());
-    REQUIRE(worker
-                .AddUdp(std::move(pair->server), std::make_unique<FakeHandler>(0, &handled),
-                        "unix/udp")
-                .ok());
-    REQUIRE(worker.Start().ok());
+    worker.AddUdp(std::move(pair->server), std::make_unique<FakeHandler>(0, &handled));
+    worker.Start();
   }
   ~UnixWorker() {
     worker.RequestStop();

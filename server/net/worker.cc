@@ -65,11 +65,9 @@ Status Worker::Init() {
   return Status::OK();
 }
 
-Status Worker::AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler,
-                      const std::string& name) {
+void Worker::AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler) {
   udp_listeners_.push_back(
-      std::make_unique<UdpListener>(std::move(fd), std::move(handler), udp_send_wait_ms_, name));
-  return Status::OK();
+      std::make_unique<UdpListener>(std::move(fd), std::move(handler), udp_send_wait_ms_));
 }
 
 Status Worker::AddTcp(UniqueFd fd, const std::string& name) {
@@ -77,12 +75,9 @@ Status Worker::AddTcp(UniqueFd fd, const std::string& name) {
   return tcp_listeners_.back()->Open(&loop_, std::move(fd), name);
 }
 
-Status Worker::Start() {
-  for (auto& listener : udp_listeners_) {
-    if (Status s = listener->Start(); !s.ok()) return s;
-  }
+void Worker::Start() {
+  for (auto& listener : udp_listeners_) listener->Start();
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
-  return Status::OK();
 }
 
 void Worker::RequestStop() noexcept {

@@ -8,7 +8,8 @@
 // Life cycle, all driven by Server:
 //   Init, AddUdp/AddTcp (starting thread) -> Start (spawns the threads)
 //   -> RequestStop (any thread) -> Join -> destroy.
-// On stop the loop closes its listeners, stops taking queries, lets TCP
+// On stop the UDP threads end at once (UdpListener) and the loop closes its
+// TCP listeners, stops taking queries, lets TCP
 // connections write what they have queued for up to kStopGraceMs, closes every
 // handle and returns. A Worker destroyed without having been started (a failed
 // Server::Start) closes its handles itself.
@@ -50,13 +51,13 @@ class Worker {
 
   // Sets up the loop. Must succeed before anything else.
   Status Init();
-  // Take a bound socket (closed on error too); `name` prefixes errors. A UDP
-  // socket comes with the handler its thread uses.
-  Status AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler, const std::string& name);
+  // Take a bound socket. A UDP socket (blocking) comes with the handler its
+  // thread uses. A TCP socket is closed on error too; `name` prefixes errors.
+  void AddUdp(UniqueFd fd, std::unique_ptr<QueryHandler> handler);
   Status AddTcp(UniqueFd fd, const std::string& name);
   // Starts the threads. May throw std::system_error (start-up path).
-  Status Start();
-  // Asks the loop to stop; returns at once. Thread-safe; idempotent.
+  void Start();
+  // Asks the threads to stop; returns at once. Thread-safe; idempotent.
   void RequestStop() noexcept;
   // Waits for the threads to finish. Must not be called from the worker itself.
   void Join();
