@@ -256,10 +256,11 @@ Status Daemon::Start() {
   const store::ZoneStore* s = d.store.get();
   const zone::ZoneRegistry* reg = &d.registry;
   query::Rrl* rrl = d.rrl.get();
-  d.server = std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl](const net::HandlerRole& r) {
-    return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl,
-                                     r.slot);
-  });
+  d.server =
+      std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl](const net::HandlerRole& r) {
+        return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro,
+                                         rrl, r.slot);
+      });
   st = d.server->Start();
   if (!st.ok()) return st;
   std::vector<uint16_t> ports = d.server->ports();

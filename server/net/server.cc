@@ -110,7 +110,8 @@ Status Server::Impl::StartLocked() {
     int next_slot = 0;
     auto make_handler = [&](int worker, Transport transport) {
       std::unique_ptr<QueryHandler> handler = factory(HandlerRole{worker, transport, next_slot++});
-      if (!handler) throw std::runtime_error("no query handler for worker " + std::to_string(worker));
+      if (!handler)
+        throw std::runtime_error("no query handler for worker " + std::to_string(worker));
       return handler;
     };
     for (int i = 0; i < options.workers; ++i) {

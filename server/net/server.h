@@ -64,7 +64,7 @@ struct ServerOptions {
 // Which thread a QueryHandler will serve: a worker's loop (all its TCP
 // connections) or one of its UDP sockets.
 struct HandlerRole {
-  int worker = 0;                       // 0 .. workers-1
+  int worker = 0;  // 0 .. workers-1
   Transport transport = Transport::kTcp;
   int slot = 0;  // distinct for every handler of the server: 0 .. HandlerSlots()-1
 };

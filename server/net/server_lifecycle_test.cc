@@ -179,7 +179,6 @@ TEST_CASE(
   CHECK(client.WaitClosed(1000));
 }
 
-
 TEST_CASE("Server: a handler for each worker's TCP loop and each of its UDP sockets") {
   ServerOptions options = Options("127.0.0.1", 2);
   Endpoint tcp_only;

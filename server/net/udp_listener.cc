@@ -31,7 +31,9 @@ UdpListener::~UdpListener() {
   }
 }
 
-void UdpListener::Start() { thread_ = std::thread([this] { Run(); }); }
+void UdpListener::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void UdpListener::RequestStop() noexcept {
   if (stop_.exchange(true)) return;

@@ -28,8 +28,8 @@ void UdpSendBatch::Commit(const sockaddr* peer, socklen_t peer_length, size_t le
 
 bool UdpSendBatch::Flush() noexcept {
   while (sent_ < count_) {
-    int sent = sendmmsg(fd_, &messages_[sent_], static_cast<unsigned>(count_ - sent_),
-                        MSG_DONTWAIT);
+    int sent =
+        sendmmsg(fd_, &messages_[sent_], static_cast<unsigned>(count_ - sent_), MSG_DONTWAIT);
     if (sent > 0) {
       sent_ += static_cast<size_t>(sent);
       continue;
