@@ -29,8 +29,9 @@ std::atomic<int> g_log_level{static_cast<int>(LogLevel::kInfo)};
 // still be reading it. A query takes microseconds; this is ample.
 constexpr auto kGrace = std::chrono::seconds(2);
 
-// RRL counters are logged at most this often, and only when they moved.
-constexpr auto kRrlLogInterval = std::chrono::seconds(5);
+// Counters (RRL, UDP replies not sent) are logged at most this often, and
+// only when they moved.
+constexpr auto kCounterLogInterval = std::chrono::seconds(5);
 
 class Handler : public net::QueryHandler {
  public:
@@ -98,7 +99,21 @@ struct Daemon::Impl {
   query::RrlCounters rrl_logged;
   std::chrono::steady_clock::time_point rrl_logged_at;
   std::unique_ptr<net::Server> server;
+  uint64_t udp_dropped_logged = 0;
+  std::chrono::steady_clock::time_point udp_dropped_logged_at;
   std::vector<std::pair<uint32_t, std::chrono::steady_clock::time_point>> retired_generations;
+
+  // Logs UDP replies not sent since the last report, if any.
+  void LogUdpDropped() {
+    const uint64_t total = server ? server->UdpRepliesDropped() : udp_dropped_logged;
+    if (total == udp_dropped_logged) return;
+    Log(LogLevel::kWarning,
+        "udp: %llu replies not sent: the socket's send buffer was full for over %u ms, or the "
+        "kernel refused them (total %llu)",
+        static_cast<unsigned long long>(total - udp_dropped_logged),
+        net::ServerOptions().udp_send_wait_ms, static_cast<unsigned long long>(total));
+    udp_dropped_logged = total;
+  }
 
   // Imports the zone's file when the store lacks the zone or the file differs
   // from the one imported (path, size, modification time).
@@ -303,7 +318,7 @@ void Daemon::Tick() {
     if (!st.ok()) Log(LogLevel::kWarning, "store: %s", st.message().c_str());
     it = gens.erase(it);
   }
-  if (d.rrl && now - d.rrl_logged_at >= kRrlLogInterval) {
+  if (d.rrl && now - d.rrl_logged_at >= kCounterLogInterval) {
     const query::RrlCounters c = d.rrl->Totals();
     const query::RrlCounters& was = d.rrl_logged;
     if (c.dropped != was.dropped || c.slipped != was.slipped || c.evicted != was.evicted) {
@@ -322,11 +337,16 @@ void Daemon::Tick() {
       d.rrl_logged_at = now;
     }
   }
+  if (now - d.udp_dropped_logged_at >= kCounterLogInterval) {
+    d.LogUdpDropped();
+    d.udp_dropped_logged_at = now;
+  }
 }
 
 void Daemon::Stop() {
   if (!impl_) return;
   if (impl_->server) impl_->server->Stop();
+  impl_->LogUdpDropped();  // what the last seconds added
   impl_->server.reset();
   impl_->store.reset();
 }

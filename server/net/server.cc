@@ -91,6 +91,7 @@ struct Server::Impl {
   std::unique_ptr<TcpAdmission> tcp_admission;  // outlives the workers; new on every start
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<uint16_t> ports;
+  uint64_t udp_dropped_before = 0;  // by the workers of earlier runs
   bool running = false;
 
   Status StartLocked();
@@ -161,6 +162,7 @@ void Server::Impl::StopLocked() {
   if (!running) return;
   for (auto& worker : workers) worker->RequestStop();
   for (auto& worker : workers) worker->Join();
+  for (auto& worker : workers) udp_dropped_before += worker->UdpRepliesDropped();
   workers.clear();
   running = false;
 }
@@ -196,6 +198,13 @@ void Server::Stop() {
 std::vector<uint16_t> Server::ports() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->ports;
+}
+
+uint64_t Server::UdpRepliesDropped() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  uint64_t dropped = impl_->udp_dropped_before;
+  for (const auto& worker : impl_->workers) dropped += worker->UdpRepliesDropped();
+  return dropped;
 }
 
 }  // namespace enumd::net

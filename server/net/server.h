@@ -93,6 +93,10 @@ class Server {
 
   // The bound ports, in the order of options.endpoints (useful with port 0).
   std::vector<uint16_t> ports() const;
+  // UDP replies not sent since construction, over every run: the kernel
+  // refused them, or the socket's send buffer stayed full for longer than
+  // udp_send_wait_ms. Thread-safe.
+  uint64_t UdpRepliesDropped() const;
 
  private:
   struct Impl;

@@ -58,6 +58,8 @@ class UdpListener {
   // Waits for the thread to finish; what is queued then goes out if the
   // kernel takes it at once.
   void Join();
+  // Replies not sent (see UdpSendBatch::dropped). Any thread.
+  uint64_t dropped() const noexcept { return batch_.dropped(); }
 
  private:
   void Run() noexcept;

@@ -167,6 +167,7 @@ TEST_CASE("UdpListener: a client that reads slowly still gets every answer (no r
   sender.join();
   CHECK(answered == kQueries);
   CHECK(handled.load() == kQueries);
+  CHECK(server.worker.UdpRepliesDropped() == 0);
 }
 
 TEST_CASE("UdpListener: a client that never reads holds the others up for the send wait only") {
@@ -196,6 +197,14 @@ TEST_CASE("UdpListener: a client that never reads holds the others up for the se
   REQUIRE(WaitReadable(other.client.get(), 5000));
   CHECK(recv(other.client.get(), buffer.data(), buffer.size(), 0) == 3);
   CHECK(std::string(buffer.begin(), buffer.begin() + 2) == "bU");
+
+  // "b" went out after every earlier reply was sent or dropped: each of the
+  // client's queries is now either in its queue or counted as dropped.
+  uint64_t queued = 0;
+  while (recv(pair.client.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) ++queued;
+  CHECK(queued > 0);
+  CHECK(queued < static_cast<uint64_t>(kQueries));
+  CHECK(server.worker.UdpRepliesDropped() + queued == static_cast<uint64_t>(kQueries));
 }
 
 TEST_CASE("UdpListener: empty datagrams get no answer and do not stop the listener") {

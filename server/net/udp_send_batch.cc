@@ -37,7 +37,7 @@ bool UdpSendBatch::Flush() noexcept {
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     // This message was refused for a reason of its own; drop it, go on.
-    ++dropped_;
+    CountDropped(1);
     ++sent_;
   }
   count_ = sent_ = 0;
@@ -45,7 +45,7 @@ bool UdpSendBatch::Flush() noexcept {
 }
 
 void UdpSendBatch::Discard() noexcept {
-  dropped_ += count_ - sent_;
+  CountDropped(count_ - sent_);
   count_ = sent_ = 0;
 }
 

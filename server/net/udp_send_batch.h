@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,10 +53,15 @@ class UdpSendBatch {
 
   bool full() const { return count_ == kSlots; }
   bool empty() const { return count_ == sent_; }
-  // Replies the kernel refused, since construction.
-  uint64_t dropped() const { return dropped_; }
+  // Replies refused by the kernel or discarded, since construction. Any
+  // thread may read it (the daemon logs it); only the owner changes it.
+  uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
+  void CountDropped(uint64_t n) noexcept {  // one writer: no read-modify-write needed
+    dropped_.store(dropped_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
   int fd_;
   std::unique_ptr<uint8_t[]> data_;  // kSlots * kSlotSize
   std::array<mmsghdr, kSlots> messages_{};
@@ -63,7 +69,7 @@ class UdpSendBatch {
   std::array<sockaddr_in6, kSlots> peers_{};  // large enough for IPv4 and IPv6
   size_t count_ = 0;                          // replies queued
   size_t sent_ = 0;                           // of which already sent
-  uint64_t dropped_ = 0;
+  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace enumd::net

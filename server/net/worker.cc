@@ -90,6 +90,12 @@ void Worker::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
+uint64_t Worker::UdpRepliesDropped() const noexcept {
+  uint64_t dropped = 0;
+  for (const auto& listener : udp_listeners_) dropped += listener->dropped();
+  return dropped;
+}
+
 void Worker::OnStopRequest(uv_async_t* async) noexcept {
   static_cast<Worker*>(async->data)->BeginStop();
 }

@@ -61,6 +61,8 @@ class Worker {
   void RequestStop() noexcept;
   // Waits for the threads to finish. Must not be called from the worker itself.
   void Join();
+  // UDP replies its sockets did not send (UdpSendBatch::dropped). Any thread.
+  uint64_t UdpRepliesDropped() const noexcept;
 
  private:
   static void OnStopRequest(uv_async_t* async) noexcept;
