@@ -93,6 +93,8 @@ SERVE_ROWS = [
     ("half_p99_us", "p99 latency at 50% of own max qps, us (lower better)", f0),
     ("half_p999_us", "p99.9 latency at 50% of own max qps, us", f0),
     ("half_loss_pct", "lost at 50% of own max qps, %", f2),
+    ("khalf_p99_us", "p99 latency at 50% of knotd's max qps (same load for all), us", f0),
+    ("khalf_loss_pct", "lost at 50% of knotd's max qps, %", f2),
     ("fixed_qps", "fixed-rate run (loadgen): answered qps", f0),
     ("fixed_loss_pct", "fixed-rate run: lost, %", f2),
     ("fixed_p99_us", "p99 latency at the fixed rate (same load for all), us", f0),
@@ -140,7 +142,9 @@ def do_serve(a):
                 data.setdefault("max_pct_ceiling", {}).setdefault(w, {})[server] = pct
     workers = sorted({w for per in data.values() for w in per})
     rounds = max(len(r) for per in data.values() for by_s in per.values() for r in by_s.values())
-    columns = [s for s in servers if s != CEILING] + ([CEILING] if CEILING in servers else [])
+    # enumd first, the trivial responder last, the others in the order they ran.
+    columns = sorted((s for s in servers if s != CEILING), key=lambda s: s != "enumd")
+    columns += [CEILING] if CEILING in servers else []
     others = [s for s in columns if s not in ("enumd", CEILING)]
     header = ["metric"] + columns
     if "enumd" in servers:
@@ -180,8 +184,10 @@ def do_serve(a):
                         else "DISAGREE (more than %.0f%% apart)" % AGREE_PCT))
     if "enumd" in servers and "knotd" in servers:
         # At 50% of each server's own max the faster server carries more load;
-        # the fixed rate is the same load for both.
-        for key, what in (("half_p99_us", "at 50% of own max"), ("fixed_p99_us", "at the fixed rate")):
+        # 50% of knotd's max and the fixed rate are the same load for both.
+        for key, what in (("half_p99_us", "at 50% of own max"),
+                          ("khalf_p99_us", "at 50% of knotd's max"),
+                          ("fixed_p99_us", "at the fixed rate")):
             for w in workers:
                 per = data.get(key, {}).get(w, {})
                 e, k = median_of(per, "enumd"), median_of(per, "knotd")

@@ -34,6 +34,8 @@
 #             state for what follows; its qps is reported as the cold figure
 #   max       loadgen closed loop, --outstanding N over K sockets: answered qps
 #   p99       loadgen open loop at half that server's max: latency percentiles
+#   p99 knotd loadgen open loop at half knotd's max in this round (knotd runs
+#             first): the same, at a load that is the same for every server
 #   fixed     loadgen open loop at --rate: server utime+stime (all its threads
 #             and processes, /proc/PID/stat) divided by answered queries,
 #             and latency percentiles at that load, the same for every server
@@ -286,7 +288,11 @@ rec() { printf '%s\t%s\t%s.w%s\t%s\n' "$1" "$2" "$3" "$w" "$4" >>"$RESULTS"; }
 for ((r = 1; r <= REPEAT; r++)); do
   for w in $WORKERS; do
     pin "$w"
-    for s in ceiling $SERVERS; do
+    # knotd first: its max sets the load of every other server's second
+    # latency run.
+    order="ceiling $SERVERS" knotd_half=""
+    [[ " $SERVERS " != *" knotd "* ]] || order="knotd ceiling ${SERVERS/knotd/}"
+    for s in $order; do
       log "round $r/$REPEAT, $w worker(s): $s (server on CPUs $SCPU, load on CPUs $CCPU)"
       start "$s" "$w"
       [[ $s == ceiling ]] || rec "$s" "$r" start_ms "$START_MS"
@@ -306,6 +312,14 @@ for ((r = 1; r <= REPEAT; r++)); do
       rec "$s" "$r" half_loss_pct "$(lg loss_pct)"
       rec "$s" "$r" half_p50_us "$(lg lat_p50_us)"; rec "$s" "$r" half_p99_us "$(lg lat_p99_us)"
       rec "$s" "$r" half_p999_us "$(lg lat_p99.9_us)"
+      if [[ $s == knotd ]]; then
+        knotd_half=$half
+      elif [[ -n $knotd_half ]]; then
+        run_loadgen "$p" --rate "$knotd_half" --duration "$DURATION"
+      fi
+      if [[ -n $knotd_half ]]; then
+        rec "$s" "$r" khalf_p99_us "$(lg lat_p99_us)"; rec "$s" "$r" khalf_loss_pct "$(lg loss_pct)"
+      fi
       t0=$(cpu_ticks "$SPID")
       run_loadgen "$p" --rate "$RATE" --duration "$DURATION"
       t1=$(cpu_ticks "$SPID")
