@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -79,8 +80,10 @@ inline Bytes Echo(const Bytes& query, char transport) {
 }
 
 inline Bytes Framed(const Bytes& message) {
-  Bytes framed{static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
-  framed.insert(framed.end(), message.begin(), message.end());
+  Bytes framed(2 + message.size());
+  framed[0] = static_cast<uint8_t>(message.size() >> 8);
+  framed[1] = static_cast<uint8_t>(message.size());
+  std::copy(message.begin(), message.end(), framed.begin() + 2);
   return framed;
 }
 
