@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/byte_order.h"
 #include "net/listen_socket.h"
 #include "net/server.h"
 
@@ -81,8 +82,7 @@ inline Bytes Echo(const Bytes& query, char transport) {
 
 inline Bytes Framed(const Bytes& message) {
   Bytes framed(2 + message.size());
-  framed[0] = static_cast<uint8_t>(message.size() >> 8);
-  framed[1] = static_cast<uint8_t>(message.size());
+  Store16(framed.data(), static_cast<uint16_t>(message.size()));
   std::copy(message.begin(), message.end(), framed.begin() + 2);
   return framed;
 }
