@@ -2,9 +2,12 @@
 #include <signal.h>
 #include <time.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "config/config.h"
 #include "daemon/daemon.h"
@@ -22,7 +25,10 @@ const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADD
   --workers N          worker threads (default: one per core)
   --log-level LEVEL    error | warning | info | debug
   --help-config        every configuration key with its type, range and default
-Signals: SIGTERM/SIGINT stop; SIGHUP re-imports zone files that changed.
+Signals: SIGTERM/SIGINT stop (an import in progress is abandoned; the
+version served stays); SIGHUP re-reads the configuration and re-imports the
+zone files that changed (zones and log_level change live; other keys at the
+next restart); SIGUSR1/SIGUSR2 are ignored.
 )";
 
 int Fail(const std::string& message) {
@@ -40,14 +46,59 @@ std::string Quote(const std::string& s) {
   return q + "\"";
 }
 
+// What the command line asked for, kept to build the configuration again on
+// SIGHUP (the file may have changed; the flags still apply on top).
+struct Args {
+  std::string config_file;
+  std::vector<std::string> listens, zones;
+  std::string store, workers, log_level;
+};
+
+enumd::Result<enumd::config::Config> BuildConfig(const Args& a) {
+  using enumd::Status;
+  using enumd::config::Config;
+  auto loaded = a.config_file.empty() ? enumd::config::LoadConfigString("", "<defaults>")
+                                      : enumd::config::LoadConfigFile(a.config_file);
+  if (!loaded.ok()) return loaded.status();
+  Config config = std::move(loaded.value());
+  if (!a.store.empty()) config.store = a.store;
+  if (!a.listens.empty()) {
+    config.listen.clear();
+    for (const std::string& l : a.listens) {
+      auto addr = enumd::config::ParseListenAddress(l);
+      if (!addr.ok()) return Status::Error("--listen: " + addr.status().message());
+      config.listen.push_back(*addr);
+    }
+  }
+  // --zone and --log-level are checked by the same schema as the file.
+  for (const std::string& z : a.zones) {
+    size_t eq = z.find('=');
+    std::string yaml = "zones:\n  - origin: " + Quote(z.substr(0, eq)) + "\n";
+    if (eq != std::string::npos) yaml += "    file: " + Quote(z.substr(eq + 1)) + "\n";
+    auto one = enumd::config::LoadConfigString(yaml, "--zone");
+    if (!one.ok()) return one.status();
+    config.zones.push_back(one->zones[0]);
+  }
+  if (!a.workers.empty()) {
+    char* end = nullptr;
+    long n = strtol(a.workers.c_str(), &end, 10);
+    if (*end != 0 || n < 1 || n > 256) return Status::Error("--workers takes 1..256");
+    config.workers = static_cast<int>(n);
+  }
+  if (!a.log_level.empty()) {
+    auto one = enumd::config::LoadConfigString("log_level: " + Quote(a.log_level), "--log-level");
+    if (!one.ok()) return one.status();
+    config.log_level = a.log_level;
+  }
+  return config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using enumd::config::Config;
-  std::string config_file;
-  Config overrides;
-  std::vector<std::string> listens, zones;
-  std::string store, workers, log_level;
+  using enumd::daemon::Log;
+  using enumd::daemon::LogLevel;
+  Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -63,85 +114,78 @@ int main(int argc, char** argv) {
       fputs(enumd::config::SchemaReference().c_str(), stdout);
       return 0;
     } else if (a == "--config" && value(&v)) {
-      config_file = v;
+      args.config_file = v;
     } else if (a == "--store" && value(&v)) {
-      store = v;
+      args.store = v;
     } else if (a == "--listen" && value(&v)) {
-      listens.push_back(v);
+      args.listens.push_back(v);
     } else if (a == "--zone" && value(&v)) {
-      zones.push_back(v);
+      args.zones.push_back(v);
     } else if (a == "--workers" && value(&v)) {
-      workers = v;
+      args.workers = v;
     } else if (a == "--log-level" && value(&v)) {
-      log_level = v;
+      args.log_level = v;
     } else {
       fputs(kUsage, stderr);
       return Fail("bad argument '" + a + "'");
     }
   }
-
-  auto loaded = config_file.empty() ? enumd::config::LoadConfigString("", "<defaults>")
-                                    : enumd::config::LoadConfigFile(config_file);
-  if (!loaded.ok()) return Fail(loaded.status().message());
-  Config config = std::move(loaded.value());
-  if (!store.empty()) config.store = store;
-  if (!listens.empty()) {
-    config.listen.clear();
-    for (const std::string& l : listens) {
-      auto addr = enumd::config::ParseListenAddress(l);
-      if (!addr.ok()) return Fail("--listen: " + addr.status().message());
-      config.listen.push_back(*addr);
-    }
-  }
-  // --zone and --log-level are checked by the same schema as the file.
-  for (const std::string& z : zones) {
-    size_t eq = z.find('=');
-    std::string yaml = "zones:\n  - origin: " + Quote(z.substr(0, eq)) + "\n";
-    if (eq != std::string::npos) yaml += "    file: " + Quote(z.substr(eq + 1)) + "\n";
-    auto one = enumd::config::LoadConfigString(yaml, "--zone");
-    if (!one.ok()) return Fail(one.status().message());
-    config.zones.push_back(one->zones[0]);
-  }
-  if (!workers.empty()) {
-    char* end = nullptr;
-    long n = strtol(workers.c_str(), &end, 10);
-    if (*end != 0 || n < 1 || n > 256) return Fail("--workers takes 1..256");
-    config.workers = static_cast<int>(n);
-  }
-  if (!log_level.empty()) {
-    auto one = enumd::config::LoadConfigString("log_level: " + Quote(log_level), "--log-level");
-    if (!one.ok()) return Fail(one.status().message());
-    config.log_level = log_level;
-  }
-  enumd::daemon::SetLogLevel(enumd::daemon::ParseLogLevel(config.log_level));
+  auto config = BuildConfig(args);
+  if (!config.ok()) return Fail(config.status().message());
+  enumd::daemon::SetLogLevel(enumd::daemon::ParseLogLevel(config->log_level));
 
   // Block the signals we handle before any thread starts, so they all reach
-  // this thread's sigtimedwait and no worker is interrupted.
+  // this thread's sigtimedwait and no worker is interrupted. SIGUSR1/2 are
+  // taken too: sent by mistake (their default action ends the process) they
+  // are logged and ignored.
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  enumd::daemon::Daemon daemon(std::move(config));
-  enumd::Status st = daemon.Start();
-  if (!st.ok()) return Fail(st.message());
-
+  enumd::daemon::Daemon daemon(std::move(config.value()));
+  // Start-up runs beside this thread, so that SIGTERM during a long import
+  // at start stops it at once.
+  std::atomic<bool> started{false};
+  enumd::Status st;
+  std::thread starter([&] {
+    st = daemon.Start();
+    started = true;
+  });
+  bool stop = false;
   for (;;) {
-    timespec tick = {1, 0};
-    int sig = sigtimedwait(&set, nullptr, &tick);
-    if (sig == SIGTERM || sig == SIGINT) break;
-    if (sig == SIGHUP) {
-      st = daemon.Reload();
-      if (!st.ok())
-        enumd::daemon::Log(enumd::daemon::LogLevel::kError, "reload: %s", st.message().c_str());
+    if (started.load() && starter.joinable()) {
+      starter.join();
+      if (!st.ok()) {
+        const bool asked = daemon.stop_requested();
+        daemon.Stop();
+        if (asked) {
+          Log(LogLevel::kInfo, "stopped during start-up");
+          return 0;
+        }
+        return Fail(st.message());
+      }
     }
-    daemon.Tick();
+    if (stop && !starter.joinable()) break;
+    timespec tick = {0, 200 * 1000 * 1000};
+    int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      Log(LogLevel::kInfo, "stopping (%s)", strsignal(sig));
+      stop = true;
+      daemon.RequestStop();
+    } else if (sig == SIGHUP && !stop) {
+      auto reloaded = BuildConfig(args);
+      if (!reloaded.ok())
+        Log(LogLevel::kError, "reload: %s; keeping the running configuration",
+            reloaded.status().message().c_str());
+      else
+        daemon.RequestReload(std::move(reloaded.value()));
+    } else if (sig == SIGUSR1 || sig == SIGUSR2) {
+      Log(LogLevel::kWarning, "ignoring signal %s", strsignal(sig));
+    }
   }
-  enumd::daemon::Log(enumd::daemon::LogLevel::kInfo, "stopping");
   daemon.Stop();
-  enumd::daemon::Log(enumd::daemon::LogLevel::kInfo, "stopped");
+  Log(LogLevel::kInfo, "stopped");
   return 0;
 }

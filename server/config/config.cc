@@ -883,6 +883,56 @@ Result<Config> LoadConfigFile(const std::string& path) {
   return config;
 }
 
+namespace {
+
+bool SameListen(const std::vector<ListenAddress>& a, const std::vector<ListenAddress>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].host != b[i].host || a[i].port != b[i].port || a[i].udp != b[i].udp ||
+        a[i].tcp != b[i].tcp)
+      return false;
+  }
+  return true;
+}
+
+bool SameRateLimit(const RateLimitConfig& a, const RateLimitConfig& b) {
+  if (a.exempt.size() != b.exempt.size()) return false;
+  for (size_t i = 0; i < a.exempt.size(); ++i) {
+    if (a.exempt[i].text != b.exempt[i].text) return false;
+  }
+  return a.enabled == b.enabled && a.responses_per_second == b.responses_per_second &&
+         a.nxdomains_per_second == b.nxdomains_per_second &&
+         a.errors_per_second == b.errors_per_second && a.window == b.window && a.slip == b.slip &&
+         a.ipv4_prefix_length == b.ipv4_prefix_length &&
+         a.ipv6_prefix_length == b.ipv6_prefix_length && a.table_size == b.table_size &&
+         a.log_only == b.log_only;
+}
+
+}  // namespace
+
+std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
+  std::vector<std::string> keys;
+  auto check = [&](bool same, const char* key) {
+    if (!same) keys.emplace_back(key);
+  };
+  check(SameListen(a.listen, b.listen), "listen");
+  check(a.workers == b.workers, "workers");
+  check(a.store == b.store, "store");
+  check(a.cache_names_mb == b.cache_names_mb, "cache.names_mb");
+  check(a.cache_blocks_mb == b.cache_blocks_mb, "cache.blocks_mb");
+  check(a.udp_max_payload == b.udp_max_payload, "udp.max_payload");
+  check(a.udp_spread_by_name == b.udp_spread_by_name, "udp.spread");
+  check(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms, "tcp.idle_timeout_ms");
+  check(a.tcp_query_timeout_ms == b.tcp_query_timeout_ms, "tcp.query_timeout_ms");
+  check(a.tcp_max_connections == b.tcp_max_connections, "tcp.max_connections");
+  check(a.tcp_max_connections_per_source == b.tcp_max_connections_per_source,
+        "tcp.max_connections_per_source");
+  check(a.tcp_max_queued_bytes == b.tcp_max_queued_bytes, "tcp.max_queued_bytes");
+  check(a.version_string == b.version_string, "version");
+  check(SameRateLimit(a.rate_limit, b.rate_limit), "rate_limit");
+  return keys;
+}
+
 std::string SchemaReference() {
   std::string out;
   for (const Key& key : kSchema) {

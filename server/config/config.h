@@ -87,6 +87,12 @@ Result<ListenAddress> ParseListenAddress(const std::string& text);
 // length ("10.1.2.3/8": BIND's "address/prefix length mismatch").
 Result<Cidr> ParseCidr(const std::string& text);
 
+// The keys whose values differ between `running` and `wanted` among those a
+// running server cannot change (listen, workers, store, caches, udp.*, tcp.*,
+// rate_limit, version): a reload applies zones and log_level, and names
+// these as taking effect at the next restart.
+std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& wanted);
+
 // Every key in schema order with its type, range, default and meaning
 // ("udp.max_payload: an integer 512..65535, default 1232" and a doc line);
 // for `enumd --help-config` and the docs.

@@ -4,11 +4,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
+#include <condition_variable>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "dns/name.h"
@@ -23,39 +24,42 @@ namespace enumd::daemon {
 
 namespace {
 
-std::atomic<int> g_log_level{static_cast<int>(LogLevel::kInfo)};
-
-// How long a replaced zone table or generation is kept for queries that may
-// still be reading it. A query takes microseconds; this is ample.
-constexpr auto kGrace = std::chrono::seconds(2);
+using Clock = std::chrono::steady_clock;
 
 // Counters (RRL, UDP replies not sent) are logged at most this often, and
 // only when they moved.
 constexpr auto kCounterLogInterval = std::chrono::seconds(5);
+// The writer thread's housekeeping period.
+constexpr auto kTick = std::chrono::seconds(1);
 
 class Handler : public net::QueryHandler {
  public:
-  // `rrl` (shared by every handler; may be null = off) outlives the handler.
-  // `slot` is the handler's own RRL counter slot (HandlerRole::slot).
+  // `rrl` (shared by every handler; may be null = off) and `errors` outlive
+  // the handler. `slot` is the handler's own RRL counter slot.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
-          query::ResponderOptions options, query::Rrl* rrl, int slot)
+          query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors)
       : responder_(store, zones, std::move(options)),
         rrl_(rrl),
-        slot_(static_cast<unsigned>(slot)) {}
+        slot_(static_cast<unsigned>(slot)),
+        errors_(errors) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
+    if (responder_.TakeError(&error_)) errors_->Report(error_);
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
     if (!tcp && n != 0 && rrl_ != nullptr)
       n = rrl_->Apply(out, n, peer, slot_, responder_.last_wildcard_skip());
     return n;
   }
+  void Idle() noexcept override { responder_.Idle(); }
 
  private:
   query::Responder responder_;
   query::Rrl* rrl_;
   unsigned slot_;
+  ServeErrorLog* errors_;
+  query::ServeError error_;
 };
 
 std::string Lower(std::string wire) {
@@ -63,45 +67,33 @@ std::string Lower(std::string wire) {
   return wire;
 }
 
+const char* ModeName(zone::WildcardMode mode) {
+  return mode == zone::WildcardMode::kRfc4592 ? "rfc4592" : "longest-match";
+}
+
 }  // namespace
 
-void SetLogLevel(LogLevel level) { g_log_level = static_cast<int>(level); }
-
-LogLevel ParseLogLevel(const std::string& name) {
-  if (name == "error") return LogLevel::kError;
-  if (name == "warning") return LogLevel::kWarning;
-  if (name == "debug") return LogLevel::kDebug;
-  return LogLevel::kInfo;
-}
-
-void Log(LogLevel level, const char* format, ...) {
-  if (static_cast<int>(level) > g_log_level) return;
-  static const char* kNames[] = {"error", "warning", "info", "debug"};
-  char when[32];
-  time_t now = time(nullptr);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  char line[2048];
-  va_list ap;
-  va_start(ap, format);
-  vsnprintf(line, sizeof(line), format, ap);
-  va_end(ap);
-  fprintf(stdout, "%s %s: %s\n", when, kNames[static_cast<int>(level)], line);
-  fflush(stdout);
-}
-
 struct Daemon::Impl {
+  // The running configuration. After Start only the writer thread uses it.
   config::Config config;
   std::unique_ptr<store::ZoneStore> store;
+  // Before `server`: the handlers' epoch readers and error log outlive them.
   zone::ZoneRegistry registry;
-  std::unique_ptr<query::Rrl> rrl;  // before `server`: the workers use it until they stop
+  ServeErrorLog serve_errors;
+  std::unique_ptr<query::Rrl> rrl;
   query::RrlCounters rrl_logged;
-  std::chrono::steady_clock::time_point rrl_logged_at;
+  Clock::time_point rrl_logged_at;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
-  std::chrono::steady_clock::time_point udp_dropped_logged_at;
-  std::vector<std::pair<uint32_t, std::chrono::steady_clock::time_point>> retired_generations;
+  Clock::time_point udp_dropped_logged_at;
+
+  // The writer thread and what it is asked to do.
+  std::thread writer;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;                  // under mu
+  std::optional<config::Config> pending;  // under mu: the newest reload request
+  std::atomic<bool> cancel{false};        // an import in progress stops
 
   // Logs UDP replies not sent since the last report, if any.
   void LogUdpDropped() {
@@ -116,7 +108,9 @@ struct Daemon::Impl {
   }
 
   // Imports the zone's file when the store lacks the zone or the file differs
-  // from the one imported (path, size, modification time).
+  // from the one imported (path, size, modification time). A zone that has a
+  // version keeps it when the new one fails; only a zone without any is an
+  // error.
   Status Refresh(const config::ZoneConfig& zc, bool keep_previous) {
     if (zc.file.empty()) return Status::OK();
     std::string origin = Lower(dns::WireName(zc.origin));
@@ -125,22 +119,34 @@ struct Daemon::Impl {
     std::string path = std::filesystem::absolute(zc.file, ec).string();
     struct stat sb;
     if (stat(path.c_str(), &sb) != 0) {
+      std::string why = "cannot read " + path + ": " + strerror(errno);
       if (meta) {
-        Log(LogLevel::kWarning, "zone %s: file %s is missing; serving the stored version",
-            zc.origin.c_str(), path.c_str());
+        Log(LogLevel::kWarning, "zone %s: %s; serving the stored version (serial %u)",
+            zc.origin.c_str(), why.c_str(), meta->serial);
         return Status::OK();
       }
-      return Status::Error("zone " + zc.origin + ": cannot read " + path);
+      return Status::Error("zone " + zc.origin + ": " + why);
     }
     int64_t mtime = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
     if (meta && meta->source_file == path && meta->source_mtime_ns == mtime &&
         meta->source_size == static_cast<uint64_t>(sb.st_size))
       return Status::OK();
+    if (store->read_only()) {
+      std::string why = "the store is open read-only (" + store->read_only_reason() +
+                        "); the zone file is not imported";
+      if (meta) {
+        Log(LogLevel::kWarning, "zone %s: %s; serving serial %u", zc.origin.c_str(), why.c_str(),
+            meta->serial);
+        return Status::OK();
+      }
+      return Status::Error("zone " + zc.origin + ": " + why);
+    }
     Log(LogLevel::kInfo, "zone %s: importing %s", zc.origin.c_str(), path.c_str());
     zone::ImportOptions o;
     o.origin = zc.origin;
     o.keep_previous = keep_previous;
     o.temp_dir = config.store;  // a big zone's sort spills beside the store, not into /tmp
+    o.cancel = &cancel;
     auto r = zone::ImportZoneFile(store.get(), path, o);
     if (!r.ok()) {
       if (meta) {
@@ -148,16 +154,19 @@ struct Daemon::Impl {
             r.status().message().c_str(), meta->serial);
         return Status::OK();
       }
-      return r.status();
+      return Status::Error("zone " + zc.origin + ": " + r.status().message());
     }
     Log(LogLevel::kInfo, "zone %s: imported serial %u, %llu records in %.2f s", zc.origin.c_str(),
         r->meta.serial, static_cast<unsigned long long>(r->meta.records), r->seconds);
-    if (r->previous_generation)
-      retired_generations.emplace_back(r->previous_generation, std::chrono::steady_clock::now());
     return Status::OK();
   }
 
-  Status Publish(bool announce) {
+  // Builds the zone table from the configuration and the store and serves
+  // it. A zone whose version in the store cannot be served keeps the version
+  // it is served from now (logged); at start-up (`starting`) that is an
+  // error instead. Generations that only the replaced table used are dropped
+  // once no query can be reading them.
+  Status Publish(bool starting) {
     auto table = std::make_unique<zone::ZoneTable>();
     std::vector<config::ZoneConfig> zones = config.zones;
     if (zones.empty()) {
@@ -166,28 +175,135 @@ struct Daemon::Impl {
         zones.push_back({dns::NameToText(reinterpret_cast<const uint8_t*>(m.origin.data())), "",
                          config::WildcardMode::kRfc4592});
     }
+    const zone::ZoneTable& served = registry.served();
     for (const auto& zc : zones) {
       zone::Zone z;
       z.origin = dns::WireName(zc.origin);
-      auto meta = store->FindZone(Lower(z.origin));
-      if (!meta) return Status::Error("zone " + zc.origin + " is not in the store and has no file");
-      // Never serve half a zone: the version the meta points at must be there.
-      if (Status ok = store->CheckZone(*meta); !ok.ok())
-        return Status::Error("zone " + zc.origin + ": " + ok.message());
-      z.meta = *meta;
       z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
       z.mode = zc.wildcards == config::WildcardMode::kLongestMatch
                    ? zone::WildcardMode::kLongestMatch
                    : zone::WildcardMode::kRfc4592;
-      if (announce)
+      const zone::Zone* was = nullptr;
+      for (const zone::Zone& s : served.zones())
+        if (dns::NameEqual(reinterpret_cast<const uint8_t*>(s.origin.data()),
+                           reinterpret_cast<const uint8_t*>(z.origin.data())))
+          was = &s;
+      auto meta = store->FindZone(Lower(z.origin));
+      Status problem;
+      if (!meta)
+        problem = Status::Error("zone " + zc.origin + " is not in the store and has no file");
+      else if (Status ok = store->CheckZone(*meta); !ok.ok())
+        problem = Status::Error("store " + store->path() + " is damaged: " + ok.message() +
+                                "; restore it from a backup, or re-import the zone with "
+                                "`enumctl import`");
+      if (!problem.ok()) {
+        // Never serve half a zone: the version the meta points at must be there.
+        if (starting) return problem;
+        if (was) {
+          Log(LogLevel::kError, "%s; still serving serial %u", problem.message().c_str(),
+              was->meta.serial);
+          zone::Zone keep = *was;
+          keep.mode = z.mode;
+          table->Add(std::move(keep));
+        } else {
+          Log(LogLevel::kError, "%s; not served", problem.message().c_str());
+        }
+        continue;
+      }
+      z.meta = *meta;
+      if (starting || !was || was->meta.generation != z.meta.generation || was->mode != z.mode)
         Log(LogLevel::kInfo, "zone %s serial %u: %llu names, %llu records, wildcards %s",
             zc.origin.c_str(), meta->serial, static_cast<unsigned long long>(meta->names),
-            static_cast<unsigned long long>(meta->records),
-            z.mode == zone::WildcardMode::kRfc4592 ? "rfc4592" : "longest-match");
+            static_cast<unsigned long long>(meta->records), ModeName(z.mode));
       table->Add(std::move(z));
     }
-    registry.Publish(std::move(table));
+    std::set<uint32_t> kept;
+    for (const zone::Zone& z : table->zones()) kept.insert(z.meta.generation);
+    // Returns once no query can still be reading the old table.
+    std::unique_ptr<zone::ZoneTable> old = registry.Publish(std::move(table));
+    if (store->read_only()) return Status::OK();
+    std::set<uint32_t> current;
+    for (const auto& m : store->Zones()) current.insert(m.generation);
+    for (const zone::Zone& z : old->zones()) {
+      uint32_t gen = z.meta.generation;
+      if (kept.count(gen) || current.count(gen)) continue;
+      Status st = store->DropGeneration(gen);
+      if (!st.ok())
+        Log(LogLevel::kWarning, "store: %s (the next start cleans it up)", st.message().c_str());
+    }
     return Status::OK();
+  }
+
+  void Reload(config::Config wanted) {
+    auto started = Clock::now();
+    Log(LogLevel::kInfo, "reload: checking the configuration and zone files");
+    for (const std::string& key : config::RestartOnlyChanges(config, wanted))
+      Log(LogLevel::kWarning, "reload: %s changed; it takes effect at the next restart",
+          key.c_str());
+    config.zones = std::move(wanted.zones);
+    if (config.log_level != wanted.log_level) {
+      config.log_level = wanted.log_level;
+      SetLogLevel(ParseLogLevel(config.log_level));
+      Log(LogLevel::kInfo, "reload: log_level is now %s", config.log_level.c_str());
+    }
+    for (const auto& zc : config.zones) {
+      if (cancel.load()) return;
+      Status st = Refresh(zc, true);
+      if (!st.ok()) Log(LogLevel::kError, "reload: %s", st.message().c_str());
+    }
+    if (cancel.load()) return;
+    Status st = Publish(false);
+    if (!st.ok()) Log(LogLevel::kError, "reload: %s", st.message().c_str());
+    Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served",
+        std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
+        registry.served().zones().size());
+  }
+
+  void Tick() {
+    auto now = Clock::now();
+    if (rrl && now - rrl_logged_at >= kCounterLogInterval) {
+      const query::RrlCounters c = rrl->Totals();
+      const query::RrlCounters& was = rrl_logged;
+      if (c.dropped != was.dropped || c.slipped != was.slipped || c.evicted != was.evicted) {
+        char evicted[96] = "";
+        if (c.evicted != was.evicted)
+          snprintf(evicted, sizeof(evicted),
+                   "; %llu live accounts evicted, raise rate_limit.table_size",
+                   static_cast<unsigned long long>(c.evicted - was.evicted));
+        Log(LogLevel::kInfo,
+            "rate limit: %s %llu, slipped %llu UDP responses (totals %llu, %llu)%s",
+            rrl->options().log_only ? "would have dropped" : "dropped",
+            static_cast<unsigned long long>(c.dropped - was.dropped),
+            static_cast<unsigned long long>(c.slipped - was.slipped),
+            static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.slipped),
+            evicted);
+        rrl_logged = c;
+        rrl_logged_at = now;
+      }
+    }
+    if (now - udp_dropped_logged_at >= kCounterLogInterval) {
+      LogUdpDropped();
+      udp_dropped_logged_at = now;
+    }
+  }
+
+  void WriterLoop() {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      wake.wait_for(lock, kTick, [&] { return stopping || pending.has_value(); });
+      if (stopping) return;
+      if (pending) {
+        config::Config wanted = std::move(*pending);
+        pending.reset();
+        lock.unlock();
+        Reload(std::move(wanted));
+        lock.lock();
+        continue;  // a request that came meanwhile goes first
+      }
+      lock.unlock();
+      Tick();
+      lock.lock();
+    }
   }
 };
 
@@ -196,19 +312,26 @@ Daemon::~Daemon() { Stop(); }
 
 Status Daemon::Start() {
   Impl& d = *impl_;
-  auto started = std::chrono::steady_clock::now();
+  auto started = Clock::now();
   store::ZoneStore::Options store_options;
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
+  store_options.read_only_if_full = true;
   auto store =
       store::ZoneStore::Open(d.config.store, store::ZoneStore::Mode::kReadWrite, store_options);
   if (!store.ok()) return store.status();
   d.store = std::move(store.value());
+  if (d.store->read_only())
+    Log(LogLevel::kWarning,
+        "store %s: cannot open it for writing (%s); serving it read-only: changed zone files are "
+        "not imported until space is freed and enumd restarted",
+        d.config.store.c_str(), d.store->read_only_reason().c_str());
   for (const auto& zc : d.config.zones) {
     Status st = d.Refresh(zc, false);
     if (!st.ok()) return st;
   }
   Status st = d.Publish(true);
   if (!st.ok()) return st;
+  if (d.cancel) return Status::Error("stopped during start-up");
 
   net::ServerOptions so;
   for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
@@ -271,10 +394,11 @@ Status Daemon::Start() {
   const store::ZoneStore* s = d.store.get();
   const zone::ZoneRegistry* reg = &d.registry;
   query::Rrl* rrl = d.rrl.get();
-  d.server =
-      std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl](const net::HandlerRole& r) {
+  ServeErrorLog* errors = &d.serve_errors;
+  d.server = std::make_unique<net::Server>(
+      so, [s, reg, ro, udp_ro, rrl, errors](const net::HandlerRole& r) {
         return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro,
-                                         rrl, r.slot);
+                                         rrl, r.slot, errors);
       });
   st = d.server->Start();
   if (!st.ok()) return st;
@@ -286,69 +410,46 @@ Status Daemon::Start() {
         v6 ? "]" : "", i < ports.size() ? ports[i] : e.port, e.udp ? "udp" : "",
         e.udp && e.tcp ? "+" : "", e.tcp ? "tcp" : "", so.workers);
   }
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    if (d.stopping) return Status::Error("stopped during start-up");
+    d.writer = std::thread([&d] { d.WriterLoop(); });
+  }
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   Log(LogLevel::kInfo, "ready in %.1f ms", ms);
   return Status::OK();
 }
 
-Status Daemon::Reload() {
+void Daemon::RequestReload(config::Config config) {
   Impl& d = *impl_;
-  Log(LogLevel::kInfo, "reload: checking zone files");
-  Status first;
-  for (const auto& zc : d.config.zones) {
-    Status st = d.Refresh(zc, true);
-    if (!st.ok() && first.ok()) first = st;
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    d.pending = std::move(config);
   }
-  Status st = d.Publish(true);
-  return first.ok() ? st : first;
+  d.wake.notify_one();
 }
 
-void Daemon::Tick() {
+void Daemon::RequestStop() {
   Impl& d = *impl_;
-  d.registry.Retire();
-  auto now = std::chrono::steady_clock::now();
-  auto& gens = d.retired_generations;
-  for (auto it = gens.begin(); it != gens.end();) {
-    if (now - it->second < kGrace) {
-      ++it;
-      continue;
-    }
-    Status st = d.store->DropGeneration(it->first);
-    if (!st.ok()) Log(LogLevel::kWarning, "store: %s", st.message().c_str());
-    it = gens.erase(it);
+  d.cancel = true;  // an import in progress gives up; its zone keeps the version served
+  {
+    std::lock_guard<std::mutex> lock(d.mu);
+    d.stopping = true;
   }
-  if (d.rrl && now - d.rrl_logged_at >= kCounterLogInterval) {
-    const query::RrlCounters c = d.rrl->Totals();
-    const query::RrlCounters& was = d.rrl_logged;
-    if (c.dropped != was.dropped || c.slipped != was.slipped || c.evicted != was.evicted) {
-      char evicted[96] = "";
-      if (c.evicted != was.evicted)
-        snprintf(evicted, sizeof(evicted),
-                 "; %llu live accounts evicted, raise rate_limit.table_size",
-                 static_cast<unsigned long long>(c.evicted - was.evicted));
-      Log(LogLevel::kInfo, "rate limit: %s %llu, slipped %llu UDP responses (totals %llu, %llu)%s",
-          d.rrl->options().log_only ? "would have dropped" : "dropped",
-          static_cast<unsigned long long>(c.dropped - was.dropped),
-          static_cast<unsigned long long>(c.slipped - was.slipped),
-          static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.slipped),
-          evicted);
-      d.rrl_logged = c;
-      d.rrl_logged_at = now;
-    }
-  }
-  if (now - d.udp_dropped_logged_at >= kCounterLogInterval) {
-    d.LogUdpDropped();
-    d.udp_dropped_logged_at = now;
-  }
+  d.wake.notify_one();
 }
+
+bool Daemon::stop_requested() const { return impl_->cancel.load(); }
 
 void Daemon::Stop() {
   if (!impl_) return;
-  if (impl_->server) impl_->server->Stop();
-  impl_->LogUdpDropped();  // what the last seconds added
-  impl_->server.reset();
-  impl_->store.reset();
+  Impl& d = *impl_;
+  RequestStop();
+  if (d.writer.joinable()) d.writer.join();
+  if (d.server) d.server->Stop();
+  d.LogUdpDropped();  // what the last seconds added
+  d.server.reset();
+  d.store.reset();
 }
 
 std::vector<uint16_t> Daemon::ports() const {

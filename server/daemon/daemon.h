@@ -3,8 +3,15 @@
 // nothing proportional to zone size otherwise), publishes the zone table,
 // runs the network front end, and reloads on request.
 //
-// Threads: Start/Reload/Tick/Stop are called from one control thread (main);
-// queries run on the network workers and read the published zone table.
+// Threads:
+//  - the caller (main: signals) calls Start, RequestReload and Stop;
+//  - one writer thread does every change: reloads (zone re-imports, the
+//    configuration's live settings), publishing zone tables, dropping
+//    replaced store generations once no query can read them (the zone
+//    registry's EpochDomain: never on a timer), and periodic log lines;
+//  - the network workers answer queries from the published zone table.
+// A long import never holds up the signal thread: Stop cancels it, and the
+// version being served stays.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +21,7 @@
 
 #include "common/status.h"
 #include "config/config.h"
+#include "daemon/log.h"
 
 namespace enumd::daemon {
 
@@ -22,13 +30,26 @@ class Daemon {
   explicit Daemon(config::Config config);
   ~Daemon();
 
+  // Opens the store (read-only, with a warning, when the disk is too full to
+  // open it for writing), imports what is missing or changed, starts serving
+  // and the writer thread. Fails when a configured zone cannot be served.
   Status Start();
-  // SIGHUP: re-imports zone files that changed since their import, then
-  // publishes the new zone table. Queries keep being answered throughout.
-  Status Reload();
-  // Periodic housekeeping from the control thread (about once a second):
-  // frees zone tables and store generations no query can still be using.
-  void Tick();
+  // SIGHUP: returns at once. The writer thread takes `config` as the new
+  // configuration (zones added, removed or changed, log_level; other keys are
+  // named in the log as waiting for a restart), re-imports zone files that
+  // changed, and publishes the result. A zone whose new version fails keeps
+  // its old one. Requests that arrive while a reload runs make one more
+  // reload, with the newest configuration.
+  void RequestReload(config::Config config);
+  // SIGTERM: returns at once, from any thread, also while Start runs (a
+  // long import at start-up then fails with "import cancelled" and Start
+  // returns an error; stop_requested() tells that apart). An import in
+  // progress gives up and its zone keeps the version served.
+  void RequestStop();
+  bool stop_requested() const;
+  // Cancels an import in progress (its zone keeps the version served),
+  // finishes the writer thread, stops the listeners. Idempotent. Not
+  // concurrently with Start.
   void Stop();
 
   std::vector<uint16_t> ports() const;
@@ -37,11 +58,5 @@ class Daemon {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Logging to stdout, one line per event, with a level filter.
-enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
-void SetLogLevel(LogLevel level);
-LogLevel ParseLogLevel(const std::string& name);
-void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace enumd::daemon

@@ -20,6 +20,12 @@ class QueryHandler {
   // rules itself). Returns the response length, or 0 to send nothing.
   virtual size_t Handle(const uint8_t* query, size_t len, uint8_t* out, size_t out_cap,
                         Transport transport, const sockaddr* peer) noexcept = 0;
+  // Called on the handler's thread about once every kIdleIntervalMs while it
+  // has nothing to answer (and at least that often on a TCP loop): a chance
+  // to let go of what an idle thread should not hold (old store versions).
+  virtual void Idle() noexcept {}
+
+  static constexpr int kIdleIntervalMs = 1000;
 };
 
 }  // namespace enumd::net

@@ -37,10 +37,18 @@ bool AdditionalNode(const store::ZoneStore& store, const zone::Zone& zone, const
                     zone::LookupScratch* scratch, store::NodeView* node) noexcept {
   uint8_t key[store::kMaxNameKey];
   size_t klen = store::NameToKey(name, zone.origin_labels, key);
-  if (store.GetNode(&scratch->read, zone.meta.generation,
-                    std::string_view(reinterpret_cast<char*>(key), klen), &scratch->node)) {
-    if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()), scratch->node.size()))
+  store::ReadStatus found =
+      store.GetNode(&scratch->read, zone.meta.generation,
+                    std::string_view(reinterpret_cast<char*>(key), klen), &scratch->node);
+  // A failed read leaves the (optional) additional data out; the error stays
+  // in scratch->read for the caller to report.
+  if (found == store::ReadStatus::kError) return false;
+  if (found == store::ReadStatus::kFound) {
+    if (!node->Parse(reinterpret_cast<const uint8_t*>(scratch->node.data()),
+                     scratch->node.size())) {
+      scratch->read.SetError("malformed node value");
       return false;
+    }
     // An empty non-terminal has no data, unless longest-match fills it from
     // a wildcard above (Lookup below).
     if (!node->empty() || zone.mode != zone::WildcardMode::kLongestMatch) return true;
@@ -85,6 +93,7 @@ struct Responder::Context {
   dns::ParsedQuery q;
   dns::MessageWriter* w = nullptr;
   bool truncated = false;
+  const zone::Zone* zone = nullptr;  // the zone answering, once known
 };
 
 Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
@@ -92,13 +101,53 @@ Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zo
     : store_(store),
       zones_(zones),
       options_(std::move(options)),
-      node_cache_(options_.node_cache_bytes) {
+      node_cache_(options_.node_cache_bytes),
+      reader_(zones->epochs()) {
   scratch_.read.set_cache(&node_cache_);
   aux_scratch_.read.set_cache(&node_cache_);
 }
 
+void Responder::Idle() noexcept {
+  store_->ReleaseStale(&scratch_.read);
+  store_->ReleaseStale(&aux_scratch_.read);
+}
+
+bool Responder::TakeError(ServeError* out) noexcept {
+  if (!error_.set) return false;
+  *out = error_;
+  error_.set = false;
+  return true;
+}
+
+void Responder::RecordError(const zone::Zone& zone, const uint8_t* name, bool oversize,
+                            const char* reason) noexcept {
+  if (oversize)
+    ++stats_.oversize;
+  else
+    ++stats_.store_errors;
+  if (error_.set) return;
+  error_.set = true;
+  error_.oversize = oversize;
+  std::memcpy(error_.zone, zone.origin.data(), zone.origin.size());
+  std::memcpy(error_.name, name, dns::WireNameLength(name, dns::kMaxNameWire));
+  snprintf(error_.reason, sizeof(error_.reason), "%s",
+           reason && *reason ? reason : "damaged zone data");
+}
+
 size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,
                           bool tcp) noexcept {
+  // One read section per query: the zone table and the store generation it
+  // reads are not freed before it ends (zone::ZoneRegistry::Publish).
+  EpochGuard section(&reader_);
+  size_t n = RespondInside(pkt, len, out, cap, tcp);
+  // An iterator made before a version flip would pin the old version's files.
+  store_->ReleaseStale(&scratch_.read);
+  store_->ReleaseStale(&aux_scratch_.read);
+  return n;
+}
+
+size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,
+                                bool tcp) noexcept {
   ++stats_.queries;
   last_wildcard_skip_ = 0;
   Context c;
@@ -173,8 +222,21 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
     rcode = dns::rcode::kNotImp;
   } else {
     start();
-    if (!AnswerFromZone(&c)) {
+    bool answered = AnswerFromZone(&c);
+    // Additional data that could not be read is left out (it is optional),
+    // but the failure is reported like any other.
+    if (answered && c.zone && aux_scratch_.read.error()[0])
+      RecordError(*c.zone, c.q.qname, false, aux_scratch_.read.error());
+    if (!answered) {
+      if (c.zone) RecordError(*c.zone, c.q.qname, false, scratch_.read.error());
+    } else if (c.truncated && tcp && c.zone) {
+      // Nothing more fits in any DNS message: not an empty NOERROR.
+      RecordError(*c.zone, c.q.qname, true, "an RRset does not fit in a 65535-byte message");
+      answered = false;
+    }
+    if (!answered) {
       ++stats_.servfail;
+      c.truncated = false;
       start();
       w.SetRcode(dns::rcode::kServFail);
     }
@@ -193,8 +255,12 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
 }
 
 bool Responder::ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept {
-  return store_->GetNode(&scratch_.read, zone.meta.generation, "", &apex_) &&
-         apex->Parse(reinterpret_cast<const uint8_t*>(apex_.data()), apex_.size());
+  store::ReadStatus r = store_->GetNode(&scratch_.read, zone.meta.generation, "", &apex_);
+  if (r == store::ReadStatus::kAbsent) scratch_.read.SetError("zone apex missing");
+  if (r != store::ReadStatus::kFound) return false;
+  if (apex->Parse(reinterpret_cast<const uint8_t*>(apex_.data()), apex_.size())) return true;
+  scratch_.read.SetError("malformed apex node");
+  return false;
 }
 
 bool Responder::AddRRset(Context* c, Section section, const uint8_t* owner, bool owner_is_qname,
@@ -342,6 +408,9 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
     w.SetRcode(dns::rcode::kRefused);
     return true;
   }
+  c->zone = zone;
+  scratch_.read.ClearError();
+  aux_scratch_.read.ClearError();
   w.SetFlags(w.flags() | dns::flag::kAA);
   const uint16_t qtype = c->q.qtype;
 

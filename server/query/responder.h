@@ -21,13 +21,21 @@
 //    max-restarts); a loop or a longer chain is SERVFAIL with each CNAME once.
 //    A CNAME into a delegation gives the CNAME plus the referral.
 //  - truncation: whole RRsets only; TC when an answer or authority RRset
-//    does not fit (STYLE.md: marks, rewind).
+//    does not fit (STYLE.md: marks, rewind). Over TCP (65,535 bytes) an
+//    answer that still does not fit is SERVFAIL, as Knot DNS answers: an
+//    empty NOERROR would read "no route for this number" to a SIP proxy.
+//  - a store read that fails (I/O error, checksum mismatch, damaged data) is
+//    SERVFAIL, never NXDOMAIN or "no wildcard"; TakeError() reports it.
+//  - every query is one read section of the zone registry's EpochDomain:
+//    the zone table and store generation it reads stay alive until it ends.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "common/epoch.h"
+#include "dns/constants.h"
 #include "dns/message_writer.h"
 #include "store/zone_store.h"
 #include "zone/lookup.h"
@@ -46,6 +54,19 @@ struct ResponderStats {
   uint64_t dropped = 0;
   uint64_t truncated = 0;
   uint64_t servfail = 0;
+  uint64_t store_errors = 0;  // reads that failed (I/O, corruption, damaged data)
+  uint64_t oversize = 0;      // answers that do not fit 65,535 bytes even over TCP
+};
+
+// Why a query was answered SERVFAIL because of the data: the store failed,
+// or an RRset is too big for any DNS message. Kept in fixed storage so that
+// recording it does not allocate; the owner logs it off the query path.
+struct ServeError {
+  bool set = false;
+  bool oversize = false;            // else a store error
+  uint8_t zone[dns::kMaxNameWire];  // zone origin (wire)
+  uint8_t name[dns::kMaxNameWire];  // the name being answered (wire)
+  char reason[192];
 };
 
 class Responder {
@@ -57,7 +78,15 @@ class Responder {
   // TCP). Returns the response length, or 0 to send nothing.
   size_t Respond(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
 
+  // Between queries, with nothing to answer for a while (the network layer
+  // calls it about once a second on an idle thread): lets go of what pins
+  // old store versions (ZoneStore::ReleaseStale).
+  void Idle() noexcept;
+
   const ResponderStats& stats() const { return stats_; }
+  // The first SERVFAIL caused by the data since the last call, if any
+  // (returns false when there was none); clears it.
+  bool TakeError(ServeError* out) noexcept;
   // For the last response: when the query name's data was synthesised from a
   // wildcard, how many bytes of the query name come before the wildcard's
   // parent ("*.<parent>" answered it); else 0. Rate limiting accounts such
@@ -67,12 +96,16 @@ class Responder {
 
  private:
   struct Context;
+  size_t RespondInside(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
   bool AnswerFromZone(Context* c) noexcept;
   bool AddRRset(Context* c, dns::Section section, const uint8_t* owner, bool owner_is_qname,
                 const store::RRsetView& rs) noexcept;
   bool AddNegative(Context* c, const zone::Zone& zone) noexcept;
   void AddAdditional(Context* c, const zone::Zone& zone, const store::RRsetView& rs) noexcept;
   bool ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept;
+  // Remembers the first data error since the last TakeError.
+  void RecordError(const zone::Zone& zone, const uint8_t* name, bool oversize,
+                   const char* reason) noexcept;
 
   const store::ZoneStore* store_;
   const zone::ZoneRegistry* zones_;
@@ -83,6 +116,8 @@ class Responder {
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;
   store::NodeCache node_cache_;  // shared by scratch_ and aux_scratch_
+  EpochReader reader_;           // read sections over zones_'s tables
+  ServeError error_;
 };
 
 }  // namespace enumd::query

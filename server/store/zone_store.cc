@@ -2,27 +2,39 @@
 
 #include <fcntl.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 
 #include "common/byte_order.h"
 #include "dns/constants.h"
+#include "dns/name.h"
+#include "store/name_key.h"
 #include "store/node.h"
 
 namespace enumd::store {
 
 namespace {
 
-constexpr size_t kBatchBytes = 8u << 20;
+// An import's table files are cut at this size (RocksDB's own default
+// target file size): a dropped generation frees its space file by file.
+constexpr uint64_t kImportFileBytes = 64u << 20;
+
+// How to recover from a damaged store, said with every refusal.
+constexpr const char* kRecover =
+    "restore it from a backup, see what is damaged with `enumctl verify --store DIR`, or "
+    "re-import the zone files into a new store";
 
 // Consume a big-endian integer from the front of *v.
 bool Get32(std::string_view* v, uint32_t* out) {
@@ -99,6 +111,34 @@ Status CheckNotForeign(const std::string& path) {
   return Status::OK();
 }
 
+// RocksDB's data files in `path` with no CURRENT file naming them: CURRENT
+// was lost (a bad copy, a careless clean-up). Opening with create_if_missing
+// would start a new, empty database there, and the next open would delete the
+// old tables and logs as files the new MANIFEST does not know. A store whose
+// creation was killed before CURRENT was written has no tables and no data in
+// its logs, and is not refused.
+Status CheckNotHeadless(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path + "/CURRENT", ec)) return Status::OK();
+  if (!std::filesystem::is_directory(path, ec)) return Status::OK();
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    std::string name = e.path().filename().string();
+    bool data = name.size() > 4 && name.compare(name.size() - 4, 4, ".sst") == 0;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0 &&
+        !name.starts_with("LOG"))
+      data = e.file_size(ec) > 0;
+    if (data)
+      return Status::Error("store " + path +
+                           " is damaged: its CURRENT file is missing but it holds " + name +
+                           " and other database files; nothing was changed; " + kRecover);
+  }
+  return Status::OK();
+}
+
+bool IsNoSpace(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos;
+}
+
 }  // namespace
 
 std::string ZoneMeta::Encode() const {
@@ -132,12 +172,17 @@ bool ZoneMeta::Decode(std::string_view v) {
 ReadContext::ReadContext() = default;
 ReadContext::~ReadContext() = default;
 
+void ReadContext::SetError(const char* what, const char* detail) noexcept {
+  snprintf(error_, sizeof(error_), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+}
+
 Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode mode,
                                                    const Options& options) {
   std::unique_ptr<ZoneStore> store(new ZoneStore());
   store->read_only_ = mode == Mode::kReadOnly;
 
-  rocksdb::Options opts;
+  store->options_ = std::make_unique<rocksdb::Options>();
+  rocksdb::Options& opts = *store->options_;
   opts.create_if_missing = !store->read_only_ && options.create_if_missing;
   opts.max_background_jobs = 2;
   opts.max_open_files = 512;
@@ -164,17 +209,19 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   store->path_ = path;
+  std::error_code ec;
+  const bool exists = options.in_memory || std::filesystem::exists(path + "/CURRENT", ec);
   if (!store->read_only_ && !options.in_memory && options.create_if_missing) {
     Status foreign = CheckNotForeign(path);
     if (!foreign.ok()) return foreign;
-    std::error_code ec;
+    Status headless = CheckNotHeadless(path);
+    if (!headless.ok()) return headless;
     std::filesystem::create_directories(path, ec);
     if (ec) return Status::Error("cannot create store " + path + ": " + ec.message());
   }
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s = store->read_only_ ? rocksdb::DB::OpenForReadOnly(opts, path, &db)
-                                        : rocksdb::DB::Open(opts, path, &db);
-  if (!s.ok()) {
+
+  // Explains a failed open in one line.
+  auto open_error = [&](const rocksdb::Status& s) -> Status {
     if (!store->read_only_ && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       pid_t pid = LockHolder(path);
       return Status::Error(
@@ -185,19 +232,49 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     }
     if (s.IsInvalidArgument() && s.ToString().find("does not exist") != std::string::npos)
       return Status::Error("no store at " + path);
-    std::error_code ec;
-    bool has_current = options.in_memory || std::filesystem::exists(path + "/CURRENT", ec);
-    if (store->read_only_ && s.IsIOError() &&
-        s.ToString().find("No such file") != std::string::npos && !has_current)
+    std::error_code e;
+    bool has_current = options.in_memory || std::filesystem::exists(path + "/CURRENT", e);
+    if (s.IsIOError() && s.ToString().find("No such file") != std::string::npos && !has_current) {
+      Status headless = CheckNotHeadless(path);
+      if (!headless.ok()) return headless;
       return Status::Error("no store at " + path);
+    }
     // A missing file named by CURRENT or the MANIFEST, a short or garbled
     // table: the store is damaged, and nothing in it is served.
     if (s.IsCorruption() ||
         (has_current && s.IsIOError() && s.ToString().find("No such file") != std::string::npos))
-      return Status::Error("store " + path + " is damaged (" + s.ToString() +
-                           "); restore it from a backup or re-import the zones into a new store");
+      return Status::Error("store " + path + " is damaged (" + s.ToString() + "); " + kRecover);
     return FromRocks(s, "cannot open store " + path);
+  };
+
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  if (!store->read_only_ && exists && options.validate && !options.in_memory) {
+    // Check an existing store read-only first: a read-write open already
+    // writes (a new MANIFEST, a new log) and deletes (files the MANIFEST does
+    // not name), and our own clean-up deletes generations no zone points at.
+    // None of that may happen to a store that is damaged.
+    rocksdb::Options ro = opts;
+    ro.create_if_missing = false;
+    s = rocksdb::DB::OpenForReadOnly(ro, path, &db);
+    if (!s.ok()) return open_error(s);
+    store->db_.reset(db);
+    store->read_only_ = true;
+    Status valid = store->Validate();
+    store->db_->Close().PermitUncheckedError();
+    store->db_.reset();
+    store->read_only_ = false;
+    if (!valid.ok()) return valid;
   }
+  s = store->read_only_ ? rocksdb::DB::OpenForReadOnly(opts, path, &db)
+                        : rocksdb::DB::Open(opts, path, &db);
+  if (!s.ok() && !store->read_only_ && options.read_only_if_full && exists && IsNoSpace(s)) {
+    // A full disk: serve what the store holds rather than nothing.
+    store->read_only_reason_ = s.ToString();
+    store->read_only_ = true;
+    s = rocksdb::DB::OpenForReadOnly(opts, path, &db);
+  }
+  if (!s.ok()) return open_error(s);
   store->db_.reset(db);
 
   std::string tag;
@@ -206,20 +283,57 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     if (it->Valid()) return Status::Error("store " + path + " is not an enumd store");
+    if (!it->status().ok()) return open_error(it->status());
     if (store->read_only_) return Status::Error("store " + path + " is empty");
     Status init = store->Init(true);
     if (!init.ok()) return init;
   } else if (!s.ok()) {
-    return FromRocks(s, "cannot read store " + path);
+    return open_error(s);
   } else if (tag != kStoreFormat) {
     return Status::Error("store " + path + " has format '" + tag + "', this build reads '" +
                          std::string(kStoreFormat) + "'");
+  }
+  if (options.validate && (store->read_only_ || options.in_memory || !exists)) {
+    Status valid = store->Validate();
+    if (!valid.ok()) return valid;
   }
   if (!store->read_only_) {
     Status gc = store->CollectGarbage();
     if (!gc.ok()) return gc;
   }
   return store;
+}
+
+Status ZoneStore::Validate() const {
+  std::string tag;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), "V", &tag);
+  if (s.IsNotFound()) return Status::OK();  // a new, empty store
+  if (!s.ok())
+    return Status::Error("store " + path_ + " is damaged (" + s.ToString() + "); " + kRecover);
+  if (tag != kStoreFormat)
+    return Status::Error("store " + path_ + " has format '" + tag + "', this build reads '" +
+                         std::string(kStoreFormat) + "'");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("M"); it->Valid() && it->key().starts_with("M"); it->Next()) {
+    ZoneMeta m;
+    std::string_view origin(it->key().data() + 1, it->key().size() - 1);
+    if (!m.Decode(it->value().ToStringView()) || m.origin != origin) {
+      auto o = reinterpret_cast<const uint8_t*>(origin.data());
+      std::string shown = dns::WireNameLength(o, origin.size()) == origin.size()
+                              ? dns::NameToText(o)
+                              : std::string("(unreadable name)");
+      return Status::Error("store " + path_ + " is damaged: zone " + shown +
+                           ": its record does not decode; nothing was changed; " + kRecover);
+    }
+    Status z = CheckZone(m);
+    if (!z.ok())
+      return Status::Error("store " + path_ + " is damaged: " + z.message() +
+                           "; nothing was changed; " + kRecover);
+  }
+  if (!it->status().ok())
+    return Status::Error("store " + path_ + " is damaged (" + it->status().ToString() + "); " +
+                         kRecover);
+  return Status::OK();
 }
 
 ZoneStore::~ZoneStore() {
@@ -240,7 +354,8 @@ Status ZoneStore::Init(bool /*fresh*/) {
 
 Status ZoneStore::CollectGarbage() {
   // Generations that no zone points at: left by a failed or killed import, or
-  // replaced by a newer version.
+  // replaced by a newer version. Open validated every zone record first, so
+  // a record that does not decode never makes its zone's data look dead.
   std::vector<uint32_t> dead;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -248,36 +363,63 @@ Status ZoneStore::CollectGarbage() {
       std::string_view k(it->key().data() + 1, it->key().size() - 1);
       uint32_t gen;
       if (!Get32(&k, &gen)) continue;
-      auto meta = FindZone(it->value().ToStringView());
-      if (!meta || meta->generation != gen) dead.push_back(gen);
+      std::string raw;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), MetaKey(it->value().ToStringView()), &raw);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read store " + path_);
+      ZoneMeta meta;
+      // A zone record that does not decode may still point at this
+      // generation: keep it (a damaged store is never made worse).
+      if (s.ok() && !meta.Decode(raw)) continue;
+      if (s.IsNotFound() || meta.generation != gen) dead.push_back(gen);
     }
+    if (!it->status().ok()) return FromRocks(it->status(), "cannot read store " + path_);
   }
   for (uint32_t gen : dead) {
-    rocksdb::WriteBatch b;
-    auto* cf = db_->DefaultColumnFamily();
-    b.DeleteRange(cf, GenPrefix('N', gen), GenPrefix('N', gen + 1));
-    b.Delete(GenPrefix('G', gen));
-    Status st = FromRocks(WriteServed(rocksdb::WriteOptions(), &b), "cannot clean store");
-    if (!st.ok()) return st;
+    Status st = DropGeneration(gen);
+    if (!st.ok()) return st.Prefixed("cannot clean store " + path_);
+  }
+  // Directories of imports that were killed before they finished.
+  std::error_code ec;
+  if (!mem_env_) {
+    for (const auto& e : std::filesystem::directory_iterator(path_, ec)) {
+      if (e.path().filename().string().starts_with("enumd-import-") && e.is_directory(ec))
+        std::filesystem::remove_all(e.path(), ec);
+    }
   }
   return Status::OK();
 }
 
+Status ZoneStore::Resume() {
+  if (read_only_) return Status::Error("store " + path_ + " is open read-only");
+  return FromRocks(db_->Resume(), "store " + path_);
+}
+
+std::string ZoneStore::ImportDir(uint32_t gen) const {
+  return path_ + "/enumd-import-" + std::to_string(gen);
+}
+
 Status ZoneStore::CheckZone(const ZoneMeta& meta) const {
-  std::string what = "store " + path_ + ": the zone's version (generation " +
-                     std::to_string(meta.generation) + ") ";
+  const auto* o = reinterpret_cast<const uint8_t*>(meta.origin.data());
+  std::string what = "zone " +
+                     (dns::WireNameLength(o, meta.origin.size()) == meta.origin.size()
+                          ? dns::NameToText(o)
+                          : std::string("(unreadable name)")) +
+                     ": its version (generation " + std::to_string(meta.generation) + ") ";
   std::string owner;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), GenPrefix('G', meta.generation), &owner);
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "store " + path_ + ": cannot read");
-  if (s.IsNotFound() || owner != meta.origin)
-    return Status::Error(what + "is not registered; the store is damaged, re-import the zone");
+  if (!s.ok() && !s.IsNotFound())
+    return Status::Error(what + "cannot be read (" + s.ToString() + ")");
+  if (s.IsNotFound() || owner != meta.origin) return Status::Error(what + "is not registered");
   rocksdb::PinnableSlice apex;
-  if (!GetNode(meta.generation, "", &apex))
-    return Status::Error(what + "has no apex node; the store is damaged, re-import the zone");
+  s = ReadNode(meta.generation, "", &apex);
+  if (!s.ok() && !s.IsNotFound())
+    return Status::Error(what + "cannot be read (" + s.ToString() + ")");
+  if (s.IsNotFound()) return Status::Error(what + "has no apex node");
   NodeView node;
   RRsetView soa;
   if (!node.Parse(apex.ToStringView()) || !node.Find(dns::type::kSOA, &soa))
-    return Status::Error(what + "has no SOA at its apex; the store is damaged, re-import the zone");
+    return Status::Error(what + "has no SOA at its apex");
   return Status::OK();
 }
 
@@ -301,7 +443,7 @@ std::optional<ZoneMeta> ZoneStore::FindZone(std::string_view origin) const {
 
 rocksdb::Status ZoneStore::ReadNode(uint32_t gen, std::string_view key,
                                     rocksdb::PinnableSlice* value) const noexcept {
-  char buf[5 + 1024];
+  char buf[5 + kMaxNameKey];
   if (key.size() > sizeof(buf) - 5) return rocksdb::Status::NotFound();
   buf[0] = 'N';
   for (int i = 0; i < 4; ++i) buf[1 + i] = static_cast<char>(gen >> (8 * (3 - i)));
@@ -311,9 +453,27 @@ rocksdb::Status ZoneStore::ReadNode(uint32_t gen, std::string_view key,
                   rocksdb::Slice(buf, 5 + key.size()), value);
 }
 
-bool ZoneStore::GetNode(uint32_t gen, std::string_view key,
-                        rocksdb::PinnableSlice* value) const noexcept {
-  return ReadNode(gen, key, value).ok();
+namespace {
+
+// RocksDB's verdict as a ReadStatus; the reason goes to ctx (no allocation:
+// getState() is the status's own text).
+ReadStatus Verdict(const rocksdb::Status& s, ReadContext* ctx) noexcept {
+  if (s.ok()) return ReadStatus::kFound;
+  if (s.IsNotFound()) return ReadStatus::kAbsent;
+  if (ctx) {
+    const char* kind = s.IsCorruption() ? "corruption"
+                       : s.IsIOError()  ? "I/O error"
+                                        : "store error";
+    ctx->SetError(kind, s.getState());
+  }
+  return ReadStatus::kError;
+}
+
+}  // namespace
+
+ReadStatus ZoneStore::GetNode(uint32_t gen, std::string_view key,
+                              rocksdb::PinnableSlice* value) const noexcept {
+  return Verdict(ReadNode(gen, key, value), nullptr);
 }
 
 rocksdb::Status ZoneStore::WriteServed(const rocksdb::WriteOptions& options,
@@ -340,18 +500,18 @@ NodeCache* ZoneStore::FreshCache(ReadContext* ctx) const noexcept {
   return cache;
 }
 
-bool ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
-                        rocksdb::PinnableSlice* value) const noexcept {
+ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
+                              rocksdb::PinnableSlice* value) const noexcept {
   NodeCache* cache = FreshCache(ctx);
-  if (!cache) return GetNode(gen, key, value);
+  if (!cache) return Verdict(ReadNode(gen, key, value), ctx);
   std::string_view cached;
   switch (cache->Find(gen, key, &cached)) {
     case NodeCache::Hit::kPresent:
       value->Reset();
       value->PinSelf(rocksdb::Slice(cached.data(), cached.size()));
-      return true;
+      return ReadStatus::kFound;
     case NodeCache::Hit::kAbsent:
-      return false;
+      return ReadStatus::kAbsent;
     case NodeCache::Hit::kUnknown:
       break;
   }
@@ -362,51 +522,69 @@ bool ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
     cache->Insert(gen, key, std::string_view(value->data(), value->size()), true);
   else if (s.IsNotFound())
     cache->Insert(gen, key, {}, false);
-  return s.ok();
+  return Verdict(s, ctx);
 }
 
-bool ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
-                         std::string* found) const noexcept {
+ReadStatus ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
+                               std::string* found) const noexcept {
   NodeCache* cache = FreshCache(ctx);
   if (cache) {
     std::string_view cached;
     switch (cache->Find(gen, key, &cached, NodeCache::Kind::kFloor)) {
       case NodeCache::Hit::kPresent:
         found->assign(cached);
-        return true;
+        return ReadStatus::kFound;
       case NodeCache::Hit::kAbsent:
-        return false;
+        return ReadStatus::kAbsent;
       case NodeCache::Hit::kUnknown:
         break;
     }
   }
-  bool ok = SeekFloor(ctx, gen, key, found);
-  if (cache && ctx->it_->status().ok())
-    cache->Insert(gen, key, ok ? std::string_view(*found) : std::string_view(), ok,
-                  NodeCache::Kind::kFloor);
-  return ok;
+  ReadStatus r = SeekFloor(ctx, gen, key, found);
+  if (cache && r != ReadStatus::kError)
+    cache->Insert(gen, key, r == ReadStatus::kFound ? std::string_view(*found) : std::string_view(),
+                  r == ReadStatus::kFound, NodeCache::Kind::kFloor);
+  return r;
 }
 
-bool ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
-                          std::string* found) const noexcept {
+ReadStatus ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
+                                std::string* found) const noexcept {
   uint64_t seq = db_->GetLatestSequenceNumber();
+  // The served epoch is read before the iterator is made: a flip after this
+  // load makes the context stale, and ReleaseStale drops the iterator.
+  uint64_t served = served_epoch_.load(std::memory_order_acquire);
   if (!ctx->it_) {
     ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
     ctx->seq_ = seq;
-  } else if (ctx->seq_ != seq) {
+    ctx->it_served_ = served;
+  } else if (ctx->seq_ != seq || ctx->it_served_ != served) {
     if (!ctx->it_->Refresh().ok()) ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
     ctx->seq_ = seq;
+    ctx->it_served_ = served;
   }
   ctx->key_.clear();
   ctx->key_.push_back('N');
   for (int i = 0; i < 4; ++i) ctx->key_.push_back(static_cast<char>(gen >> (8 * (3 - i))));
   ctx->key_.append(key);
   ctx->it_->SeekForPrev(ctx->key_);
-  if (!ctx->it_->Valid()) return false;
+  if (!ctx->it_->Valid()) {
+    // An iterator that stops on an error is not "no such key".
+    if (!ctx->it_->status().ok()) {
+      ReadStatus r = Verdict(ctx->it_->status(), ctx);
+      ctx->it_.reset();  // start afresh next time
+      return r;
+    }
+    return ReadStatus::kAbsent;
+  }
   rocksdb::Slice k = ctx->it_->key();
-  if (k.size() < 5 || std::memcmp(k.data(), ctx->key_.data(), 5) != 0) return false;
+  if (k.size() < 5 || std::memcmp(k.data(), ctx->key_.data(), 5) != 0) return ReadStatus::kAbsent;
   found->assign(k.data() + 5, k.size() - 5);
-  return true;
+  return ReadStatus::kFound;
+}
+
+void ZoneStore::ReleaseStale(ReadContext* ctx) const noexcept {
+  if (ctx->it_ && ctx->it_served_ != served_epoch_.load(std::memory_order_relaxed))
+    ctx->it_.reset();
 }
 
 Status ZoneStore::ForEachNode(
@@ -424,8 +602,14 @@ Status ZoneStore::ForEachNode(
   return FromRocks(it->status(), "store read");
 }
 
+Status ZoneStore::VerifyChecksums() const {
+  return FromRocks(db_->VerifyChecksum(), "store " + path_);
+}
+
 Result<std::unique_ptr<ZoneImport>> ZoneStore::BeginImport(std::string_view origin) {
-  if (read_only_) return Status::Error("store opened read-only");
+  if (read_only_) return Status::Error("store " + path_ + " is open read-only");
+  Status st = Resume();
+  if (!st.ok()) return st;
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), "C", &v);
   if (!s.ok()) return FromRocks(s, "cannot read store counter");
@@ -441,34 +625,66 @@ Result<std::unique_ptr<ZoneImport>> ZoneStore::BeginImport(std::string_view orig
   wo.sync = true;
   s = db_->Write(wo, &b);
   if (!s.ok()) return FromRocks(s, "cannot start import");
-  return std::unique_ptr<ZoneImport>(new ZoneImport(this, std::string(origin), gen));
+  std::unique_ptr<ZoneImport> imp(new ZoneImport(this, std::string(origin), gen));
+  rocksdb::Env* env = options_->env;
+  s = env->CreateDirIfMissing(ImportDir(gen));
+  if (!s.ok()) return FromRocks(s, "cannot start import");  // ~ZoneImport unregisters gen
+  return imp;
 }
 
 Status ZoneStore::DropZone(std::string_view origin) {
   auto meta = FindZone(origin);
   if (!meta) return Status::Error("no such zone");
+  Status st = Resume();
+  if (!st.ok()) return st;
   rocksdb::WriteBatch b;
   b.Delete(MetaKey(origin));
-  b.DeleteRange(db_->DefaultColumnFamily(), GenPrefix('N', meta->generation),
-                GenPrefix('N', meta->generation + 1));
-  b.Delete(GenPrefix('G', meta->generation));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(WriteServed(wo, &b), "cannot drop zone");
+  st = FromRocks(WriteServed(wo, &b), "cannot drop zone");
+  if (!st.ok()) return st;
+  return DropGeneration(meta->generation);
 }
 
 Status ZoneStore::DropGeneration(uint32_t gen) {
   for (const ZoneMeta& m : Zones()) {
     if (m.generation == gen) return Status::Error("generation is current");
   }
-  rocksdb::WriteBatch b;
-  b.DeleteRange(db_->DefaultColumnFamily(), GenPrefix('N', gen), GenPrefix('N', gen + 1));
-  b.Delete(GenPrefix('G', gen));
-  return FromRocks(WriteServed(rocksdb::WriteOptions(), &b), "cannot drop generation");
+  Status st = Resume();
+  if (!st.ok()) return st;
+  const std::string begin = GenPrefix('N', gen), end = GenPrefix('N', gen + 1);
+  auto* cf = db_->DefaultColumnFamily();
+  // The generation's own table files (an import's) go at once, space and all.
+  rocksdb::Slice b(begin), e(end);
+  rocksdb::RangePtr range(&b, &e);
+  st = FromRocks(rocksdb::DeleteFilesInRanges(db_.get(), cf, &range, 1, /*include_end=*/false),
+                 "cannot drop generation " + std::to_string(gen));
+  if (!st.ok()) return st;
+  // Whatever is left (per-name changes that went through the memtable) is
+  // covered by a range tombstone, only when there is some: tombstones cost
+  // every later read that overlaps them.
+  bool left = false;
+  {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &e;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    it->Seek(b);
+    left = it->Valid() || !it->status().ok();
+  }
+  rocksdb::WriteBatch batch;
+  if (left) batch.DeleteRange(cf, begin, end);
+  batch.Delete(GenPrefix('G', gen));
+  st = FromRocks(WriteServed(rocksdb::WriteOptions(), &batch),
+                 "cannot drop generation " + std::to_string(gen));
+  std::error_code ec;
+  if (!mem_env_) std::filesystem::remove_all(ImportDir(gen), ec);
+  return st;
 }
 
 Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes) {
-  if (read_only_) return Status::Error("store opened read-only");
+  if (read_only_) return Status::Error("store " + path_ + " is open read-only");
+  Status st = Resume();
+  if (!st.ok()) return st;
   rocksdb::WriteBatch b;
   std::string prefix = GenPrefix('N', meta.generation);
   for (const NodeChange& c : changes) {
@@ -485,70 +701,117 @@ Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChang
 
 // --- ZoneImport ---
 
-struct ZoneImport::Batch {
-  rocksdb::WriteBatch wb;
+struct ZoneImport::Files {
+  std::string dir;
+  std::unique_ptr<rocksdb::SstFileWriter> writer;  // the file being written, if any
+  std::vector<std::string> done;                   // finished files, in key order
+  std::string last_key;                            // the last key put (full, with prefix)
+  std::string key;                                 // scratch
 };
 
 ZoneImport::ZoneImport(ZoneStore* store, std::string origin, uint32_t gen)
-    : store_(store), origin_(std::move(origin)), gen_(gen), batch_(new Batch) {}
+    : store_(store), origin_(std::move(origin)), gen_(gen), files_(new Files) {
+  files_->dir = store_->ImportDir(gen_);
+}
 
 ZoneImport::~ZoneImport() {
-  if (committed_) return;
-  // Abandoned: drop what was written. A crash before this point is cleaned
-  // by the next writer's CollectGarbage.
+  if (!committed_) Discard();
+}
+
+void ZoneImport::Discard() noexcept {
+  // Abandoned (an error, a cancel): its files go now, not at the next import.
+  // A crash before this point is cleaned by the next writer's CollectGarbage.
+  files_->writer.reset();
+  rocksdb::Env* env = store_->options_->env;
+  std::vector<std::string> names;
+  if (env->GetChildren(files_->dir, &names).ok()) {
+    for (const std::string& n : names) {
+      if (n != "." && n != "..") env->DeleteFile(files_->dir + "/" + n).PermitUncheckedError();
+    }
+  }
+  env->DeleteDir(files_->dir).PermitUncheckedError();
+  if (ingested_) {
+    // In the database but never made current: drop it like a replaced one.
+    (void)store_->DropGeneration(gen_);
+    return;
+  }
   rocksdb::WriteBatch b;
-  auto* cf = store_->db_->DefaultColumnFamily();
-  b.DeleteRange(cf, GenPrefix('N', gen_), GenPrefix('N', gen_ + 1));
   b.Delete(GenPrefix('G', gen_));
   store_->db_->Write(rocksdb::WriteOptions(), &b).PermitUncheckedError();
 }
 
-Status ZoneImport::FlushBatch() {
-  if (batch_->wb.Count() == 0) return Status::OK();
-  // Bulk data skips the WAL: it only matters once Commit has flushed it to
-  // table files, and a crash before that discards the import anyway.
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  rocksdb::Status s = store_->db_->Write(wo, &batch_->wb);
-  batch_->wb.Clear();
-  return FromRocks(s, "store write");
+Status ZoneImport::FinishFile() {
+  if (!files_->writer) return Status::OK();
+  rocksdb::Status s = files_->writer->Finish();
+  files_->writer.reset();
+  if (!s.ok()) return FromRocks(s, "cannot write the new zone version");
+  return Status::OK();
 }
 
 Status ZoneImport::PutNode(std::string_view key, std::string_view value) {
-  std::string k = GenPrefix('N', gen_);
-  k.append(key);
-  batch_->wb.Put(k, rocksdb::Slice(value.data(), value.size()));
-  if (batch_->wb.GetDataSize() >= kBatchBytes) return FlushBatch();
+  Files& f = *files_;
+  f.key = GenPrefix('N', gen_);
+  f.key.append(key);
+  if (!f.last_key.empty() && f.key <= f.last_key)
+    return Status::Error("import: node keys out of order (internal error)");
+  if (f.writer && f.writer->FileSize() >= kImportFileBytes) {
+    Status st = FinishFile();
+    if (!st.ok()) return st;
+  }
+  if (!f.writer) {
+    rocksdb::EnvOptions eo(*store_->options_);
+    f.writer = std::make_unique<rocksdb::SstFileWriter>(eo, *store_->options_);
+    char name[32];
+    snprintf(name, sizeof(name), "/%06zu.sst", f.done.size());
+    std::string path = f.dir + name;
+    rocksdb::Status s = f.writer->Open(path);
+    if (!s.ok()) {
+      f.writer.reset();
+      return FromRocks(s, "cannot write the new zone version");
+    }
+    f.done.push_back(path);
+  }
+  rocksdb::Status s = f.writer->Put(f.key, rocksdb::Slice(value.data(), value.size()));
+  if (!s.ok()) return FromRocks(s, "cannot write the new zone version");
+  f.last_key.swap(f.key);
   return Status::OK();
 }
 
 Status ZoneImport::Commit(ZoneMeta meta, bool keep_previous, uint32_t* previous) {
-  Status st = FlushBatch();
+  Status st = FinishFile();
   if (!st.ok()) return st;
   rocksdb::DB* db = store_->db_.get();
-  // Make the unlogged node writes durable before anything points at them.
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  st = FromRocks(db->Flush(fo), "store flush");
-  if (!st.ok()) return st;
+  if (!files_->done.empty()) {
+    // The files join the database whole (linked, not copied: the same disk).
+    // Their keys belong to a generation nothing reads yet, so no reader sees
+    // them before the flip below.
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    rocksdb::Status s = db->IngestExternalFile(files_->done, io);
+    if (!s.ok()) return FromRocks(s, "cannot add the new zone version to the store");
+    ingested_ = true;
+  }
 
   auto old = store_->FindZone(origin_);
   meta.origin = origin_;
   meta.generation = gen_;
   if (meta.imported_at == 0) meta.imported_at = static_cast<int64_t>(time(nullptr));
   rocksdb::WriteBatch b;
-  auto* cf = db->DefaultColumnFamily();
   b.Put(MetaKey(origin_), meta.Encode());
   if (previous) *previous = old ? old->generation : 0;
-  if (old && !keep_previous) {
-    b.DeleteRange(cf, GenPrefix('N', old->generation), GenPrefix('N', old->generation + 1));
-    b.Delete(GenPrefix('G', old->generation));
-  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
   st = FromRocks(store_->WriteServed(wo, &b), "store commit");
-  if (st.ok()) committed_ = true;
-  return st;
+  if (!st.ok()) return st;
+  committed_ = true;
+  std::error_code ec;
+  if (!store_->mem_env_) std::filesystem::remove_all(files_->dir, ec);
+  if (old && !keep_previous) {
+    // The flip is durable; a failure here leaves garbage that the next
+    // writer's open collects, never a wrong zone.
+    (void)store_->DropGeneration(old->generation);
+  }
+  return Status::OK();
 }
 
 }  // namespace enumd::store

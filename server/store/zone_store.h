@@ -8,12 +8,20 @@
 //   "G" <u32 gen>                    a generation in use or being built: its origin
 //   "N" <u32 gen> <key>              node value of one name of that generation
 //
-// A zone version is a generation: an import writes a fresh generation next to
-// the current one and then flips the "M" record in one synced write, so
-// readers and a kill -9 at any moment see either the old zone whole or the new
-// one whole. Leftover generations (failed or killed imports, replaced
-// versions) are deleted when a writer next opens the store. Per-name updates
-// change the current generation in place, one atomic batch per change.
+// A zone version is a generation. An import writes the new generation's
+// nodes into table files of its own (in a directory "enumd-import-<gen>"
+// inside the store), hands them to RocksDB whole (file ingestion), then flips
+// the "M" record in one synced write: readers and a kill -9 at any moment see
+// the old zone whole or the new one whole, and a failed import (a full disk,
+// a bad file, a signal) leaves nothing behind but its own directory, which it
+// removes. Leftovers of killed imports and replaced versions are deleted when
+// a writer next opens the store. A replaced generation is dropped file by
+// file (DeleteFilesInRanges), so its disk space comes back at once. Per-name
+// updates change the current generation in place, one atomic batch per change.
+//
+// A store is checked before anything in it is written: a store whose CURRENT
+// file is gone, whose zone records do not decode, or whose zones lack their
+// version is refused, and nothing is created, written or deleted (see Open).
 //
 // Thread-safety: reads are safe from any number of threads. Writes (imports,
 // updates) come from one thread at a time; across processes RocksDB's LOCK
@@ -41,6 +49,7 @@ class Env;
 class Iterator;
 class PinnableSlice;
 class Cache;
+struct Options;
 }  // namespace rocksdb
 
 namespace enumd::store {
@@ -62,9 +71,14 @@ struct ZoneMeta {
   bool Decode(std::string_view v);
 };
 
+// What a read found. An I/O error or a checksum mismatch is kError, never
+// kAbsent: callers answer SERVFAIL for it, not NXDOMAIN or "no wildcard".
+enum class [[nodiscard]] ReadStatus : uint8_t{kFound, kAbsent, kError};
+
 // A reader's reusable state (one per worker thread): a cached iterator that
 // is refreshed only when the database changed, so lookups do not allocate,
-// and optionally the worker's NodeCache (shared by that worker's contexts).
+// optionally the worker's NodeCache (shared by that worker's contexts), and
+// what the last failed read said.
 class ReadContext {
  public:
   ReadContext();
@@ -73,15 +87,24 @@ class ReadContext {
   ReadContext& operator=(const ReadContext&) = delete;
 
   // GetNode with this context consults and fills `cache` (not owned; null:
-  // none). The store clears it whenever RocksDB's sequence number moved.
+  // none). The store clears it whenever served data changed.
   void set_cache(NodeCache* cache) { cache_ = cache; }
+
+  // The reason of the last kError read through this context (RocksDB's
+  // status text, or "malformed node"); "" if none. Fixed storage: setting it
+  // does not allocate.
+  const char* error() const { return error_; }
+  void SetError(const char* what, const char* detail = nullptr) noexcept;
+  void ClearError() noexcept { error_[0] = 0; }
 
  private:
   friend class ZoneStore;
   std::unique_ptr<rocksdb::Iterator> it_;
   uint64_t seq_ = 0;
-  std::string key_;  // scratch for key building (capacity kept)
+  uint64_t it_served_ = 0;  // ZoneStore::served_epoch_ when it_ was made or refreshed
+  std::string key_;         // scratch for key building (capacity kept)
   NodeCache* cache_ = nullptr;
+  char error_[192] = {};
 };
 
 class ZoneImport;
@@ -93,13 +116,27 @@ class ZoneStore {
     bool in_memory = false;  // RocksDB on a memory Env (tests)
     size_t block_cache_bytes = 64u << 20;
     bool create_if_missing = true;  // read-write only
+    // Read-write only: when the disk is too full for RocksDB to open the
+    // store for writing, open it read-only instead (read_only_reason() says
+    // why) rather than fail: a server keeps answering from what it has.
+    bool read_only_if_full = false;
+    // Check the store before use (Validate). Off only for `enumctl verify`,
+    // which reports what is damaged rather than refusing the store.
+    bool validate = true;
   };
 
   // Opens (read-write: creating) the store at `path`. Errors are one line
   // naming `path`: a store locked by a running enumd, a store of another
   // format, a directory that holds other files and no store (never turned
   // into one), a damaged store (RocksDB reports corruption or a missing file:
-  // a truncated table, a garbled MANIFEST, CURRENT naming nothing), I/O.
+  // a truncated table, a garbled MANIFEST, CURRENT naming nothing or missing
+  // beside data files; or Validate fails), I/O.
+  //
+  // A damaged store is never made worse: an existing store is first opened
+  // read-only and validated, and only a store that passes is opened for
+  // writing (RocksDB's own recovery then deletes only files its MANIFEST
+  // does not name) and cleaned of leftover generations. A store whose
+  // CURRENT file is missing is never re-created over its data.
   static Result<std::unique_ptr<ZoneStore>> Open(const std::string& path, Mode mode,
                                                  const Options& options);
   static Result<std::unique_ptr<ZoneStore>> Open(const std::string& path, Mode mode) {
@@ -117,16 +154,28 @@ class ZoneStore {
   // for (that takes a full scan).
   Status CheckZone(const ZoneMeta& meta) const;
 
+  // Every check Open makes before it trusts a store: the format tag, every
+  // zone record decodes, and every zone's version is there (CheckZone).
+  // Reads only. The error says what is damaged and how to recover.
+  Status Validate() const;
+
   // --- reads (thread-safe; noexcept: the query path) ---
-  // Looks up the node `key` of generation `gen`. On true, `value` holds it.
-  bool GetNode(uint32_t gen, std::string_view key, rocksdb::PinnableSlice* value) const noexcept;
-  // The same through the worker's context: its NodeCache answers first.
-  bool GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
-               rocksdb::PinnableSlice* value) const noexcept;
+  // Looks up the node `key` of generation `gen`. On kFound, `value` holds it.
+  ReadStatus GetNode(uint32_t gen, std::string_view key,
+                     rocksdb::PinnableSlice* value) const noexcept;
+  // The same through the worker's context: its NodeCache answers first. On
+  // kError, ctx->error() says why.
+  ReadStatus GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
+                     rocksdb::PinnableSlice* value) const noexcept;
   // Finds the greatest node key <= `key` in generation `gen` and copies it to
-  // *found (capacity kept between calls). False if there is none.
-  bool FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
-                std::string* found) const noexcept;
+  // *found (capacity kept between calls). kAbsent if there is none.
+  ReadStatus FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
+                      std::string* found) const noexcept;
+  // Drops ctx's iterator if served data changed since it was made: an
+  // iterator pins the table files of the version it reads, so a context kept
+  // across a version flip would keep a dropped generation's files on disk.
+  // Cheap (one atomic load); readers call it after each query and when idle.
+  void ReleaseStale(ReadContext* ctx) const noexcept;
   // Calls fn(key, value) for every node of `gen` whose key starts with
   // `prefix`, in key order, until fn returns false. Admin paths only.
   Status ForEachNode(uint32_t gen, std::string_view prefix,
@@ -137,7 +186,9 @@ class ZoneStore {
   Result<std::unique_ptr<ZoneImport>> BeginImport(std::string_view origin_wire_lower);
   // Removes a zone (atomic).
   Status DropZone(std::string_view origin_wire_lower);
-  // Deletes a generation that no zone points at any more.
+  // Deletes a generation that no zone points at any more: its table files
+  // at once, whatever else of it remains with a range tombstone. The caller
+  // makes sure no reader still reads it (EpochDomain).
   Status DropGeneration(uint32_t gen);
 
   // One atomic change to the current version of a zone: node puts/deletes and
@@ -149,15 +200,27 @@ class ZoneStore {
   Status ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes);
 
   bool read_only() const { return read_only_; }
+  // Why a read-write open gave a read-only store (read_only_if_full); "".
+  const std::string& read_only_reason() const { return read_only_reason_; }
+  const std::string& path() const { return path_; }
+  // Served-data changes so far (version flips, in-place changes, drops).
+  uint64_t served_epoch() const noexcept { return served_epoch_.load(std::memory_order_acquire); }
+
+  // RocksDB's whole-database checks for `enumctl verify`: every block of
+  // every live table file against its checksum.
+  Status VerifyChecksums() const;
 
  private:
   ZoneStore() = default;
   Status Init(bool fresh);
   Status CollectGarbage();
+  // Clears a background error (a full disk) so the next write can try again.
+  Status Resume();
+  std::string ImportDir(uint32_t gen) const;
   rocksdb::Status ReadNode(uint32_t gen, std::string_view key,
                            rocksdb::PinnableSlice* value) const noexcept;
-  bool SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
-                 std::string* found) const noexcept;
+  ReadStatus SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
+                       std::string* found) const noexcept;
   // ctx's NodeCache, cleared if a write that can change what is served
   // happened since it was filled; null when the context has none.
   NodeCache* FreshCache(ReadContext* ctx) const noexcept;
@@ -170,40 +233,46 @@ class ZoneStore {
 
   std::unique_ptr<rocksdb::Env> mem_env_;
   std::shared_ptr<rocksdb::Cache> cache_;
+  std::unique_ptr<rocksdb::Options> options_;  // what the DB was opened with (imports' tables too)
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
+  std::string read_only_reason_;
   std::atomic<uint64_t> served_epoch_{1};
   std::string path_;
 };
 
-// A zone version being built: the caller writes each name's node (PutNode),
-// then Commit makes the new version current in one step. Destroying an
-// uncommitted import discards it.
+// A zone version being built: the caller writes each name's node (PutNode,
+// in strictly ascending key order: canonical name order), then Commit makes
+// the new version current in one step. Destroying an uncommitted import
+// discards it and removes its files at once.
 class ZoneImport {
  public:
   ~ZoneImport();
 
   uint32_t generation() const { return gen_; }
 
+  // Keys must ascend strictly (an error otherwise).
   Status PutNode(std::string_view key, std::string_view value);
 
   // Makes this generation the zone's current version (meta.generation is set
-  // here). The previous version is deleted in the same step, unless
-  // `keep_previous` (a server whose readers may still be inside it deletes it
+  // here). The previous version is dropped right after, unless
+  // `keep_previous` (a server whose readers may still be inside it drops it
   // with DropGeneration once they are done). *previous gets its number (0: none).
   Status Commit(ZoneMeta meta, bool keep_previous = false, uint32_t* previous = nullptr);
 
  private:
   friend class ZoneStore;
   ZoneImport(ZoneStore* store, std::string origin, uint32_t gen);
-  Status FlushBatch();
+  Status FinishFile();
+  void Discard() noexcept;
 
   ZoneStore* store_;
   std::string origin_;
   uint32_t gen_;
   bool committed_ = false;
-  struct Batch;
-  std::unique_ptr<Batch> batch_;
+  bool ingested_ = false;  // its files are in the database (not yet current)
+  struct Files;
+  std::unique_ptr<Files> files_;
 };
 
 }  // namespace enumd::store

@@ -47,11 +47,21 @@ std::string Node(const std::string& rdata) {
   return w.Finish();
 }
 
+// The apex node: an SOA (a store whose apex has none is damaged) and `rdata`.
+std::string ApexNode(const std::string& rdata) {
+  NodeWriter w(kNodeApex);
+  w.BeginRRset(6, 60);
+  w.AddRdata(std::string(22, '\0'));
+  w.BeginRRset(35, 60);
+  w.AddRdata(rdata);
+  return w.Finish();
+}
+
 // Imports nodes {key -> rdata} as one version of the zone.
 void ImportVersion(ZoneStore* s, const std::map<std::string, std::string>& nodes, uint32_t serial) {
   auto imp = s->BeginImport(kOrigin);
   REQUIRE(imp.ok());
-  for (auto& [k, v] : nodes) REQUIRE((*imp)->PutNode(k, Node(v)).ok());
+  for (auto& [k, v] : nodes) REQUIRE((*imp)->PutNode(k, k.empty() ? ApexNode(v) : Node(v)).ok());
   ZoneMeta m;
   m.serial = serial;
   m.names = nodes.size();
@@ -62,7 +72,7 @@ std::string ReadNode(ZoneStore* s, const std::string& key) {
   auto meta = s->FindZone(kOrigin);
   REQUIRE(meta.has_value());
   rocksdb::PinnableSlice v;
-  if (!s->GetNode(meta->generation, key, &v)) return "";
+  if (s->GetNode(meta->generation, key, &v) != ReadStatus::kFound) return "";
   NodeView n;
   REQUIRE(n.Parse(v.ToStringView()));
   RRsetView rs;
@@ -131,17 +141,17 @@ TEST_CASE("zone store: FloorKey finds the greatest key at or before") {
                       std::string("1\0"
                                   "7\0",
                                   4),
-                      &found));
+                      &found) == ReadStatus::kFound);
   CHECK(found == std::string("1\0"
                              "5\0",
                              4));
-  REQUIRE(s->FloorKey(&ctx, gen, std::string("2\0", 2), &found));
+  REQUIRE(s->FloorKey(&ctx, gen, std::string("2\0", 2), &found) == ReadStatus::kFound);
   CHECK(found == std::string("1\0"
                              "5\0",
                              4));
-  REQUIRE(s->FloorKey(&ctx, gen, std::string("3\0", 2), &found));
+  REQUIRE(s->FloorKey(&ctx, gen, std::string("3\0", 2), &found) == ReadStatus::kFound);
   CHECK(found == std::string("3\0", 2));
-  REQUIRE(s->FloorKey(&ctx, gen, "", &found));
+  REQUIRE(s->FloorKey(&ctx, gen, "", &found) == ReadStatus::kFound);
   CHECK(found.empty());
   // The cached iterator sees later changes.
   ZoneMeta m = *s->FindZone(kOrigin);
@@ -150,7 +160,7 @@ TEST_CASE("zone store: FloorKey finds the greatest key at or before") {
                       std::string("2\0"
                                   "9\0",
                                   4),
-                      &found));
+                      &found) == ReadStatus::kFound);
   CHECK(found == std::string("2\0", 2));
 }
 
@@ -200,7 +210,7 @@ TEST_CASE("zone store: a killed import leaves the previous version, cleaned at n
     auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
     if (!w.ok()) _exit(3);
     auto imp = (*w)->BeginImport(kOrigin);
-    for (int i = 0; i < 1000; ++i) (void)(*imp)->PutNode(std::to_string(i) + '\0', Node("new"));
+    for (int i = 1000; i < 2000; ++i) (void)(*imp)->PutNode(std::to_string(i) + '\0', Node("new"));
     kill(getpid(), SIGKILL);  // no destructors, no commit
   }
   int status = 0;
@@ -282,7 +292,13 @@ TEST_CASE("zone store: CheckZone finds a version without its apex or registratio
   CHECK(s->CheckZone(empty_meta).message().find("generation 42) is not registered") !=
         std::string::npos);
 
-  ImportVersion(s.get(), {{"", "apex-without-soa"}, {std::string("1\0", 2), "x"}}, 1);
+  {
+    auto imp = s->BeginImport(kOrigin);
+    REQUIRE(imp.ok());
+    REQUIRE((*imp)->PutNode("", Node("apex-without-soa")).ok());
+    REQUIRE((*imp)->PutNode(std::string("1\0", 2), Node("x")).ok());
+    REQUIRE((*imp)->Commit(ZoneMeta()).ok());
+  }
   auto meta = s->FindZone(kOrigin);
   REQUIRE(meta.has_value());
   CHECK(s->CheckZone(*meta).message().find("has no SOA at its apex") != std::string::npos);
@@ -319,9 +335,9 @@ TEST_CASE("zone store: a worker's node cache follows the served data") {
   ReadContext ctx;
   ctx.set_cache(&cache);
   rocksdb::PinnableSlice v;
-  REQUIRE(s->GetNode(&ctx, gen, "a", &v));
+  REQUIRE(s->GetNode(&ctx, gen, "a", &v) == ReadStatus::kFound);
   CHECK(v.ToString() == Node("one"));
-  CHECK_FALSE(s->GetNode(&ctx, gen, "b", &v));
+  CHECK(s->GetNode(&ctx, gen, "b", &v) == ReadStatus::kAbsent);
   const uint64_t filled = cache.sequence();
   std::string_view cached;
   CHECK(cache.Find(gen, "a", &cached) == NodeCache::Hit::kPresent);
@@ -331,8 +347,8 @@ TEST_CASE("zone store: a worker's node cache follows the served data") {
   auto imp = s->BeginImport(kOrigin);
   REQUIRE(imp.ok());
   for (int i = 0; i < 50000; ++i)
-    REQUIRE((*imp)->PutNode("k" + std::to_string(i), Node(std::string(100, 'x'))).ok());
-  REQUIRE(s->GetNode(&ctx, gen, "a", &v));
+    REQUIRE((*imp)->PutNode("k" + std::to_string(100000 + i), Node(std::string(100, 'x'))).ok());
+  REQUIRE(s->GetNode(&ctx, gen, "a", &v) == ReadStatus::kFound);
   CHECK(cache.sequence() == filled);
   CHECK(cache.Find(gen, "b", &cached) == NodeCache::Hit::kAbsent);
   imp->reset();  // abandoned
@@ -340,14 +356,14 @@ TEST_CASE("zone store: a worker's node cache follows the served data") {
   // An in-place change empties it, and the new data is read.
   ZoneMeta m = *s->FindZone(kOrigin);
   REQUIRE(s->ApplyChanges(m, {{"b", Node("two")}}).ok());
-  REQUIRE(s->GetNode(&ctx, gen, "b", &v));
+  REQUIRE(s->GetNode(&ctx, gen, "b", &v) == ReadStatus::kFound);
   CHECK(v.ToString() == Node("two"));
   CHECK(cache.sequence() != filled);
 
   // So does a new version: the old generation's entries are gone.
   ImportVersion(s.get(), {{"", "apex"}, {"a", "three"}}, 2);
   uint32_t gen2 = s->FindZone(kOrigin)->generation;
-  REQUIRE(s->GetNode(&ctx, gen2, "a", &v));
+  REQUIRE(s->GetNode(&ctx, gen2, "a", &v) == ReadStatus::kFound);
   CHECK(v.ToString() == Node("three"));
   CHECK(cache.Find(gen, "a", &cached) == NodeCache::Hit::kUnknown);
 }

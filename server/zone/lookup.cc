@@ -7,12 +7,17 @@ namespace enumd::zone {
 
 namespace {
 
-// Reads the node at `key` into scratch->node and parses it into *view.
-// Returns 1 found, 0 missing, -1 malformed/store error.
-int ReadNode(const store::ZoneStore& store, const Zone& zone, std::string_view key,
-             LookupScratch* s, store::NodeView* view) noexcept {
-  if (!store.GetNode(&s->read, zone.meta.generation, key, &s->node)) return 0;
-  return view->Parse(reinterpret_cast<const uint8_t*>(s->node.data()), s->node.size()) ? 1 : -1;
+using store::ReadStatus;
+
+// Reads the node at `key` into scratch->node and parses it into *view. A
+// node that does not parse is an error, like a read that fails.
+ReadStatus ReadNode(const store::ZoneStore& store, const Zone& zone, std::string_view key,
+                    LookupScratch* s, store::NodeView* view) noexcept {
+  ReadStatus r = store.GetNode(&s->read, zone.meta.generation, key, &s->node);
+  if (r != ReadStatus::kFound) return r;
+  if (view->Parse(reinterpret_cast<const uint8_t*>(s->node.data()), s->node.size())) return r;
+  s->read.SetError("malformed node value");
+  return ReadStatus::kError;
 }
 
 // Number of whole labels two keys share from the start.
@@ -26,8 +31,10 @@ int CommonLabels(std::string_view a, std::string_view b) noexcept {
 void Delegation(const store::ZoneStore& store, const Zone& zone, std::string_view key,
                 int cut_labels, LookupScratch* s, LookupResult* r) noexcept {
   s->probe.assign(key.substr(0, store::KeyPrefixLength(key, cut_labels)));
-  if (ReadNode(store, zone, s->probe, s, &r->node) != 1 ||
-      !(r->node.flags() & store::kNodeDelegation)) {
+  ReadStatus found = ReadNode(store, zone, s->probe, s, &r->node);
+  if (found != ReadStatus::kFound || !(r->node.flags() & store::kNodeDelegation)) {
+    // The cut's node must be there: its flag is on the names below it.
+    if (found != ReadStatus::kError) s->read.SetError("zone cut node missing or unflagged");
     r->kind = LookupKind::kError;
     return;
   }
@@ -36,13 +43,13 @@ void Delegation(const store::ZoneStore& store, const Zone& zone, std::string_vie
 }
 
 // Tries the wildcard child of the ancestor with `labels` labels of `key`.
-int TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key, int labels,
-                LookupScratch* s, LookupResult* r) noexcept {
+ReadStatus TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key,
+                       int labels, LookupScratch* s, LookupResult* r) noexcept {
   s->probe.assign(key.substr(0, store::KeyPrefixLength(key, labels)));
   s->probe.push_back('*');
   s->probe.push_back('\0');
-  int found = ReadNode(store, zone, s->probe, s, &r->node);
-  if (found == 1) {
+  ReadStatus found = ReadNode(store, zone, s->probe, s, &r->node);
+  if (found == ReadStatus::kFound) {
     r->kind = LookupKind::kWildcard;
     r->wildcard_labels = labels;
   }
@@ -56,9 +63,9 @@ int TryWildcard(const store::ZoneStore& store, const Zone& zone, std::string_vie
 void DeepestWildcard(const store::ZoneStore& store, const Zone& zone, std::string_view key,
                      int from_labels, LookupKind none, LookupScratch* s, LookupResult* r) noexcept {
   for (int l = from_labels; l >= 0; --l) {
-    int found = TryWildcard(store, zone, key, l, s, r);
-    if (found != 0) {
-      if (found < 0) r->kind = LookupKind::kError;
+    ReadStatus found = TryWildcard(store, zone, key, l, s, r);
+    if (found != ReadStatus::kAbsent) {
+      if (found == ReadStatus::kError) r->kind = LookupKind::kError;
       return;
     }
   }
@@ -77,9 +84,9 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
   std::string_view key(reinterpret_cast<const char*>(keybuf), klen);
   int labels = store::KeyLabelCount(key);
 
-  int found = ReadNode(store, zone, key, s, &r->node);
-  if (found < 0) return;
-  if (found == 1) {
+  ReadStatus found = ReadNode(store, zone, key, s, &r->node);
+  if (found == ReadStatus::kError) return;
+  if (found == ReadStatus::kFound) {
     uint8_t flags = r->node.flags();
     if (flags & store::kNodeBelowCut)
       return Delegation(store, zone, key, r->node.cut_labels(), s, r);
@@ -101,12 +108,26 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
 
   // The name does not exist. Its closest encloser shares the most labels with
   // the key before it (store/name_key.h); the apex always exists.
-  if (!store.FloorKey(&s->read, zone.meta.generation, key, &s->found)) return;
+  // The apex sorts first, so a floor always exists: kAbsent is damage too.
+  ReadStatus floor = store.FloorKey(&s->read, zone.meta.generation, key, &s->found);
+  if (floor != ReadStatus::kFound) {
+    if (floor == ReadStatus::kAbsent) s->read.SetError("zone apex missing");
+    return;
+  }
   int ce_labels = CommonLabels(s->found, key);
-  if (ce_labels >= labels) return;  // impossible: the name would exist
+  if (ce_labels >= labels) {  // impossible: the name would exist
+    s->read.SetError("store keys out of order");
+    return;
+  }
   s->key.assign(key.substr(0, store::KeyPrefixLength(key, ce_labels)));
   store::NodeView ce;
-  if (ReadNode(store, zone, s->key, s, &ce) != 1) return;
+  ReadStatus ce_found = ReadNode(store, zone, s->key, s, &ce);
+  if (ce_found != ReadStatus::kFound) {
+    // Every ancestor of a name exists (RFC 4592 §2.2.2: empty non-terminals
+    // are nodes): a missing closest encloser is damage.
+    if (ce_found == ReadStatus::kAbsent) s->read.SetError("closest encloser missing");
+    return;
+  }
   if (ce.flags() & store::kNodeBelowCut) return Delegation(store, zone, key, ce.cut_labels(), s, r);
   if (ce.flags() & store::kNodeDelegation) return Delegation(store, zone, key, ce_labels, s, r);
 
@@ -114,8 +135,8 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
     return DeepestWildcard(store, zone, key, ce_labels, LookupKind::kNXDomain, s, r);
   // RFC 4592 §3.3.1: only the source of synthesis "*.<closest encloser>".
   found = TryWildcard(store, zone, key, ce_labels, s, r);
-  if (found == 0) r->kind = LookupKind::kNXDomain;
-  if (found < 0) r->kind = LookupKind::kError;
+  if (found == ReadStatus::kAbsent) r->kind = LookupKind::kNXDomain;
+  if (found == ReadStatus::kError) r->kind = LookupKind::kError;
 }
 
 }  // namespace enumd::zone

@@ -120,9 +120,16 @@ Status ExportZone(const store::ZoneStore& store, const std::string& origin_text,
         auto write_wildcard_below = [&](std::string_view k, const store::NodeView& wc) {
           size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
           rocksdb::PinnableSlice own_wildcard;
-          if (olen + 2 > dns::kMaxNameWire ||
-              store.GetNode(meta->generation, store::WildcardKey(k), &own_wildcard))
-            return;
+          if (olen + 2 > dns::kMaxNameWire) return;
+          switch (store.GetNode(meta->generation, store::WildcardKey(k), &own_wildcard)) {
+            case store::ReadStatus::kFound:
+              return;
+            case store::ReadStatus::kError:
+              failure = Status::Error("cannot read the store at " + dns::NameToText(owner));
+              return;
+            case store::ReadStatus::kAbsent:
+              break;
+          }
           uint8_t star[dns::kMaxNameWire];
           star[0] = 1;
           star[1] = '*';

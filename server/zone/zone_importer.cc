@@ -422,6 +422,7 @@ class Importer {
     });
     if (!st.ok()) return st;
     if (!apex_has_ns_) return Error(soa_file_, soa_line_, "no NS records at the zone apex");
+    if (Cancelled()) return CancelledError();
 
     ImportResult result;
     store::ZoneMeta meta;
@@ -453,6 +454,11 @@ class Importer {
   }
 
  private:
+  bool Cancelled() const {
+    return options_.cancel && options_.cancel->load(std::memory_order_relaxed);
+  }
+  static Status CancelledError() { return Status::Error("import cancelled"); }
+
   Status Error(uint16_t file, uint32_t line, const std::string& reason) const {
     return Status::Error(Where(file, line) + ": " + reason);
   }
@@ -483,7 +489,8 @@ class Importer {
     uint8_t key[store::kMaxNameKey];
     auto origin = U8(origin_.data());
     bool any = false;
-    for (;;) {
+    for (uint64_t count = 0;; ++count) {
+      if ((count & 1023) == 0 && Cancelled()) return CancelledError();
       ZoneFileReader::Next n = reader_.Read(&rec);
       if (n == ZoneFileReader::Next::kError) return reader_.error();
       if (n == ZoneFileReader::Next::kEnd) break;
@@ -553,6 +560,7 @@ class Importer {
 
   // Called for each name in canonical order with all its records (file order).
   Status BuildNode(std::string_view key, std::vector<Staged>* records) {
+    if ((names_ & 1023) == 0 && Cancelled()) return CancelledError();
     Status st = CheckCname(key, *records);
     if (!st.ok()) return st;
     // Group by type, file order within a type (its first record sets the TTL).

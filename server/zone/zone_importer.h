@@ -17,6 +17,7 @@
 // first record in the file.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,6 +35,10 @@ struct ImportOptions {
   std::string temp_dir;
   // Record bytes held in memory before a sorted run goes to a temporary file.
   size_t sort_memory = size_t{256} << 20;
+  // When set and it becomes true (another thread: a server stopping), the
+  // import stops at the next record and fails with "import cancelled",
+  // leaving the store as it was.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ImportResult {

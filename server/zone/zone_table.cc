@@ -16,21 +16,18 @@ const Zone* ZoneTable::Find(const uint8_t* qname) const noexcept {
   return best;
 }
 
-ZoneRegistry::ZoneRegistry() : current_(nullptr) { Publish(std::make_unique<ZoneTable>()); }
+ZoneRegistry::ZoneRegistry() : current_(nullptr), owned_(std::make_unique<ZoneTable>()) {
+  current_.store(owned_.get(), std::memory_order_seq_cst);
+}
 ZoneRegistry::~ZoneRegistry() = default;
 
-void ZoneRegistry::Publish(std::unique_ptr<ZoneTable> table) {
+std::unique_ptr<ZoneTable> ZoneRegistry::Publish(std::unique_ptr<ZoneTable> table) {
   std::lock_guard<std::mutex> lock(mu_);
-  current_.store(table.get(), std::memory_order_release);
-  owned_.push_back(std::move(table));
-}
-
-void ZoneRegistry::Retire() {
-  std::lock_guard<std::mutex> lock(mu_);
-  // Tables replaced before the previous Retire() have had a whole period to drain.
-  size_t n = std::min(retire_upto_, owned_.size() - 1);
-  owned_.erase(owned_.begin(), owned_.begin() + static_cast<ptrdiff_t>(n));
-  retire_upto_ = owned_.size() - 1;
+  current_.store(table.get(), std::memory_order_seq_cst);
+  std::unique_ptr<ZoneTable> old = std::move(owned_);
+  owned_ = std::move(table);
+  epochs_.Synchronize();
+  return old;
 }
 
 }  // namespace enumd::zone

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/epoch.h"
 #include "store/zone_store.h"
 
 namespace enumd::zone {
@@ -38,23 +39,34 @@ class ZoneTable {
   std::vector<Zone> zones_;
 };
 
-// Holds the current table. Publish() swaps in a new one; tables that may still
-// be in use by a reader are kept until Retire() is called after a grace period
-// longer than any query takes (the server does this from a timer).
+// Holds the table being served. Readers (query threads) register an
+// EpochReader with epochs() and read current() only inside a read section;
+// Publish() swaps in a new table and hands the old one back once no reader
+// can hold it (EpochDomain::Synchronize), never on a timer. One writer
+// thread at a time publishes.
 class ZoneRegistry {
  public:
-  ZoneRegistry();
+  ZoneRegistry();  // serves an empty table
   ~ZoneRegistry();
-  const ZoneTable* current() const noexcept { return current_.load(std::memory_order_acquire); }
-  void Publish(std::unique_ptr<ZoneTable> table);
-  // Frees every table replaced before the previous call to Retire().
-  void Retire();
+  ZoneRegistry(const ZoneRegistry&) = delete;
+  ZoneRegistry& operator=(const ZoneRegistry&) = delete;
+
+  EpochDomain* epochs() const noexcept { return &epochs_; }
+  // The table to answer from; valid until the caller's read section ends.
+  const ZoneTable* current() const noexcept { return current_.load(std::memory_order_seq_cst); }
+  // The writer's view of the table being served (no read section needed:
+  // only the writer replaces it).
+  const ZoneTable& served() const noexcept { return *owned_; }
+  // Serves `table` from now on. Returns the table it replaced, once no
+  // reader is inside it any more: the caller may free it, and whatever only
+  // it referred to (store generations).
+  std::unique_ptr<ZoneTable> Publish(std::unique_ptr<ZoneTable> table);
 
  private:
+  mutable EpochDomain epochs_;
   std::atomic<const ZoneTable*> current_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<ZoneTable>> owned_;  // current + pending
-  size_t retire_upto_ = 0;                         // owned_[0, retire_upto_) are retirable
+  std::unique_ptr<ZoneTable> owned_;  // what current_ points at
+  std::mutex mu_;                     // one Publish at a time
 };
 
 }  // namespace enumd::zone

@@ -26,7 +26,15 @@ struct Node {
 Status ReadNode(const store::ZoneStore& store, uint32_t gen, std::string_view key, Node* out) {
   rocksdb::PinnableSlice v;
   *out = Node();
-  if (!store.GetNode(gen, key, &v)) return Status::OK();
+  store::ReadContext ctx;
+  switch (store.GetNode(&ctx, gen, key, &v)) {
+    case store::ReadStatus::kFound:
+      break;
+    case store::ReadStatus::kAbsent:
+      return Status::OK();
+    case store::ReadStatus::kError:
+      return Status::Error(std::string("cannot read the store: ") + ctx.error());
+  }
   store::NodeView view;
   if (!view.Parse(v.ToStringView())) return Status::Error("corrupt node in the store");
   out->exists = true;

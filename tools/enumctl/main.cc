@@ -127,6 +127,10 @@ Result<std::unique_ptr<ZoneStore>> OpenStore(const Args& a, ZoneStore::Mode mode
     return Status::Error("no store at " + dir);
   ZoneStore::Options o;
   o.create_if_missing = create;
+  // add/del write into a zone: only a sound store. import replaces a zone
+  // whole, which is how a damaged one is repaired; the read-only commands
+  // report what they meet rather than refuse the whole store.
+  o.validate = mode == ZoneStore::Mode::kReadWrite && !create;
   return ZoneStore::Open(dir, mode, o);
 }
 
@@ -258,7 +262,7 @@ int Add(const Args& a) {
     enumd::store::NodeView node;
     enumd::store::RRsetView rs;
     if ((*store)->GetNode(zone->generation, std::string_view(reinterpret_cast<char*>(key), klen),
-                          &v) &&
+                          &v) == enumd::store::ReadStatus::kFound &&
         node.Parse(v.ToStringView()) && node.Find(enumd::dns::type::kNAPTR, &rs))
       ttl = static_cast<unsigned long>(rs.ttl);
   }
