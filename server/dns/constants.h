@@ -12,6 +12,15 @@ inline constexpr size_t kMaxLabel = 63;
 inline constexpr size_t kMaxUdpNoEdns = 512;  // RFC 1035 §4.2.1
 inline constexpr size_t kMaxMessage = 65535;  // TCP length prefix limit (RFC 7766)
 
+// The smallest message that carries a whole RRset of `records` records with
+// `rdata_bytes` of RDATA in all as the answer to a query for its owner (a
+// name of `owner_wire` octets): header, question, and each record with its
+// owner compressed to a pointer (2 + type, class, TTL, RDLENGTH: 12 bytes).
+// An RRset for which this exceeds kMaxMessage can be sent by no server.
+inline constexpr size_t MinAnswerSize(size_t owner_wire, size_t records, size_t rdata_bytes) {
+  return kHeaderSize + owner_wire + 4 + records * 12 + rdata_bytes;
+}
+
 namespace type {
 inline constexpr uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX = 15, kTXT = 16,
                           kAAAA = 28, kSRV = 33, kNAPTR = 35, kOPT = 41, kDS = 43, kRRSIG = 46,

@@ -7,6 +7,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -433,6 +434,29 @@ std::vector<ZoneMeta> ZoneStore::Zones() const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::optional<ZoneMeta>>> ZoneStore::ZoneRecords() const {
+  std::vector<std::pair<std::string, std::optional<ZoneMeta>>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("M"); it->Valid() && it->key().starts_with("M"); it->Next()) {
+    ZoneMeta m;
+    std::string origin(it->key().data() + 1, it->key().size() - 1);
+    bool ok = m.Decode(it->value().ToStringView()) && m.origin == origin;
+    out.emplace_back(std::move(origin), ok ? std::optional<ZoneMeta>(std::move(m)) : std::nullopt);
+  }
+  return out;
+}
+
+std::vector<std::pair<uint32_t, std::string>> ZoneStore::Generations() const {
+  std::vector<std::pair<uint32_t, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("G"); it->Valid() && it->key().starts_with("G"); it->Next()) {
+    std::string_view k(it->key().data() + 1, it->key().size() - 1);
+    uint32_t gen;
+    if (Get32(&k, &gen)) out.emplace_back(gen, it->value().ToString());
+  }
+  return out;
+}
+
 std::optional<ZoneMeta> ZoneStore::FindZone(std::string_view origin) const {
   std::string v;
   if (!db_->Get(rocksdb::ReadOptions(), MetaKey(origin), &v).ok()) return std::nullopt;
@@ -602,8 +626,23 @@ Status ZoneStore::ForEachNode(
   return FromRocks(it->status(), "store read");
 }
 
-Status ZoneStore::VerifyChecksums() const {
-  return FromRocks(db_->VerifyChecksum(), "store " + path_);
+std::vector<ZoneStore::TableCheck> ZoneStore::VerifyTables() const {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::vector<TableCheck> out;
+  for (const auto& f : files) {
+    TableCheck c;
+    c.file = f.db_path + (f.name.starts_with("/") ? "" : "/") + f.name;
+    c.size = f.size;
+    c.level = f.level;
+    rocksdb::ReadOptions ro;
+    ro.verify_checksums = true;
+    rocksdb::Status s =
+        rocksdb::VerifySstFileChecksum(*options_, rocksdb::EnvOptions(*options_), ro, c.file);
+    if (!s.ok()) c.error = s.ToString();
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 Result<std::unique_ptr<ZoneImport>> ZoneStore::BeginImport(std::string_view origin) {

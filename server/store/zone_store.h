@@ -145,7 +145,14 @@ class ZoneStore {
   ~ZoneStore();
 
   // --- zones ---
+  // The zones whose records decode (a damaged one is left out: see
+  // ZoneRecords and Validate).
   std::vector<ZoneMeta> Zones() const;
+  // Every zone record as stored: the origin from its key, and its meta when
+  // the value decodes (nullopt: damaged). Admin paths.
+  std::vector<std::pair<std::string, std::optional<ZoneMeta>>> ZoneRecords() const;
+  // Every registered generation with the origin it was made for. Admin paths.
+  std::vector<std::pair<uint32_t, std::string>> Generations() const;
   std::optional<ZoneMeta> FindZone(std::string_view origin_wire_lower) const;
   // Cheap checks (two point reads) that the version `meta` points at is
   // there: its generation is registered for this origin and its apex node
@@ -206,9 +213,15 @@ class ZoneStore {
   // Served-data changes so far (version flips, in-place changes, drops).
   uint64_t served_epoch() const noexcept { return served_epoch_.load(std::memory_order_acquire); }
 
-  // RocksDB's whole-database checks for `enumctl verify`: every block of
-  // every live table file against its checksum.
-  Status VerifyChecksums() const;
+  // For `enumctl verify`: every block of every live table file read and
+  // checked against its checksum (as RocksDB's `sst_dump --command=verify`).
+  struct TableCheck {
+    std::string file;   // path
+    uint64_t size = 0;  // bytes
+    int level = 0;
+    std::string error;  // "" when the file is sound
+  };
+  std::vector<TableCheck> VerifyTables() const;
 
  private:
   ZoneStore() = default;

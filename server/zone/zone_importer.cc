@@ -399,6 +399,13 @@ class Importer {
 
   Result<ImportResult> Run() {
     auto start = std::chrono::steady_clock::now();
+    // The file's identity (size, modification time) is taken before it is
+    // opened: if it is replaced while being read, the store records the older
+    // identity and the next reload imports the file again. Taken after, it
+    // would record the new file's identity with the old file's records, and
+    // no reload would ever notice.
+    struct stat sb;
+    const bool have_stat = stat(path_.c_str(), &sb) == 0;
     Status st = reader_.Open(path_, options_.origin);
     if (!st.ok()) return st;
     origin_ = reader_.origin_wire();
@@ -407,8 +414,7 @@ class Importer {
     origin_labels_ = dns::LabelCount(U8(origin_.data()));
 
     // Records take about as many bytes in the sorter as in the file.
-    struct stat sb;
-    if (stat(path_.c_str(), &sb) == 0) sorter_.Expect(static_cast<uint64_t>(sb.st_size) + 4096);
+    if (have_stat) sorter_.Expect(static_cast<uint64_t>(sb.st_size) + 4096);
     st = ReadAll();
     if (!st.ok()) return st;
     if (store_) {
@@ -431,7 +437,7 @@ class Importer {
     meta.records = records_;
     std::error_code ec;
     meta.source_file = std::filesystem::absolute(path_, ec).string();
-    if (stat(path_.c_str(), &sb) == 0) {
+    if (have_stat) {
       meta.source_mtime_ns = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
       meta.source_size = static_cast<uint64_t>(sb.st_size);
     }

@@ -148,6 +148,18 @@ Status AddRecord(store::ZoneStore* store, std::string_view origin, const uint8_t
   auto& [set_ttl, rdatas] = node.rrsets[type];
   set_ttl = ttl;
   rdatas.emplace_back(rdata);
+  // An RRset no DNS message can carry would be answered SERVFAIL (issue 18).
+  size_t rdata_bytes = 0;
+  for (const std::string& rd : rdatas) rdata_bytes += rd.size();
+  if (dns::MinAnswerSize(dns::WireNameLength(owner, dns::kMaxNameWire), rdatas.size(),
+                         rdata_bytes) > dns::kMaxMessage)
+    return Status::Error(
+        "the name's RRset would be " +
+        std::to_string(dns::MinAnswerSize(dns::WireNameLength(owner, dns::kMaxNameWire),
+                                          rdatas.size(), rdata_bytes)) +
+        " bytes in a DNS message, over the 65535 any message can hold");
+  if (rdatas.size() > 0xffff)
+    return Status::Error("the name's RRset would hold more than 65535 records");
   changes.push_back({key, Encode(node)});
 
   store::ZoneMeta m = meta;

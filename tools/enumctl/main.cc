@@ -1,6 +1,6 @@
 // enumctl: zone and number administration over the enumd store.
 //   check FILE | import FILE | export ORIGIN | add NUMBER URI | del NUMBER |
-//   list PREFIX | zones
+//   list PREFIX | zones | verify
 // A thin main: parsing arguments and printing; the work is in server/zone.
 #include <rocksdb/slice.h>
 
@@ -16,6 +16,7 @@
 #include "enumctl/lookup.h"
 #include "store/name_key.h"
 #include "store/node.h"
+#include "store/store_verify.h"
 #include "store/zone_store.h"
 #include "zone/e164.h"
 #include "zone/zone_exporter.h"
@@ -42,6 +43,9 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
   del    --store DIR [--suffix S] NUMBER  delete the number's NAPTR records
   list   --store DIR [--suffix S] PREFIX  numbers (E.164) under a prefix, e.g. +6135550
   zones  --store DIR                      the zones in the store
+  verify --store DIR                      read every table block and every node;
+                                          lists what is damaged, exits 1 if anything
+                                          is (safe beside a running enumd)
   lookup NUMBER [--server HOST[:PORT]] [--json] ...
                                           what a caller does with a number's NAPTR
                                           records, asked of any DNS server
@@ -356,6 +360,21 @@ int Zones(const Args& a) {
   return 0;
 }
 
+int Verify(const Args& a) {
+  if (!a.positional.empty()) return Fail("verify takes no arguments");
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
+  if (!store.ok()) return Fail(store.status().message());
+  enumd::store::VerifyReport r = enumd::store::VerifyStore(**store);
+  for (const std::string& p : r.problems) printf("damaged: %s\n", p.c_str());
+  for (const std::string& n : r.notes) printf("note: %s\n", n.c_str());
+  printf("%s: %llu table files (%llu bytes), %llu zones, %llu names, %llu records: %s\n",
+         Opt(a, "--store").c_str(), static_cast<unsigned long long>(r.tables),
+         static_cast<unsigned long long>(r.table_bytes), static_cast<unsigned long long>(r.zones),
+         static_cast<unsigned long long>(r.nodes), static_cast<unsigned long long>(r.records),
+         r.ok() ? "OK" : (std::to_string(r.problems.size()) + " problems").c_str());
+  return r.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -376,7 +395,7 @@ int main(int argc, char** argv) {
   }
   static const std::map<std::string, int (*)(const Args&)> kCommands = {
       {"check", Check}, {"import", Import}, {"export", Export}, {"add", Add},
-      {"del", Del},     {"list", List},     {"zones", Zones}};
+      {"del", Del},     {"list", List},     {"zones", Zones},   {"verify", Verify}};
   auto it = kCommands.find(a.command);
   if (it == kCommands.end()) return Fail("unknown command '" + a.command + "' (try --help)");
   return it->second(a);
