@@ -21,12 +21,58 @@ namespace {
 // instance, SVCB parameters, NSAP-PTR and APL in forms BIND rejects.
 bool LdnsTextRoundTrips(uint16_t type) {
   switch (type) {
-    case 1: case 2: case 5: case 6: case 12: case 13: case 14: case 15: case 16: case 17:
-    case 18: case 19: case 20: case 21: case 22: case 24: case 25: case 26: case 27: case 28:
-    case 29: case 33: case 35: case 36: case 37: case 39: case 43: case 44: case 45: case 46:
-    case 47: case 48: case 49: case 50: case 51: case 52: case 53: case 55: case 59: case 60:
-    case 61: case 62: case 63: case 99: case 104: case 105: case 106: case 107: case 108:
-    case 109: case 256: case 257:
+    case 1:
+    case 2:
+    case 5:
+    case 6:
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18:
+    case 19:
+    case 20:
+    case 21:
+    case 22:
+    case 24:
+    case 25:
+    case 26:
+    case 27:
+    case 28:
+    case 29:
+    case 33:
+    case 35:
+    case 36:
+    case 37:
+    case 39:
+    case 43:
+    case 44:
+    case 45:
+    case 46:
+    case 47:
+    case 48:
+    case 49:
+    case 50:
+    case 51:
+    case 52:
+    case 53:
+    case 55:
+    case 59:
+    case 60:
+    case 61:
+    case 62:
+    case 63:
+    case 99:
+    case 104:
+    case 105:
+    case 106:
+    case 107:
+    case 108:
+    case 109:
+    case 256:
+    case 257:
       return true;
     default:
       return false;
@@ -36,7 +82,15 @@ bool LdnsTextRoundTrips(uint16_t type) {
 // Types with <character-string> fields, where a '"' in the text is a quote.
 bool HasStrings(uint16_t type) {
   switch (type) {
-    case 13: case 16: case 19: case 20: case 27: case 35: case 99: case 256: case 257:
+    case 13:
+    case 16:
+    case 19:
+    case 20:
+    case 27:
+    case 35:
+    case 99:
+    case 256:
+    case 257:
       return true;
     default:
       return false;

@@ -151,7 +151,8 @@ const char* Expand(std::string_view tmpl, int64_t value, std::string* out) {
       int64_t offset;
       unsigned width;
       char base;
-      if (const char* why = ParseModifier(tmpl.substr(i + 2, close - i - 2), &offset, &width, &base))
+      if (const char* why =
+              ParseModifier(tmpl.substr(i + 2, close - i - 2), &offset, &width, &base))
         return why;
       if (base == 'n' || base == 'N') {
         AppendNibbles(value + offset, base == 'N', width, out);

@@ -19,10 +19,10 @@
 #include "zone/zone_file_reader.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ldns/ldns.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -148,7 +148,7 @@ struct ZoneFileReader::Impl {
     std::vector<std::string> middle;  // [ttl] [class] type, as written
     size_t line = 0;
   } gen;
-  std::string gen_text;                      // the expanded rhs
+  std::string gen_text;                        // the expanded rhs
   std::vector<types::TextToken> rdata_tokens;  // reused for EncodeExtraType
 
   // --- reused buffers
@@ -308,7 +308,8 @@ ZoneFileReader::Impl::Logical ZoneFileReader::Impl::ReadLogical() {
   }
 }
 
-ZoneFileReader::Impl::Logical ZoneFileReader::Impl::Tokenize(const char* s, size_t n, int* depth_io) {
+ZoneFileReader::Impl::Logical ZoneFileReader::Impl::Tokenize(const char* s, size_t n,
+                                                             int* depth_io) {
   int& depth = *depth_io;
   auto add_token = [this](const char* p, size_t len, bool quoted) {
     if (text.size() + len > kMaxLine) return false;
@@ -377,8 +378,8 @@ ZoneFileReader::Impl::Logical ZoneFileReader::Impl::Tokenize(const char* s, size
         size_t start = i;
         while (i < n) {
           c = s[i];
-          if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '(' ||
-              c == ')' || c == '"') {
+          if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '(' || c == ')' ||
+              c == '"') {
             break;
           }
           if (c == '\0') {

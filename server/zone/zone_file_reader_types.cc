@@ -23,8 +23,8 @@ struct Name {
   uint16_t type;
 };
 constexpr Name kExtra[] = {
-    {"SVCB", 64},  {"HTTPS", 65}, {"NINFO", 56}, {"AVC", 258}, {"DOA", 259},
-    {"AMTRELAY", 260}, {"UID", 101}, {"GID", 102}, {"UNSPEC", 103},
+    {"SVCB", 64},      {"HTTPS", 65}, {"NINFO", 56}, {"AVC", 258},    {"DOA", 259},
+    {"AMTRELAY", 260}, {"UID", 101},  {"GID", 102},  {"UNSPEC", 103},
 };
 
 // Presentation escapes (\DDD, \X) decoded; false when malformed.
@@ -111,8 +111,8 @@ void Append32(uint64_t v, std::string* out) {
 
 // --- SVCB / HTTPS (RFC 9460 §2.1, §7) --------------------------------------
 
-constexpr const char* kSvcKeys[] = {"mandatory", "alpn",     "no-default-alpn", "port",
-                                    "ipv4hint",  "ech",      "ipv6hint",        "dohpath"};
+constexpr const char* kSvcKeys[] = {"mandatory", "alpn", "no-default-alpn", "port",
+                                    "ipv4hint",  "ech",  "ipv6hint",        "dohpath"};
 
 // A SvcParamKey name ("alpn", "key65000") -> number; false when unknown.
 bool SvcKey(std::string_view name, uint16_t* key) {
@@ -252,7 +252,8 @@ Encoded Svcb(const std::vector<TextToken>& f, const std::string& origin, std::st
   if (!params.empty() && params[0].first == 0) {
     const std::string& m = params[0].second;
     for (size_t i = 0; i + 1 < m.size(); i += 2) {
-      uint16_t k = static_cast<uint16_t>(static_cast<uint8_t>(m[i]) << 8 | static_cast<uint8_t>(m[i + 1]));
+      uint16_t k =
+          static_cast<uint16_t>(static_cast<uint8_t>(m[i]) << 8 | static_cast<uint8_t>(m[i + 1]));
       bool found = false;
       for (const auto& p : params) found = found || p.first == k;
       if (!found) {
@@ -374,7 +375,7 @@ Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& f, const st
     case 56:   // NINFO
     case 258:  // AVC
       return CharStrings(f, out, reason);
-    case 101:  // UID
+    case 101:    // UID
     case 102: {  // GID
       uint64_t v = 0;
       if (f.size() != 1 || fields::ParseDecimal(f[0].text, fields::kMaxU32, &v) != Num::kOk) {
@@ -411,7 +412,9 @@ Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& f, const st
     case 38: {  // A6 (RFC 2874 §3.1.1): prefix length, address suffix, prefix name
       uint64_t plen = 0;
       if (f.empty() || fields::ParseDecimal(f[0].text, 128, &plen) != Num::kOk ||
-          f.size() != (plen == 0 ? 2u : plen == 128 ? 2u : 3u)) {
+          f.size() != (plen == 0     ? 2u
+                       : plen == 128 ? 2u
+                                     : 3u)) {
         *reason = "A6 needs a prefix length (0-128), an address and a prefix name";
         return Encoded::kError;
       }
@@ -425,8 +428,8 @@ Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& f, const st
         }
         size_t keep = 16 - plen / 8;
         // The prefix's bits in the first kept octet are zero on the wire.
-        addr[16 - keep] = static_cast<char>(static_cast<uint8_t>(addr[16 - keep]) &
-                                            (0xff >> (plen % 8)));
+        addr[16 - keep] =
+            static_cast<char>(static_cast<uint8_t>(addr[16 - keep]) & (0xff >> (plen % 8)));
         out->append(addr, 16 - keep, keep);
       }
       if (plen > 0 && (f[k].quoted || !fields::AppendName(f[k].text, origin, out))) {

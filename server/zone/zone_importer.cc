@@ -10,8 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <unordered_set>
@@ -414,14 +414,29 @@ bool CanonicalRdata(uint16_t type, std::string_view rdata, std::string* out) {
   out->assign(rdata);
   size_t at;
   switch (type) {
-    case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 30: case 39: case 47:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 30:
+    case 39:
+    case 47:
       LowerNameAt(out, 0);  // NS MD MF CNAME MB MG MR PTR NXT DNAME NSEC
       return true;
-    case 6: case 14: case 17:  // SOA MINFO RP: two names
+    case 6:
+    case 14:
+    case 17:  // SOA MINFO RP: two names
       at = LowerNameAt(out, 0);
       LowerNameAt(out, at);
       return true;
-    case 15: case 18: case 21: case 36:  // MX AFSDB RT KX
+    case 15:
+    case 18:
+    case 21:
+    case 36:  // MX AFSDB RT KX
       LowerNameAt(out, 2);
       return true;
     case 26:  // PX
@@ -431,7 +446,8 @@ bool CanonicalRdata(uint16_t type, std::string_view rdata, std::string* out) {
     case 33:  // SRV
       LowerNameAt(out, 6);
       return true;
-    case 24: case 46:  // SIG RRSIG: the signer
+    case 24:
+    case 46:  // SIG RRSIG: the signer
       LowerNameAt(out, 18);
       return true;
     case 35: {  // NAPTR: the replacement, after three character strings

@@ -293,8 +293,8 @@ TEST_CASE("ZoneImporter: a name outside the origin is skipped with a warning, as
   REQUIRE(r.ok());
   CHECK(r->out_of_zone == 3);
   REQUIRE(r->warnings.size() == 3);
-  CHECK(r->warnings[0] == dir.path() +
-                              "/zone.db:6: ignoring www.example.org.: outside the origin e164.arpa.");
+  CHECK(r->warnings[0] ==
+        dir.path() + "/zone.db:6: ignoring www.example.org.: outside the origin e164.arpa.");
   ZoneDump z = DumpZone(*s, "e164.arpa.");
   CHECK(z.count("x.e164.arpa."));
   CHECK(r->meta.records == 3);  // SOA, NS, x
@@ -392,7 +392,8 @@ TEST_CASE(
   auto s = testing::OpenMemoryStore();
   REQUIRE(ImportText(s.get(), dir, Head("old IN A 10.0.0.1\n"), "", "v1.db").ok());
   REQUIRE(ImportText(s.get(), dir,
-                     "$ORIGIN example.org.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 10.1.1.53\nw A 10.1.1.1\n",
+                     "$ORIGIN example.org.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A "
+                     "10.1.1.53\nw A 10.1.1.1\n",
                      "", "other.db")
               .ok());
   auto meta_before = s->FindZone(OriginWire("e164.arpa."));
@@ -442,9 +443,10 @@ TEST_CASE("ZoneImporter: a store holds many zones, each replaced on its own") {
   auto s = testing::OpenMemoryStore();
   REQUIRE(ImportText(s.get(), dir, Head("a IN A 10.0.0.1\n"), "", "a.db").ok());
   REQUIRE(
-      ImportText(s.get(), dir,
-                 "$ORIGIN 6.1.e164.arpa.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.example.\nb A 10.1.1.1\n",
-                 "", "b.db")
+      ImportText(
+          s.get(), dir,
+          "$ORIGIN 6.1.e164.arpa.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.example.\nb A 10.1.1.1\n",
+          "", "b.db")
           .ok());
   REQUIRE(ImportText(s.get(), dir, Head("c IN A 10.0.0.3\n"), "", "c.db").ok());
   CHECK(s->Zones().size() == 2);

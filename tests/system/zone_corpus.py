@@ -42,9 +42,6 @@ DOCUMENTED = {
     "naptr-regexp-and-replacement.db":
         "RFC 3403 §4.1: a NAPTR has a regexp or a replacement, never both; "
         "BIND accepts it, a client would have to guess which to use",
-    "naptr-lone-backref.db":
-        "RFC 3402 §3.2: \\1 with no group in the ERE; BIND accepts it, a "
-        "client applying the rule fails on every call",
 }
 
 
