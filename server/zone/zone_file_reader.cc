@@ -19,16 +19,20 @@
 #include "zone/zone_file_reader.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ldns/ldns.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <set>
 #include <string_view>
 
+#include "zone/zone_file_generate.h"
 #include "zone/zone_file_reader_fields.h"
+#include "zone/zone_file_reader_types.h"
 
 namespace enumd::zone {
 namespace {
@@ -47,7 +51,11 @@ using fields::ParseName;
 using fields::ParseTtlText;
 
 constexpr size_t kMaxIncludeDepth = 16;
+constexpr size_t kMaxWarnings = 100;
 constexpr size_t kMaxRdata = 65535;
+// The longest physical line, and the most token text one record may have.
+constexpr size_t kMaxLine = size_t{1} << 20;
+constexpr size_t kReadBuffer = size_t{1} << 16;
 
 // Type mnemonics for the types ENUM zones are made of; others go to ldns.
 struct TypeName {
@@ -65,6 +73,7 @@ std::string TypeToText(uint16_t type) {
   for (const TypeName& t : kTypeNames) {
     if (t.type == type) return std::string(t.name);
   }
+  if (const char* name = types::ExtraTypeName(type)) return name;
   const ldns_rr_descriptor* desc = ldns_rr_descript(type);
   if (desc != nullptr && desc->_type == type && desc->_name != nullptr) return desc->_name;
   return "TYPE" + std::to_string(type);
@@ -95,7 +104,10 @@ int HexValue(char c) {
 
 struct ZoneFileReader::Impl {
   struct Frame {
-    FILE* fp = nullptr;
+    int fd = -1;
+    std::unique_ptr<char[]> buf;  // read buffer (kReadBuffer bytes)
+    size_t pos = 0, end = 0;      // unread bytes are buf[pos, end)
+    bool eof = false;
     const std::string* path = nullptr;
     size_t line = 0;                   // lines read so far
     std::string origin;                // current origin, wire; empty until known
@@ -112,8 +124,7 @@ struct ZoneFileReader::Impl {
   enum class Logical { kRecord, kEof, kError };
 
   ~Impl() {
-    for (Frame& f : stack) fclose(f.fp);
-    free(line);
+    for (Frame& f : stack) close(f.fd);
     if (ldns_origin != nullptr) ldns_rdf_deep_free(ldns_origin);
   }
 
@@ -127,10 +138,21 @@ struct ZoneFileReader::Impl {
   Status error;
   bool has_pending = false;
   ZoneRecord pending;
+  uint64_t warning_count = 0;
+  std::vector<std::string> warnings;  // the first kMaxWarnings
+  // A $GENERATE being expanded: one record per Read() until `next` > `stop`.
+  struct Generate {
+    bool active = false;
+    int64_t next = 0, stop = 0, step = 1;
+    std::string lhs, rhs;
+    std::vector<std::string> middle;  // [ttl] [class] type, as written
+    size_t line = 0;
+  } gen;
+  std::string gen_text;                        // the expanded rhs
+  std::vector<types::TextToken> rdata_tokens;  // reused for EncodeExtraType
 
   // --- reused buffers
-  char* line = nullptr;
-  size_t line_cap = 0;
+  std::string line;  // the current physical line (at most kMaxLine bytes)
   std::string text;  // token bytes of the current logical record
   std::vector<Token> tokens;
   bool owner_blank = false;  // the record's first line starts with a blank
@@ -151,6 +173,15 @@ struct ZoneFileReader::Impl {
     return Next::kError;
   }
   Next FailHere(std::string_view reason) { return Fail(*stack.back().path, rec_line, reason); }
+  void WarnHere(std::string_view reason) {
+    if (warnings.size() < kMaxWarnings) {
+      warnings.push_back(*stack.back().path + ":" + std::to_string(rec_line) + ": " +
+                         std::string(reason));
+    }
+    ++warning_count;
+  }
+  // A TTL field (BIND: values over 2^31-1 are read as 0, with a warning).
+  bool TtlField(std::string_view t, uint32_t* ttl, const char* what);
   // The escape at s[i] is malformed (EscapeLength() == 0).
   Logical FailEscape(const char* s, size_t i, size_t n) {
     size_t end = i + 1;
@@ -161,10 +192,18 @@ struct ZoneFileReader::Impl {
     return Logical::kError;
   }
 
+  // Reads the next physical line of f into `line` (with its '\n', if any).
+  // Returns 1 on a line, 0 at the end of the file, -1 on error (reported).
+  int ReadLine(Frame& f);
   Status PushFile(const std::string& path, std::string origin, const Frame* parent);
   Logical ReadLogical();
   Next ReadRecord(ZoneRecord* rec);
   bool Directive();  // false on error
+  bool StartGenerate();
+  Next NextGenerated(ZoneRecord* rec);
+  // Tokenizes one physical line (or an expanded $GENERATE rhs) into
+  // text/tokens; `depth` is the open-parenthesis count, carried across lines.
+  Logical Tokenize(const char* s, size_t n, int* depth);
   Next ParseRecord(ZoneRecord* rec);
   void LearnZoneOrigin(const std::string& origin);
   bool CheckRanges(uint16_t type, size_t first, std::string* reason);
@@ -176,24 +215,24 @@ struct ZoneFileReader::Impl {
 Status ZoneFileReader::Impl::PushFile(const std::string& path, std::string origin,
                                       const Frame* parent) {
   const std::string* stored = &*paths.insert(path).first;
-  FILE* fp = fopen(path.c_str(), "r");
-  if (fp == nullptr) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return Status::Error(std::string("cannot open '") + path + "': " + strerror(errno));
   }
   struct stat st;
-  if (fstat(fileno(fp), &st) != 0 || S_ISDIR(st.st_mode)) {
-    fclose(fp);
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    close(fd);
     return Status::Error(std::string("cannot read '") + path + "': not a regular file");
   }
   for (const Frame& f : stack) {
     if (f.dev == st.st_dev && f.ino == st.st_ino) {
-      fclose(fp);
+      close(fd);
       return Status::Error("$INCLUDE loop: '" + path + "' is already being read");
     }
   }
-  setvbuf(fp, nullptr, _IOFBF, 1 << 16);
   Frame f;
-  f.fp = fp;
+  f.fd = fd;
+  f.buf = std::make_unique<char[]>(kReadBuffer);
   f.path = stored;
   f.origin = std::move(origin);
   f.dev = st.st_dev;
@@ -206,23 +245,51 @@ Status ZoneFileReader::Impl::PushFile(const std::string& path, std::string origi
   return Status::OK();
 }
 
+int ZoneFileReader::Impl::ReadLine(Frame& f) {
+  line.clear();
+  for (;;) {
+    if (f.pos == f.end) {
+      if (f.eof) return line.empty() ? 0 : 1;
+      ssize_t got = read(f.fd, f.buf.get(), kReadBuffer);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        Fail(*f.path, f.line + 1, std::string("read error: ") + strerror(errno));
+        return -1;
+      }
+      if (got == 0) {
+        f.eof = true;
+        continue;
+      }
+      f.pos = 0;
+      f.end = static_cast<size_t>(got);
+    }
+    const char* p = f.buf.get() + f.pos;
+    const void* nl = memchr(p, '\n', f.end - f.pos);
+    size_t take = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : f.end - f.pos;
+    // Bounded whatever the input: a record's data is at most 65535 octets,
+    // which no sane line needs more than kMaxLine bytes to write.
+    if (line.size() + take > kMaxLine) {
+      Fail(*f.path, f.line + 1,
+           "line longer than " + std::to_string(kMaxLine) +
+               " bytes (no record's data exceeds 65535 octets)");
+      return -1;
+    }
+    line.append(p, take);
+    f.pos += take;
+    if (nl) return 1;
+  }
+}
+
 // Reads physical lines until one logical record (or directive) is complete.
 ZoneFileReader::Impl::Logical ZoneFileReader::Impl::ReadLogical() {
   Frame& f = stack.back();
   text.clear();
   tokens.clear();
   int depth = 0;
-  auto add_token = [this](const char* s, size_t len, bool quoted) {
-    tokens.push_back({static_cast<uint32_t>(text.size()), static_cast<uint32_t>(len), quoted});
-    text.append(s, len);
-  };
   for (;;) {
-    ssize_t got = getline(&line, &line_cap, f.fp);
-    if (got < 0) {
-      if (ferror(f.fp)) {
-        Fail(*f.path, f.line, std::string("read error: ") + strerror(errno));
-        return Logical::kError;
-      }
+    int got = ReadLine(f);
+    if (got < 0) return Logical::kError;
+    if (got == 0) {
       if (depth > 0) {
         FailHere("unbalanced parentheses: '(' not closed before the end of the file");
         return Logical::kError;
@@ -230,90 +297,108 @@ ZoneFileReader::Impl::Logical ZoneFileReader::Impl::ReadLogical() {
       return Logical::kEof;
     }
     ++f.line;
-    const char* s = line;
-    const size_t n = static_cast<size_t>(got);
+    const char* s = line.data();
+    const size_t n = line.size();
     if (depth == 0 && tokens.empty()) {  // a record may start on this line
       owner_blank = n > 0 && (s[0] == ' ' || s[0] == '\t');
       rec_line = f.line;
     }
-    size_t i = 0;
-    while (i < n) {
-      char c = s[i];
-      switch (c) {
-        case ' ':
-        case '\t':
-        case '\r':
-        case '\n':
-          ++i;
-          continue;
-        case ';':
-          i = n;
-          continue;
-        case '(':
-          ++depth;
-          ++i;
-          continue;
-        case ')':
-          if (depth == 0) {
-            FailHere("unbalanced parentheses: ')' without '('");
-            return Logical::kError;
-          }
-          --depth;
-          ++i;
-          continue;
-        case '\0':
-          FailHere("NUL byte in the file");
-          return Logical::kError;
-        case '"': {
-          size_t start = ++i;
-          while (i < n && s[i] != '"') {
-            if (s[i] == '\\') {
-              size_t len = EscapeLength(s, i, n);
-              if (len == 0) return FailEscape(s, i, n);
-              i += len;
-            } else if (s[i] == '\0') {
-              FailHere("NUL byte in the file");
-              return Logical::kError;
-            } else if (s[i] == '\n') {
-              break;
-            } else {
-              ++i;
-            }
-          }
-          if (i >= n || s[i] != '"') {
-            FailHere("unterminated quoted string");
-            return Logical::kError;
-          }
-          add_token(s + start, i - start, true);
-          ++i;
-          continue;
-        }
-        default: {
-          size_t start = i;
-          while (i < n) {
-            c = s[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '(' ||
-                c == ')' || c == '"') {
-              break;
-            }
-            if (c == '\0') {
-              FailHere("NUL byte in the file");
-              return Logical::kError;
-            }
-            if (c == '\\') {
-              size_t len = EscapeLength(s, i, n);
-              if (len == 0) return FailEscape(s, i, n);
-              i += len;
-            } else {
-              ++i;
-            }
-          }
-          add_token(s + start, i - start, false);
-        }
-      }
-    }
+    if (Tokenize(s, n, &depth) == Logical::kError) return Logical::kError;
     if (depth == 0 && !tokens.empty()) return Logical::kRecord;
   }
+}
+
+ZoneFileReader::Impl::Logical ZoneFileReader::Impl::Tokenize(const char* s, size_t n,
+                                                             int* depth_io) {
+  int& depth = *depth_io;
+  auto add_token = [this](const char* p, size_t len, bool quoted) {
+    if (text.size() + len > kMaxLine) return false;
+    tokens.push_back({static_cast<uint32_t>(text.size()), static_cast<uint32_t>(len), quoted});
+    text.append(p, len);
+    return true;
+  };
+  auto too_long = [this]() {
+    FailHere("record longer than " + std::to_string(kMaxLine) +
+             " bytes of text (no record's data exceeds 65535 octets)");
+    return Logical::kError;
+  };
+  size_t i = 0;
+  while (i < n) {
+    char c = s[i];
+    switch (c) {
+      case ' ':
+      case '\t':
+      case '\r':
+      case '\n':
+        ++i;
+        continue;
+      case ';':
+        i = n;
+        continue;
+      case '(':
+        ++depth;
+        ++i;
+        continue;
+      case ')':
+        if (depth == 0) {
+          FailHere("unbalanced parentheses: ')' without '('");
+          return Logical::kError;
+        }
+        --depth;
+        ++i;
+        continue;
+      case '\0':
+        FailHere("NUL byte in the file");
+        return Logical::kError;
+      case '"': {
+        size_t start = ++i;
+        while (i < n && s[i] != '"') {
+          if (s[i] == '\\') {
+            size_t len = EscapeLength(s, i, n);
+            if (len == 0) return FailEscape(s, i, n);
+            i += len;
+          } else if (s[i] == '\0') {
+            FailHere("NUL byte in the file");
+            return Logical::kError;
+          } else if (s[i] == '\n') {
+            break;
+          } else {
+            ++i;
+          }
+        }
+        if (i >= n || s[i] != '"') {
+          FailHere("unterminated quoted string");
+          return Logical::kError;
+        }
+        if (!add_token(s + start, i - start, true)) return too_long();
+        ++i;
+        continue;
+      }
+      default: {
+        size_t start = i;
+        while (i < n) {
+          c = s[i];
+          if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '(' || c == ')' ||
+              c == '"') {
+            break;
+          }
+          if (c == '\0') {
+            FailHere("NUL byte in the file");
+            return Logical::kError;
+          }
+          if (c == '\\') {
+            size_t len = EscapeLength(s, i, n);
+            if (len == 0) return FailEscape(s, i, n);
+            i += len;
+          } else {
+            ++i;
+          }
+        }
+        if (!add_token(s + start, i - start, false)) return too_long();
+      }
+    }
+  }
+  return Logical::kRecord;
 }
 
 void ZoneFileReader::Impl::LearnZoneOrigin(const std::string& origin) {
@@ -345,11 +430,7 @@ bool ZoneFileReader::Impl::Directive() {
   }
   if (EqualsUpper(name, "$TTL")) {
     if (args != 1) return bad("$TTL takes one TTL");
-    uint64_t v = 0;
-    Num r = ParseTtlText(Tok(1), kMaxTtl, &v);
-    if (r == Num::kSyntax) return bad("bad $TTL '" + std::string(Tok(1)) + "'");
-    if (r == Num::kRange) return bad("$TTL out of range (max 2147483647, RFC 2181 §8)");
-    default_ttl = static_cast<uint32_t>(v);
+    if (!TtlField(Tok(1), &default_ttl, "$TTL")) return false;
     have_default_ttl = true;
     return true;
   }
@@ -379,16 +460,119 @@ bool ZoneFileReader::Impl::Directive() {
     if (args == 2 && zone_origin.empty()) LearnZoneOrigin(stack.back().origin);
     return true;
   }
-  if (EqualsUpper(name, "$GENERATE")) return bad("$GENERATE is not supported");
+  if (EqualsUpper(name, "$GENERATE")) return StartGenerate();
   return bad("unknown directive '" + std::string(name) + "'");
+}
+
+bool ZoneFileReader::Impl::TtlField(std::string_view t, uint32_t* ttl, const char* what) {
+  uint64_t v = 0;
+  Num r = ParseTtlText(t, kMaxU32, &v);
+  if (r == Num::kSyntax) {
+    FailHere(std::string("bad ") + what + " '" + std::string(t) + "'");
+    return false;
+  }
+  if (r == Num::kRange) {
+    FailHere(std::string(what) + " " + std::string(t) + " out of range (max 4294967295)");
+    return false;
+  }
+  if (v > kMaxTtl) {
+    // RFC 2181 §8 says to read such a TTL as 0; BIND does so with a warning.
+    WarnHere(std::string(what) + " " + std::string(t) +
+             " is over 2147483647 (RFC 2181 §8): read as 0, as BIND does");
+    v = 0;
+  }
+  *ttl = static_cast<uint32_t>(v);
+  return true;
+}
+
+// $GENERATE range lhs [ttl] [class] type rhs (zone_file_generate.h).
+bool ZoneFileReader::Impl::StartGenerate() {
+  const size_t args = tokens.size() - 1;
+  if (args < 4) {
+    FailHere("$GENERATE needs a range, an owner, a type and RDATA");
+    return false;
+  }
+  if (args > 6) {
+    FailHere("$GENERATE: extra text after the RDATA (quote RDATA that has blanks)");
+    return false;
+  }
+  generate::Range range;
+  if (tokens[1].quoted) {
+    FailHere("bad $GENERATE range (start-stop[/step])");
+    return false;
+  }
+  if (const char* why = generate::ParseRange(Tok(1), &range)) {
+    FailHere(why);
+    return false;
+  }
+  gen.lhs.assign(Tok(2));
+  gen.middle.clear();
+  for (size_t k = 3; k < tokens.size() - 1; ++k) gen.middle.emplace_back(Tok(k));
+  // The rhs is one token; inside quotes \" stands for a quote (as in BIND).
+  gen.rhs.clear();
+  std::string_view rhs = Tok(tokens.size() - 1);
+  for (size_t i = 0; i < rhs.size(); ++i) {
+    if (tokens.back().quoted && rhs[i] == '\\' && i + 1 < rhs.size() && rhs[i + 1] == '"') ++i;
+    gen.rhs.push_back(rhs[i]);
+  }
+  // A bad template fails the same way for every value: report it here.
+  gen_text.clear();
+  const char* why = generate::Expand(gen.lhs, range.start, &gen_text);
+  if (why == nullptr) why = generate::Expand(gen.rhs, range.start, &gen_text);
+  if (why != nullptr) {
+    FailHere(why);
+    return false;
+  }
+  gen.active = true;
+  gen.next = range.start;
+  gen.stop = range.stop;
+  gen.step = range.step;
+  gen.line = rec_line;
+  return true;
+}
+
+ZoneFileReader::Next ZoneFileReader::Impl::NextGenerated(ZoneRecord* rec) {
+  const int64_t value = gen.next;
+  if (gen.stop - gen.next < gen.step) {
+    gen.active = false;
+  } else {
+    gen.next += gen.step;
+  }
+  text.clear();
+  tokens.clear();
+  owner_blank = false;
+  rec_line = gen.line;
+  gen_text.clear();
+  generate::Expand(gen.lhs, value, &gen_text);  // checked by StartGenerate()
+  tokens.push_back({0, static_cast<uint32_t>(gen_text.size()), false});
+  text.append(gen_text);
+  for (const std::string& m : gen.middle) {
+    tokens.push_back({static_cast<uint32_t>(text.size()), static_cast<uint32_t>(m.size()), false});
+    text.append(m);
+  }
+  gen_text.clear();
+  generate::Expand(gen.rhs, value, &gen_text);
+  int depth = 0;
+  if (Tokenize(gen_text.data(), gen_text.size(), &depth) == Logical::kError) return Next::kError;
+  if (depth != 0) return FailHere("$GENERATE: unbalanced parentheses in the RDATA");
+  // A generated record does not become the owner of the lines that follow.
+  Frame& f = stack.back();
+  uint8_t owner[dns::kMaxNameWire];
+  const size_t owner_len = f.owner_len;
+  memcpy(owner, f.owner, owner_len);
+  Next r = ParseRecord(rec);
+  memcpy(f.owner, owner, owner_len);
+  f.owner_len = owner_len;
+  return r;
 }
 
 ZoneFileReader::Next ZoneFileReader::Impl::ReadRecord(ZoneRecord* rec) {
   for (;;) {
+    if (gen.active) return NextGenerated(rec);
     Logical r = ReadLogical();
     if (r == Logical::kError) return Next::kError;
     if (r == Logical::kEof) {
-      fclose(stack.back().fp);
+      close(stack.back().fd);
       end_line = stack.back().line;
       stack.pop_back();
       if (stack.empty()) {
@@ -410,18 +594,12 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
   const size_t n = tokens.size();
   size_t k = owner_blank ? 0 : 1;
   // TTL and class, in either order (RFC 1035 §5.1).
-  bool have_ttl = false, have_class = false;
+  bool have_ttl = false, have_class = false, ttl_from_soa = false;
   uint32_t ttl = 0;
   for (int slot = 0; slot < 2 && k < n && !tokens[k].quoted; ++slot) {
     std::string_view t = Tok(k);
     if (!have_ttl && IsDigit(t[0])) {
-      uint64_t v = 0;
-      Num r = ParseTtlText(t, kMaxTtl, &v);
-      if (r == Num::kSyntax) return FailHere("bad TTL '" + std::string(t) + "'");
-      if (r == Num::kRange) {
-        return FailHere("TTL " + std::string(t) + " out of range (max 2147483647, RFC 2181 §8)");
-      }
-      ttl = static_cast<uint32_t>(v);
+      if (!TtlField(t, &ttl, "TTL")) return Next::kError;
       have_ttl = true;
     } else if (!have_class && (EqualsUpper(t, "IN") || EqualsUpper(t, "CLASS1"))) {
       have_class = true;
@@ -447,6 +625,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
         break;
       }
     }
+    if (type == 0) type = types::ExtraTypeByName(t);
     if (type == 0) {
       uint64_t v = 0;
       if (t.size() > 4 && EqualsUpper(t.substr(0, 4), "TYPE")) {
@@ -492,13 +671,29 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
     ttl = default_ttl;
   } else if (have_last_ttl) {
     ttl = last_ttl;
+  } else if (type == dns::type::kSOA) {
+    ttl_from_soa = true;  // RFC 1035 §3.3.13: the SOA's minimum (set below)
   } else {
-    return FailHere("no TTL (no $TTL and no earlier record with a TTL)");
+    return FailHere("no TTL (no $TTL, and no earlier record with a TTL or SOA without one)");
   }
-  if (k >= n) return FailHere("missing RDATA for " + TypeToText(type));
+  // APL is the one type whose RDATA may be empty (RFC 3123 §4).
+  if (k >= n && type != 42) return FailHere("missing RDATA for " + TypeToText(type));
 
   rec->rdata.clear();
-  if (!tokens[k].quoted && Tok(k) == "\\#") {
+  rdata_tokens.clear();
+  if (k >= n || tokens[k].quoted || Tok(k) != "\\#") {
+    for (size_t j = k; j < n; ++j) rdata_tokens.push_back({Tok(j), tokens[j].quoted});
+  }
+  std::string extra_reason;
+  types::Encoded extra =
+      rdata_tokens.empty() && k < n
+          ? types::Encoded::kNotMine
+          : types::EncodeExtraType(type, rdata_tokens, f.origin, &rec->rdata, &extra_reason);
+  if (extra == types::Encoded::kError) {
+    return FailHere("bad " + TypeToText(type) + " rdata: " + extra_reason);
+  } else if (extra == types::Encoded::kOk) {
+    // done
+  } else if (!tokens[k].quoted && Tok(k) == "\\#") {
     if (GenericRdata(type, k, &rec->rdata) == Next::kError) return Next::kError;
   } else {
     std::string reason;
@@ -509,6 +704,17 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
     }
   }
   if (rec->rdata.size() > kMaxRdata) return FailHere("RDATA longer than 65535 octets");
+  if (ttl_from_soa) {
+    if (rec->rdata.size() < 20) return FailHere("malformed SOA rdata");
+    const uint8_t* m = reinterpret_cast<const uint8_t*>(rec->rdata.data()) + rec->rdata.size() - 4;
+    uint32_t minimum = uint32_t{m[0]} << 24 | uint32_t{m[1]} << 16 | uint32_t{m[2]} << 8 | m[3];
+    ttl = minimum > kMaxTtl ? 0 : minimum;
+    // BIND then uses it as the default TTL, as if $TTL had said so.
+    default_ttl = ttl;
+    have_default_ttl = true;
+    WarnHere("no TTL: using the SOA's minimum, " + std::to_string(ttl) +
+             " (RFC 1035 §3.3.13), as BIND does");
+  }
   std::string why =
       CheckRecordData(type, reinterpret_cast<const uint8_t*>(rec->rdata.data()), rec->rdata.size());
   if (!why.empty()) return FailHere(why);
@@ -812,5 +1018,9 @@ ZoneFileReader::Next ZoneFileReader::Read(ZoneRecord* rec) {
 const Status& ZoneFileReader::error() const { return impl_->error; }
 
 const std::string& ZoneFileReader::origin_wire() const { return impl_->zone_origin; }
+
+uint64_t ZoneFileReader::warning_count() const { return impl_->warning_count; }
+
+const std::vector<std::string>& ZoneFileReader::warnings() const { return impl_->warnings; }
 
 }  // namespace enumd::zone

@@ -50,6 +50,12 @@ class ZoneFileReader {
   // The zone origin in wire form (valid after a successful Open()).
   const std::string& origin_wire() const;
 
+  // Things read differently from what the file says, as BIND does with a
+  // warning (a TTL over 2^31-1 read as 0; no TTL anywhere, so the SOA's
+  // minimum): their number, and the first 100 as "FILE:LINE: what".
+  uint64_t warning_count() const;
+  const std::vector<std::string>& warnings() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -388,6 +389,84 @@ uint32_t SoaSerial(std::string_view rdata) {
   return Load32(p + m + r);
 }
 
+// Lower-cases, in place, the wire name at rdata[at]; returns the offset
+// after it (rdata.size() + 1 when it is malformed).
+size_t LowerNameAt(std::string* rdata, size_t at) {
+  auto p = reinterpret_cast<uint8_t*>(rdata->data());
+  size_t n = rdata->size();
+  if (at >= n) return n + 1;
+  size_t len = dns::WireNameLength(p + at, n - at);
+  if (len == 0) return n + 1;
+  for (size_t i = at; i < at + len;) {
+    uint8_t l = p[i++];
+    for (uint8_t k = 0; k < l; ++k, ++i) {
+      if (p[i] >= 'A' && p[i] <= 'Z') p[i] = static_cast<uint8_t>(p[i] + 32);
+    }
+  }
+  return at + len;
+}
+
+// The form in which two records of `type` are the same record: the RDATA
+// with the domain names in it lower-cased, for the types whose names RFC 4034
+// §6.2 compares without case (BIND compares these so, and keeps the first).
+// Returns false when the type has no such names (the RDATA is the form).
+bool CanonicalRdata(uint16_t type, std::string_view rdata, std::string* out) {
+  out->assign(rdata);
+  size_t at;
+  switch (type) {
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 30:
+    case 39:
+    case 47:
+      LowerNameAt(out, 0);  // NS MD MF CNAME MB MG MR PTR NXT DNAME NSEC
+      return true;
+    case 6:
+    case 14:
+    case 17:  // SOA MINFO RP: two names
+      at = LowerNameAt(out, 0);
+      LowerNameAt(out, at);
+      return true;
+    case 15:
+    case 18:
+    case 21:
+    case 36:  // MX AFSDB RT KX
+      LowerNameAt(out, 2);
+      return true;
+    case 26:  // PX
+      at = LowerNameAt(out, 2);
+      LowerNameAt(out, at);
+      return true;
+    case 33:  // SRV
+      LowerNameAt(out, 6);
+      return true;
+    case 24:
+    case 46:  // SIG RRSIG: the signer
+      LowerNameAt(out, 18);
+      return true;
+    case 35: {  // NAPTR: the replacement, after three character strings
+      at = 4;
+      for (int i = 0; i < 3 && at < out->size(); ++i) at += 1 + static_cast<uint8_t>((*out)[at]);
+      LowerNameAt(out, at);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// The size of an answer that holds the RRset (header, the question for its
+// owner, each record with a compressed owner): what must fit 65535 octets.
+size_t AnswerSize(size_t owner_len, size_t records, size_t rdata_bytes) {
+  return 12 + owner_len + 4 + records * (2 + 10) + rdata_bytes;
+}
+
 class Importer {
  public:
   // `store` null: check only, nothing is written.
@@ -428,6 +507,15 @@ class Importer {
     });
     if (!st.ok()) return st;
     if (!apex_has_ns_) return Error(soa_file_, soa_line_, "no NS records at the zone apex");
+    for (const NsTarget& t : ns_targets_) {
+      if (t.below_dname)
+        return Error(t.file, t.line, "NS target " + t.name + " is below a DNAME (RFC 6672 §2.4)");
+      if (t.cname)
+        return Error(t.file, t.line, "NS target " + t.name + " is a CNAME (RFC 2181 §10.3)");
+      if (!t.address)
+        return Error(t.file, t.line,
+                     "NS target " + t.name + " is in the zone but has no A or AAAA record");
+    }
     if (Cancelled()) return CancelledError();
 
     ImportResult result;
@@ -454,6 +542,9 @@ class Importer {
     result.origin_text = dns::NameToText(U8(lower.data()));
     result.empty_non_terminals = ents_;
     result.sort_runs = sorter_.runs();
+    result.out_of_zone = out_of_zone_;
+    result.warning_count = warning_count_;
+    result.warnings = warnings_;
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -467,6 +558,13 @@ class Importer {
 
   Status Error(uint16_t file, uint32_t line, const std::string& reason) const {
     return Status::Error(Where(file, line) + ": " + reason);
+  }
+  void Warn(uint16_t file, uint32_t line, const std::string& what) {
+    AddWarning(Where(file, line) + ": " + what);
+  }
+  void AddWarning(const std::string& text) {
+    if (warnings_.size() < 100) warnings_.push_back(text);
+    ++warning_count_;
   }
   std::string Where(uint16_t file, uint32_t line) const {
     return files_[file] + ":" + std::to_string(line);
@@ -511,19 +609,27 @@ class Importer {
       }
       if (rec.rrclass != dns::rrclass::kIN)
         return Error(file, line, "class " + std::to_string(rec.rrclass) + " is not IN");
-      if (!dns::IsSubdomain(rec.owner, origin))
-        return Error(file, line,
-                     "name " + dns::NameToText(rec.owner) + " is outside the origin " +
-                         dns::NameToText(origin));
+      if (!dns::IsSubdomain(rec.owner, origin)) {
+        // BIND ignores out-of-zone data with a warning (stray glue is common).
+        Warn(file, line,
+             "ignoring " + dns::NameToText(rec.owner) + ": outside the origin " +
+                 dns::NameToText(origin));
+        ++out_of_zone_;
+        continue;
+      }
       if (rec.type == dns::type::kSOA) {
         if (!dns::NameEqual(rec.owner, origin))
           return Error(file, line, "SOA record is not at the zone apex");
-        if (soa_line_ != 0)
-          return Error(
-              file, line,
-              "more than one SOA record (the first is at " + Where(soa_file_, soa_line_) + ")");
+        if (soa_line_ != 0) {
+          // An identical SOA again, as `dig AXFR` output ends: one record.
+          if (rec.rdata == soa_rdata_) continue;
+          return Error(file, line,
+                       "a second, different SOA record (the first is at " +
+                           Where(soa_file_, soa_line_) + ")");
+        }
         soa_file_ = file;
         soa_line_ = line;
+        soa_rdata_ = rec.rdata;
         serial_ = SoaSerial(rec.rdata);
       }
       size_t klen = store::NameToKey(rec.owner, origin_labels_, key);
@@ -531,6 +637,8 @@ class Importer {
                               rec.ttl, line, rec.rdata);
       if (!st.ok()) return st;
     }
+    for (const std::string& w : reader_.warnings()) AddWarning(w);
+    warning_count_ += reader_.warning_count() - reader_.warnings().size();
     if (!any) return Status::Error(path_ + ":1: the zone holds no records");
     if (soa_line_ == 0) return Error(first_file_, first_line_, "no SOA record at the zone apex");
     return Status::OK();
@@ -574,9 +682,50 @@ class Importer {
       return a.type != b.type ? a.type < b.type : a.seq < b.seq;
     });
     bool apex = key.empty();
-    bool has_ns = false;
-    for (const Staged& s : *records) has_ns = has_ns || s.type == dns::type::kNS;
+    bool has_ns = false, has_address = false, has_cname = false, has_dname = false;
+    for (const Staged& s : *records) {
+      has_ns = has_ns || s.type == dns::type::kNS;
+      has_address = has_address || s.type == dns::type::kA || s.type == dns::type::kAAAA;
+      has_cname = has_cname || s.type == dns::type::kCNAME;
+      has_dname = has_dname || s.type == 39;
+    }
     if (apex && has_ns) apex_has_ns_ = true;
+    if (has_dname) {  // RFC 6672 §2.4: one DNAME per name, as one CNAME
+      const Staged* first = nullptr;
+      for (const Staged& s : *records) {
+        if (s.type != 39) continue;
+        if (!first) {
+          first = &s;
+          continue;
+        }
+        CanonicalRdata(39, first->rdata, &canon_a_);
+        CanonicalRdata(39, s.rdata, &canon_b_);
+        if (canon_a_ != canon_b_)
+          return Error(s.file, s.line,
+                       "more than one DNAME at " + Name(key) + " (the first is at " +
+                           Where(first->file, first->line) + ")");
+      }
+    }
+    if (has_ns && store::KeyIsWildcard(key)) {
+      const Staged& ns = *std::find_if(records->begin(), records->end(),
+                                       [](const Staged& s) { return s.type == dns::type::kNS; });
+      return Error(ns.file, ns.line, "NS at a wildcard name " + Name(key) + " (RFC 4592 §4.2)");
+    }
+    bool below_dname = dname_active_ && key.size() > dname_key_.size() &&
+                       key.substr(0, dname_key_.size()) == dname_key_;
+    if (!below_dname) dname_active_ = false;
+    if (has_dname && !below_dname) {
+      dname_key_.assign(key);
+      dname_active_ = true;
+    }
+    if (apex && has_ns) CollectNsTargets(*records);
+    for (NsTarget& t : ns_targets_) {
+      if (t.key != key) continue;
+      t.seen = true;
+      t.address = has_address;
+      t.cname = has_cname;
+      t.below_dname = below_dname;
+    }
     int labels = store::KeyLabelCount(key);
 
     // Zone cuts: names in canonical order visit a cut before everything below it.
@@ -597,11 +746,18 @@ class Importer {
 
     store::NodeWriter w(flags, cut);
     size_t i = 0;
+    int rrsets = 0;
     while (i < records->size()) {
       size_t end = i;
       while (end < records->size() && (*records)[end].type == (*records)[i].type) ++end;
-      w.BeginRRset((*records)[i].type, (*records)[i].ttl);
-      AddUnique(*records, i, end, &w);
+      const Staged& first = (*records)[i];
+      // The node format counts RRsets in one octet (store/node.h).
+      if (++rrsets > 255)
+        return Error(first.file, first.line,
+                     "more than 255 record types at " + Name(key) + " (enumd's limit per name)");
+      w.BeginRRset(first.type, first.ttl);
+      st = AddUnique(key, *records, i, end, &w);
+      if (!st.ok()) return st;
       i = end;
     }
     ++names_;
@@ -610,25 +766,83 @@ class Importer {
     return import_->PutNode(key, w.Finish());
   }
 
-  // Adds records [begin, end) (one type) to `w`, dropping repeats.
-  void AddUnique(const std::vector<Staged>& r, size_t begin, size_t end, store::NodeWriter* w) {
+  // Remembers the in-zone targets of the apex NS records.
+  void CollectNsTargets(const std::vector<Staged>& records) {
+    auto origin = U8(origin_.data());
+    for (const Staged& s : records) {
+      if (s.type != dns::type::kNS) continue;
+      uint8_t target[dns::kMaxNameWire];
+      size_t n = dns::WireNameLength(U8(s.rdata.data()), s.rdata.size());
+      if (n == 0 || n > sizeof(target)) continue;
+      std::memcpy(target, s.rdata.data(), n);
+      if (!dns::IsSubdomain(target, origin)) continue;
+      dns::LowerName(target);
+      uint8_t key[store::kMaxNameKey];
+      size_t klen = store::NameToKey(target, origin_labels_, key);
+      NsTarget t;
+      t.key.assign(reinterpret_cast<char*>(key), klen);
+      t.name = dns::NameToText(target);
+      t.file = s.file;
+      t.line = s.line;
+      ns_targets_.push_back(std::move(t));
+    }
+  }
+
+  // Adds records [begin, end) (one type) to `w`, dropping repeats (records
+  // equal in canonical form, the first one kept), and checks that the RRset
+  // fits in a DNS message (BIND refuses larger ones; a server could not send
+  // it even over TCP).
+  Status AddUnique(std::string_view key, const std::vector<Staged>& r, size_t begin, size_t end,
+                   store::NodeWriter* w) {
+    const uint16_t type = r[begin].type;
+    const bool canonical = CanonicalRdata(type, {}, &canon_a_);
     constexpr size_t kLinear = 16;  // below this, comparing pairs beats hashing
+    size_t kept = 0, bytes = 0;
+    const size_t owner_len = key.size() + origin_.size();  // at least the name's length
+    auto add = [&](const Staged& s) -> Status {
+      ++kept;
+      bytes += s.rdata.size();
+      if (AnswerSize(owner_len, kept, bytes) > 65535) {
+        return Error(s.file, s.line,
+                     "the " + TypeText(type) + " RRset at " + Name(key) +
+                         " does not fit in a DNS message (65535 octets) with this record");
+      }
+      w->AddRdata(s.rdata);
+      ++records_;
+      return Status::OK();
+    };
     if (end - begin <= kLinear) {
       for (size_t k = begin; k < end; ++k) {
         bool dup = false;
-        for (size_t j = begin; j < k && !dup; ++j) dup = r[j].rdata == r[k].rdata;
+        if (canonical) CanonicalRdata(type, r[k].rdata, &canon_a_);
+        for (size_t j = begin; j < k && !dup; ++j) {
+          if (!canonical) {
+            dup = r[j].rdata == r[k].rdata;
+          } else if (r[j].rdata.size() == r[k].rdata.size()) {
+            CanonicalRdata(type, r[j].rdata, &canon_b_);
+            dup = canon_a_ == canon_b_;
+          }
+        }
         if (dup) continue;
-        w->AddRdata(r[k].rdata);
-        ++records_;
+        Status st = add(r[k]);
+        if (!st.ok()) return st;
       }
-      return;
+      return Status::OK();
     }
     seen_.clear();
+    canon_store_.clear();
     for (size_t k = begin; k < end; ++k) {
-      if (!seen_.insert(r[k].rdata).second) continue;
-      w->AddRdata(r[k].rdata);
-      ++records_;
+      std::string_view form = r[k].rdata;
+      if (canonical) {
+        CanonicalRdata(type, r[k].rdata, &canon_a_);
+        canon_store_.push_back(canon_a_);
+        form = canon_store_.back();
+      }
+      if (!seen_.insert(form).second) continue;
+      Status st = add(r[k]);
+      if (!st.ok()) return st;
     }
+    return Status::OK();
   }
 
   // RFC 4592 §2.2.2: every ancestor of a name exists. Ancestors that hold data
@@ -679,11 +893,29 @@ class Importer {
   uint16_t first_file_ = 0, soa_file_ = 0;
   uint32_t first_line_ = 0, soa_line_ = 0, serial_ = 0;
   bool apex_has_ns_ = false;
+  std::string soa_rdata_;
+  uint64_t out_of_zone_ = 0, warning_count_ = 0;
+  std::vector<std::string> warnings_;
+  // In-zone targets of the apex NS RRset (lower-case keys), each with the
+  // record that names it and what the zone has there (RFC 1034 §4.2.2;
+  // BIND's integrity checks).
+  struct NsTarget {
+    std::string key;
+    std::string name;
+    uint16_t file = 0;
+    uint32_t line = 0;
+    bool address = false, cname = false, below_dname = false, seen = false;
+  };
+  std::vector<NsTarget> ns_targets_;
+  std::string dname_key_;  // the last DNAME owner; names below it are occluded
+  bool dname_active_ = false;
+  std::string canon_a_, canon_b_;
   std::string prev_key_;
   std::string cut_key_;
   int cut_labels_ = 0;
   uint64_t names_ = 0, records_ = 0, ents_ = 0;
   std::unordered_set<std::string_view> seen_;
+  std::deque<std::string> canon_store_;  // the canonical forms seen_ points at
 };
 
 }  // namespace

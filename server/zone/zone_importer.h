@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "store/zone_store.h"
@@ -46,7 +47,13 @@ struct ImportResult {
   std::string origin_text;  // "e164.arpa." (lower case)
   uint64_t empty_non_terminals = 0;
   uint32_t previous_generation = 0;
-  uint32_t sort_runs = 0;  // temporary runs written (0: the zone fitted in memory)
+  uint32_t sort_runs = 0;    // temporary runs written (0: the zone fitted in memory)
+  uint64_t out_of_zone = 0;  // records outside the origin, skipped (as BIND does)
+  // What was read differently from the file, as BIND does with a warning
+  // (out-of-zone records, TTLs over 2^31-1, no TTL but the SOA's): how many,
+  // and the first 100 as "FILE:LINE: what".
+  uint64_t warning_count = 0;
+  std::vector<std::string> warnings;
   double seconds = 0;
 };
 

@@ -175,10 +175,22 @@ void PutString(std::string* rd, const std::string& s) {
   rd->append(s);
 }
 
+// Prints an import's warnings (what BIND also reads with a warning) to stderr.
+void PrintWarnings(const enumd::zone::ImportResult& r) {
+  for (const std::string& w : r.warnings) fprintf(stderr, "warning: %s\n", w.c_str());
+  if (r.warning_count > r.warnings.size())
+    fprintf(stderr, "warning: %llu more warnings\n",
+            static_cast<unsigned long long>(r.warning_count - r.warnings.size()));
+  if (r.out_of_zone > 0)
+    fprintf(stderr, "warning: %llu out-of-zone records ignored\n",
+            static_cast<unsigned long long>(r.out_of_zone));
+}
+
 int Check(const Args& a) {
   if (a.positional.size() != 1) return Fail("check takes one zone file");
   auto r = enumd::zone::CheckZoneFile(a.positional[0], Opt(a, "--origin"));
   if (!r.ok()) return Fail(r.status().message());
+  PrintWarnings(*r);
   printf("%s: zone %s serial %u: %llu names, %llu records: OK\n", a.positional[0].c_str(),
          r->origin_text.c_str(), r->meta.serial, static_cast<unsigned long long>(r->meta.names),
          static_cast<unsigned long long>(r->meta.records));
@@ -194,6 +206,7 @@ int Import(const Args& a) {
   o.temp_dir = Opt(a, "--store");  // the sort's spill files: beside the store
   auto r = enumd::zone::ImportZoneFile(store->get(), a.positional[0], o);
   if (!r.ok()) return Fail(r.status().message());
+  PrintWarnings(*r);
   double rate = r->seconds > 0 ? r->meta.records / r->seconds : 0;
   printf("imported %s serial %u: %llu names, %llu records in %.2f s (%.0f records/s)\n",
          r->origin_text.c_str(), r->meta.serial, static_cast<unsigned long long>(r->meta.names),
