@@ -461,12 +461,6 @@ bool CanonicalRdata(uint16_t type, std::string_view rdata, std::string* out) {
   }
 }
 
-// The size of an answer that holds the RRset (header, the question for its
-// owner, each record with a compressed owner): what must fit 65535 octets.
-size_t AnswerSize(size_t owner_len, size_t records, size_t rdata_bytes) {
-  return 12 + owner_len + 4 + records * (2 + 10) + rdata_bytes;
-}
-
 class Importer {
  public:
   // `store` null: check only, nothing is written.
@@ -802,7 +796,7 @@ class Importer {
     auto add = [&](const Staged& s) -> Status {
       ++kept;
       bytes += s.rdata.size();
-      if (AnswerSize(owner_len, kept, bytes) > 65535) {
+      if (dns::MinAnswerSize(owner_len, kept, bytes) > dns::kMaxMessage) {
         return Error(s.file, s.line,
                      "the " + TypeText(type) + " RRset at " + Name(key) +
                          " does not fit in a DNS message (65535 octets) with this record");
