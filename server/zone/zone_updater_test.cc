@@ -128,6 +128,25 @@ TEST_CASE("ZoneUpdater: add to an existing name joins its RRset") {
   f.CheckEqualsReimport();
 }
 
+TEST_CASE("ZoneUpdater: an RRset that no DNS message could carry is refused (issue 18)") {
+  Fixture f;
+  const std::string uri = "sip:" + std::string(200, 'x') + "@example.net";
+  int added = 0;
+  Status st;
+  for (uint16_t order = 0; order < 400; ++order) {
+    st = f.Add(kNumber, dns::type::kNAPTR, Naptr(order, uri));
+    if (!st.ok()) break;
+    ++added;
+  }
+  // Each record takes 12 + 239 bytes in a message, after a header (12) and
+  // the question (33 + 4): 260 fit 65535 bytes, the 261st does not.
+  CHECK(Naptr(0, uri).size() == 239);
+  CHECK(added == 260);
+  CHECK(st.message().find("over the 65535 any message can hold") != std::string::npos);
+  CHECK(f.Dump()[kNumber].records.size() == 260);
+  CHECK(f.Meta().records == 2 + 260);
+}
+
 TEST_CASE("ZoneUpdater: adding a record that exists changes nothing") {
   Fixture f;
   REQUIRE(f.Add(kNumber, dns::type::kNAPTR, Naptr(10, "sip:a@b")).ok());

@@ -4,7 +4,7 @@
 // enumd code is used, so what it writes is exactly what the test says.
 //
 //   enumd_test_store_edit DIR get KEYHEX          prints the value as hex
-//   enumd_test_store_edit DIR put KEYHEX VALHEX
+//   enumd_test_store_edit DIR put KEYHEX VALHEX    (VALHEX "-": read it from stdin)
 //   enumd_test_store_edit DIR del KEYHEX
 // Exit 0 on success, 1 when the key is missing (get), 2 on any other error.
 #include <rocksdb/db.h>
@@ -40,7 +40,16 @@ int main(int argc, char** argv) {
   std::string dir = argv[1], op = argv[2];
   auto key = FromHex(argv[3]);
   std::optional<std::string> value;
-  if (argc == 5) value = FromHex(argv[4]);
+  if (argc == 5 && std::string(argv[4]) == "-") {
+    std::string hex;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) hex.append(buf, n);
+    while (!hex.empty() && (hex.back() == '\n' || hex.back() == ' ')) hex.pop_back();
+    value = FromHex(hex);
+  } else if (argc == 5) {
+    value = FromHex(argv[4]);
+  }
   if (!key || (op == "put") != (argc == 5) || (argc == 5 && !value)) return Usage();
 
   rocksdb::Options options;  // opens without creating

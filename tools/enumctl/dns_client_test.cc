@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -77,8 +78,8 @@ class ScriptedServer {
     close(tcp_fd_);
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  int udp_queries = 0;
-  int tcp_queries = 0;
+  std::atomic<int> udp_queries{0};  // written by the server thread
+  std::atomic<int> tcp_queries{0};
 
  private:
   void Run() {

@@ -380,7 +380,7 @@ int Verify(const Args& a) {
   enumd::store::VerifyReport r = enumd::store::VerifyStore(**store);
   for (const std::string& p : r.problems) printf("damaged: %s\n", p.c_str());
   for (const std::string& n : r.notes) printf("note: %s\n", n.c_str());
-  printf("%s: %llu table files (%llu bytes), %llu zones, %llu names, %llu records: %s\n",
+  printf("%s: %llu table files (%llu bytes), %llu zones, %llu nodes, %llu records: %s\n",
          Opt(a, "--store").c_str(), static_cast<unsigned long long>(r.tables),
          static_cast<unsigned long long>(r.table_bytes), static_cast<unsigned long long>(r.zones),
          static_cast<unsigned long long>(r.nodes), static_cast<unsigned long long>(r.records),
