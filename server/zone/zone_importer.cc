@@ -19,6 +19,7 @@
 
 #include "common/byte_order.h"
 #include "dns/constants.h"
+#include "dns/canonical_rdata.h"
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
@@ -389,78 +390,6 @@ uint32_t SoaSerial(std::string_view rdata) {
   return Load32(p + m + r);
 }
 
-// Lower-cases, in place, the wire name at rdata[at]; returns the offset
-// after it (rdata.size() + 1 when it is malformed).
-size_t LowerNameAt(std::string* rdata, size_t at) {
-  auto p = reinterpret_cast<uint8_t*>(rdata->data());
-  size_t n = rdata->size();
-  if (at >= n) return n + 1;
-  size_t len = dns::WireNameLength(p + at, n - at);
-  if (len == 0) return n + 1;
-  for (size_t i = at; i < at + len;) {
-    uint8_t l = p[i++];
-    for (uint8_t k = 0; k < l; ++k, ++i) {
-      if (p[i] >= 'A' && p[i] <= 'Z') p[i] = static_cast<uint8_t>(p[i] + 32);
-    }
-  }
-  return at + len;
-}
-
-// The form in which two records of `type` are the same record: the RDATA
-// with the domain names in it lower-cased, for the types whose names RFC 4034
-// §6.2 compares without case (BIND compares these so, and keeps the first).
-// Returns false when the type has no such names (the RDATA is the form).
-bool CanonicalRdata(uint16_t type, std::string_view rdata, std::string* out) {
-  out->assign(rdata);
-  size_t at;
-  switch (type) {
-    case 2:
-    case 3:
-    case 4:
-    case 5:
-    case 7:
-    case 8:
-    case 9:
-    case 12:
-    case 30:
-    case 39:
-    case 47:
-      LowerNameAt(out, 0);  // NS MD MF CNAME MB MG MR PTR NXT DNAME NSEC
-      return true;
-    case 6:
-    case 14:
-    case 17:  // SOA MINFO RP: two names
-      at = LowerNameAt(out, 0);
-      LowerNameAt(out, at);
-      return true;
-    case 15:
-    case 18:
-    case 21:
-    case 36:  // MX AFSDB RT KX
-      LowerNameAt(out, 2);
-      return true;
-    case 26:  // PX
-      at = LowerNameAt(out, 2);
-      LowerNameAt(out, at);
-      return true;
-    case 33:  // SRV
-      LowerNameAt(out, 6);
-      return true;
-    case 24:
-    case 46:  // SIG RRSIG: the signer
-      LowerNameAt(out, 18);
-      return true;
-    case 35: {  // NAPTR: the replacement, after three character strings
-      at = 4;
-      for (int i = 0; i < 3 && at < out->size(); ++i) at += 1 + static_cast<uint8_t>((*out)[at]);
-      LowerNameAt(out, at);
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
 class Importer {
  public:
   // `store` null: check only, nothing is written.
@@ -692,8 +621,8 @@ class Importer {
           first = &s;
           continue;
         }
-        CanonicalRdata(39, first->rdata, &canon_a_);
-        CanonicalRdata(39, s.rdata, &canon_b_);
+        dns::CanonicalRdata(39, first->rdata, &canon_a_);
+        dns::CanonicalRdata(39, s.rdata, &canon_b_);
         if (canon_a_ != canon_b_)
           return Error(s.file, s.line,
                        "more than one DNAME at " + Name(key) + " (the first is at " +
@@ -789,7 +718,7 @@ class Importer {
   Status AddUnique(std::string_view key, const std::vector<Staged>& r, size_t begin, size_t end,
                    store::NodeWriter* w) {
     const uint16_t type = r[begin].type;
-    const bool canonical = CanonicalRdata(type, {}, &canon_a_);
+    const bool canonical = dns::CanonicalRdata(type, {}, &canon_a_);
     constexpr size_t kLinear = 16;  // below this, comparing pairs beats hashing
     size_t kept = 0, bytes = 0;
     const size_t owner_len = key.size() + origin_.size();  // at least the name's length
@@ -808,12 +737,12 @@ class Importer {
     if (end - begin <= kLinear) {
       for (size_t k = begin; k < end; ++k) {
         bool dup = false;
-        if (canonical) CanonicalRdata(type, r[k].rdata, &canon_a_);
+        if (canonical) dns::CanonicalRdata(type, r[k].rdata, &canon_a_);
         for (size_t j = begin; j < k && !dup; ++j) {
           if (!canonical) {
             dup = r[j].rdata == r[k].rdata;
           } else if (r[j].rdata.size() == r[k].rdata.size()) {
-            CanonicalRdata(type, r[j].rdata, &canon_b_);
+            dns::CanonicalRdata(type, r[j].rdata, &canon_b_);
             dup = canon_a_ == canon_b_;
           }
         }
@@ -828,7 +757,7 @@ class Importer {
     for (size_t k = begin; k < end; ++k) {
       std::string_view form = r[k].rdata;
       if (canonical) {
-        CanonicalRdata(type, r[k].rdata, &canon_a_);
+        dns::CanonicalRdata(type, r[k].rdata, &canon_a_);
         canon_store_.push_back(canon_a_);
         form = canon_store_.back();
       }
