@@ -64,6 +64,11 @@ std::string GenPrefix(char tag, uint32_t gen) {
   return k;
 }
 std::string MetaKey(std::string_view origin) { return "M" + std::string(origin); }
+std::string JournalKey(std::string_view origin, uint64_t seq) {
+  std::string k = "J" + std::string(origin);
+  Append64(&k, seq);
+  return k;
+}
 
 // The pid holding RocksDB's LOCK file (it uses fcntl locks), or 0.
 pid_t LockHolder(const std::string& path) {
@@ -143,7 +148,7 @@ bool IsNoSpace(const rocksdb::Status& s) {
 }  // namespace
 
 std::string ZoneMeta::Encode() const {
-  std::string s(1, '\x01');
+  std::string s(1, '\x02');
   Append32(&s, static_cast<uint32_t>(origin.size()));
   s += origin;
   Append32(&s, generation);
@@ -155,16 +160,24 @@ std::string ZoneMeta::Encode() const {
   s += source_file;
   Append64(&s, static_cast<uint64_t>(source_mtime_ns));
   Append64(&s, source_size);
+  Append64(&s, journal_first);
+  Append64(&s, journal_next);
+  Append64(&s, journal_bytes);
   return s;
 }
 
 bool ZoneMeta::Decode(std::string_view v) {
-  if (v.empty() || v[0] != '\x01') return false;
+  if (v.empty() || (v[0] != '\x01' && v[0] != '\x02')) return false;
+  const bool journal = v[0] == '\x02';
   v.remove_prefix(1);
   uint64_t at = 0, mtime = 0;
+  journal_first = journal_next = journal_bytes = 0;
   bool ok = GetBytes(&v, &origin) && Get32(&v, &generation) && Get32(&v, &serial) &&
             Get64(&v, &names) && Get64(&v, &records) && Get64(&v, &at) &&
-            GetBytes(&v, &source_file) && Get64(&v, &mtime) && Get64(&v, &source_size) && v.empty();
+            GetBytes(&v, &source_file) && Get64(&v, &mtime) && Get64(&v, &source_size) &&
+            (!journal || (Get64(&v, &journal_first) && Get64(&v, &journal_next) &&
+                          Get64(&v, &journal_bytes))) &&
+            v.empty();
   imported_at = static_cast<int64_t>(at);
   source_mtime_ns = static_cast<int64_t>(mtime);
   return ok;
@@ -678,6 +691,9 @@ Status ZoneStore::DropZone(std::string_view origin) {
   if (!st.ok()) return st;
   rocksdb::WriteBatch b;
   b.Delete(MetaKey(origin));
+  if (meta->journal_next > meta->journal_first)
+    b.DeleteRange(db_->DefaultColumnFamily(), JournalKey(origin, meta->journal_first),
+                  JournalKey(origin, meta->journal_next));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   st = FromRocks(WriteServed(wo, &b), "cannot drop zone");
@@ -721,6 +737,11 @@ Status ZoneStore::DropGeneration(uint32_t gen) {
 }
 
 Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes) {
+  return ApplyChanges(meta, changes, nullptr, JournalLimits(), true);
+}
+
+Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
+                               const std::string* journal, const JournalLimits& limits, bool sync) {
   if (read_only_) return Status::Error("store " + path_ + " is open read-only");
   Status st = Resume();
   if (!st.ok()) return st;
@@ -732,10 +753,49 @@ Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChang
     else
       b.Delete(prefix + c.key);
   }
+  if (journal) {
+    if (meta.journal_next < meta.journal_first) meta.journal_next = meta.journal_first;
+    b.Put(JournalKey(meta.origin, meta.journal_next), *journal);
+    ++meta.journal_next;
+    meta.journal_bytes += journal->size();
+    // The oldest entries go while a bound is passed (never the new one).
+    while (meta.journal_next - meta.journal_first > 1 &&
+           ((limits.max_entries && meta.journal_next - meta.journal_first > limits.max_entries) ||
+            (limits.max_bytes && meta.journal_bytes > limits.max_bytes))) {
+      std::string old;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), JournalKey(meta.origin, meta.journal_first), &old);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read the journal");
+      meta.journal_bytes -= std::min<uint64_t>(meta.journal_bytes, old.size());
+      b.Delete(JournalKey(meta.origin, meta.journal_first));
+      ++meta.journal_first;
+    }
+  }
   b.Put(MetaKey(meta.origin), meta.Encode());
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = sync;
   return FromRocks(WriteServed(wo, &b), "cannot update zone");
+}
+
+Status ZoneStore::SyncWal() { return FromRocks(db_->SyncWAL(), "cannot sync the store's log"); }
+
+Status ZoneStore::ForEachJournalEntry(
+    const ZoneMeta& meta, uint64_t from_seq,
+    const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  const std::string begin = JournalKey(meta.origin, std::max(from_seq, meta.journal_first));
+  const std::string end = JournalKey(meta.origin, meta.journal_next);
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper(end);
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    k.remove_prefix(1 + meta.origin.size());
+    uint64_t seq;
+    if (!Get64(&k, &seq)) break;
+    if (!fn(seq, it->value().ToStringView())) break;
+  }
+  return FromRocks(it->status(), "cannot read the journal");
 }
 
 // --- ZoneImport ---
@@ -836,6 +896,12 @@ Status ZoneImport::Commit(ZoneMeta meta, bool keep_previous, uint32_t* previous)
   meta.generation = gen_;
   if (meta.imported_at == 0) meta.imported_at = static_cast<int64_t>(time(nullptr));
   rocksdb::WriteBatch b;
+  // A new version starts a new journal: the old one described another.
+  if (old && old->journal_next > old->journal_first)
+    b.DeleteRange(db->DefaultColumnFamily(), JournalKey(origin_, old->journal_first),
+                  JournalKey(origin_, old->journal_next));
+  meta.journal_first = meta.journal_next = old ? old->journal_next : 0;
+  meta.journal_bytes = 0;
   b.Put(MetaKey(origin_), meta.Encode());
   if (previous) *previous = old ? old->generation : 0;
   rocksdb::WriteOptions wo;

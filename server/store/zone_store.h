@@ -7,6 +7,8 @@
 //   "M" <origin wire, lower-case>    ZoneMeta of the zone's current version
 //   "G" <u32 gen>                    a generation in use or being built: its origin
 //   "N" <u32 gen> <key>              node value of one name of that generation
+//   "J" <origin> <u64 seq>           journal: one committed change of the zone's
+//                                    current version (IXFR source), oldest first
 //
 // A zone version is a generation. An import writes the new generation's
 // nodes into table files of its own (in a directory "enumd-import-<gen>"
@@ -66,9 +68,22 @@ struct ZoneMeta {
   std::string source_file;  // zone file it came from, if any
   int64_t source_mtime_ns = 0;
   uint64_t source_size = 0;
+  // The journal of this version: entries [journal_first, journal_next), of
+  // journal_bytes in all. An import (a new version) starts it empty.
+  uint64_t journal_first = 0;
+  uint64_t journal_next = 0;
+  uint64_t journal_bytes = 0;
 
   std::string Encode() const;
+  // Reads both the current encoding and the one before the journal fields.
   bool Decode(std::string_view v);
+};
+
+// How much journal a zone keeps: the oldest entries go first when a new one
+// would pass either bound (0: no bound of that kind).
+struct JournalLimits {
+  uint64_t max_entries = 0;
+  uint64_t max_bytes = 0;
 };
 
 // What a read found. An I/O error or a checksum mismatch is kError, never
@@ -198,13 +213,25 @@ class ZoneStore {
   // makes sure no reader still reads it (EpochDomain).
   Status DropGeneration(uint32_t gen);
 
-  // One atomic change to the current version of a zone: node puts/deletes and
-  // the new meta, in one synced batch.
+  // One atomic change to the current version of a zone: node puts/deletes,
+  // the new meta and (when `journal` is not null) a journal entry, in one
+  // batch: synced unless `sync` is false (a writer that commits several
+  // changes and then calls SyncWal once: group commit). The journal is kept
+  // within `limits` in the same batch (the meta's journal fields are set
+  // here).
   struct NodeChange {
     std::string key;
     std::optional<std::string> value;  // nullopt = delete
   };
   Status ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes);
+  Status ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
+                      const std::string* journal, const JournalLimits& limits, bool sync);
+  // Makes every write so far durable (after ApplyChanges with sync false).
+  Status SyncWal();
+  // Calls fn(seq, entry) for the zone's journal entries from `from_seq` on,
+  // oldest first, until fn returns false. Admin paths (IXFR).
+  Status ForEachJournalEntry(const ZoneMeta& meta, uint64_t from_seq,
+                             const std::function<bool(uint64_t, std::string_view)>& fn) const;
 
   bool read_only() const { return read_only_; }
   // Why a read-write open gave a read-only store (read_only_if_full); "".

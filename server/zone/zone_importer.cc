@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "common/byte_order.h"
-#include "dns/constants.h"
 #include "dns/canonical_rdata.h"
+#include "dns/constants.h"
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"

@@ -76,6 +76,28 @@ inline constexpr const char* kHead =
     "@ IN SOA ns.e164.arpa. hostmaster.e164.arpa. 7 3600 600 86400 60\n"
     "@ IN NS ns.example.net.\n";
 
+// NAPTR rdata: ORDER 100 "u" "E2U+sip" "!^.*$!URI!" .
+inline std::string NaptrRdata(uint16_t order, const std::string& uri) {
+  std::string rd;
+  rd.push_back(static_cast<char>(order >> 8));
+  rd.push_back(static_cast<char>(order));
+  rd += std::string("\x00\x64", 2);
+  rd += "\x01u";
+  rd +=
+      "\x07"
+      "E2U+sip";
+  std::string re = "!^.*$!" + uri + "!";
+  rd.push_back(static_cast<char>(re.size()));
+  rd += re;
+  rd.push_back('\0');
+  return rd;
+}
+
+// A rdata 10.0.0.`last`.
+inline std::string ARdata(uint8_t last) {
+  return std::string("\x0a\x00\x00", 3) + static_cast<char>(last);
+}
+
 // One node of a zone, as text.
 struct NodeDump {
   uint8_t flags = 0;
@@ -146,6 +168,32 @@ inline std::string ExportToString(const store::ZoneStore& s, const std::string& 
   free(buf);
   REQUIRE(st.ok());
   return out;
+}
+
+// The zone as changed (by updates) must equal a fresh import of its own
+// export: the same names (empty non-terminals included), flags, records and
+// counters.
+inline void CheckEqualsReimport(const store::ZoneStore& s, const std::string& origin_text) {
+  std::string text = ExportToString(s, origin_text);
+  TempDir d;
+  auto fresh = OpenMemoryStore();
+  auto r = ImportText(fresh.get(), d, text);
+  INFO(text);
+  REQUIRE(r.ok());
+  ZoneDump mine = DumpZone(s, origin_text);
+  ZoneDump theirs = DumpZone(*fresh, origin_text);
+  CHECK(mine.size() == theirs.size());
+  for (const auto& [name, node] : theirs) {
+    INFO(name);
+    REQUIRE(mine.count(name));
+    CHECK(mine.at(name).flags == node.flags);
+    CHECK(mine.at(name).cut_labels == node.cut_labels);
+    CHECK(mine.at(name).records == node.records);
+  }
+  auto meta = s.FindZone(OriginWire(origin_text));
+  REQUIRE(meta.has_value());
+  CHECK(meta->names == r->meta.names);
+  CHECK(meta->records == r->meta.records);
 }
 
 }  // namespace enumd::zone::testing

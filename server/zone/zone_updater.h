@@ -1,8 +1,8 @@
-// Per-name changes to the current version of a zone (enumctl add/del now,
-// RFC 2136 updates later): each change is one atomic store batch that also
-// keeps the zone's invariants -- ancestors exist (empty non-terminals are
-// created and pruned), zone-cut flags are inherited, no CNAME beside other
-// data, and the zone's counters stay right.
+// enumctl's per-name changes to the current version of a zone: each is one
+// ZoneTransaction (one atomic store batch keeping the zone's invariants, the
+// SOA serial incremented, a journal entry), with enumctl's own rules on top:
+// SOA and NS are refused (they reshape the zone), and a CNAME conflict is an
+// error rather than the silent no-op an RFC 2136 UPDATE gets.
 #pragma once
 
 #include <cstdint>
