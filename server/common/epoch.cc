@@ -58,6 +58,17 @@ void EpochDomain::Synchronize() {
   }
 }
 
+uint64_t EpochDomain::Retire() { return epoch_.fetch_add(1, std::memory_order_seq_cst) + 1; }
+
+bool EpochDomain::Passed(uint64_t ticket) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& s : slots_) {
+    const uint64_t active = s->active.load(std::memory_order_seq_cst);
+    if (active != 0 && active < ticket) return false;
+  }
+  return true;
+}
+
 EpochReader::EpochReader(EpochDomain* domain) : domain_(domain), slot_(domain->Register()) {}
 
 EpochReader::~EpochReader() { domain_->Unregister(slot_); }

@@ -48,7 +48,13 @@ class EpochDomain {
   // read section of this domain (it would wait for itself).
   void Synchronize();
 
-  // The current epoch (starts at 1; +1 per Synchronize).
+  // The same without waiting, for a writer that frees things later: Retire
+  // advances the epoch and returns a ticket; once Passed(ticket) is true, no
+  // reader is still inside a read section that began before the Retire.
+  uint64_t Retire();
+  bool Passed(uint64_t ticket) const;
+
+  // The current epoch (starts at 1; +1 per Synchronize or Retire).
   uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_seq_cst); }
   // Registered readers (tests, diagnostics).
   size_t readers() const;

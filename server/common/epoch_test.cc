@@ -57,6 +57,20 @@ TEST_CASE("EpochDomain: a reader that enters after Synchronize began is not wait
   new_reader.Leave();
 }
 
+TEST_CASE("EpochDomain: Retire and Passed, without waiting") {
+  EpochDomain domain;
+  EpochReader a(&domain), b(&domain);
+  a.Enter();
+  const uint64_t ticket = domain.Retire();
+  CHECK_FALSE(domain.Passed(ticket));  // a entered before
+  b.Enter();                           // after: not waited for
+  CHECK_FALSE(domain.Passed(ticket));
+  a.Leave();
+  CHECK(domain.Passed(ticket));
+  b.Leave();
+  CHECK(domain.Passed(domain.Retire()));
+}
+
 TEST_CASE("EpochDomain: slots of destroyed readers are reused, and a stale one never blocks") {
   EpochDomain domain;
   {

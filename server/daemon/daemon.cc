@@ -260,6 +260,7 @@ struct Daemon::Impl {
   }
 
   void Tick() {
+    store->ReclaimViews();
     auto now = Clock::now();
     if (rrl && now - rrl_logged_at >= kCounterLogInterval) {
       const query::RrlCounters c = rrl->Totals();
@@ -316,6 +317,9 @@ Status Daemon::Start() {
   store::ZoneStore::Options store_options;
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
   store_options.read_only_if_full = true;
+  // Queries read store views inside their read sections of the registry's
+  // domain: a replaced view is freed once none can hold it.
+  store_options.readers = d.registry.epochs();
   auto store =
       store::ZoneStore::Open(d.config.store, store::ZoneStore::Mode::kReadWrite, store_options);
   if (!store.ok()) return store.status();

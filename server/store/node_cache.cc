@@ -186,15 +186,45 @@ void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view valu
   r->reserved = 0;
   std::memcpy(const_cast<char*>(r->key()), key.data(), key.size());
   if (!value.empty()) std::memcpy(const_cast<char*>(r->value()), value.data(), value.size());
-  *way = Slot{pos + 1, static_cast<uint32_t>(h >> 32), epoch_};
+  *way = Slot{pos + 1, static_cast<uint32_t>(h >> 32), EpochOf(kind)};
+}
+
+uint64_t NodeCache::KeyHash(uint32_t gen, std::string_view key) noexcept {
+  return Hash(gen, key, Kind::kNode);
+}
+
+void NodeCache::EraseHashed(uint64_t h) noexcept {
+  if (!capacity_) return;
+  const uint32_t tag = static_cast<uint32_t>(h >> 32);
+  for (Slot* bucket : {Bucket(h, 0), Bucket(h, 1)})
+    for (int i = 0; i < kWays; ++i)
+      if (bucket[i].tag == tag) bucket[i].pos = 0;
+}
+
+void NodeCache::Erase(uint32_t gen, std::string_view key) noexcept {
+  if (!capacity_) return;
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, Kind::kNode, Hash(gen, key, Kind::kNode)));
+  if (s) s->pos = 0;
+}
+
+void NodeCache::ResetIfWrapped() noexcept {
+  // After 2^31 clears an old slot could match again: forget every slot.
+  if (epoch_ < kFloorBit && floor_epoch_ < kFloorBit) return;
+  std::memset(static_cast<void*>(slots_), 0, slots_bytes_);
+  epoch_ = floor_epoch_ = 1;
+}
+
+void NodeCache::ClearFloors() noexcept {
+  if (!capacity_) return;
+  ++floor_epoch_;
+  ResetIfWrapped();
 }
 
 void NodeCache::Clear() noexcept {
   if (!capacity_) return;
-  if (++epoch_ == 0) {  // after 2^32 clears: make sure no old slot matches
-    std::memset(static_cast<void*>(slots_), 0, slots_bytes_);
-    epoch_ = 1;
-  }
+  ++epoch_;
+  ++floor_epoch_;
+  ResetIfWrapped();
 }
 
 }  // namespace enumd::store

@@ -12,9 +12,11 @@
 // is absent from the store is remembered too (a record without value), since
 // misses cost RocksDB as much as hits.
 //
-// Invalidation is the owner's job: Clear() forgets everything in O(1). The
-// store clears a worker's cache whenever RocksDB's sequence number moved, so
-// a cached value is never older than the last write the worker could see.
+// Invalidation is the owner's job: Erase() forgets one name's node, ClearFloors()
+// every floor entry, Clear() everything, each in O(1). The store applies its
+// log of changed names to a worker's cache before the worker reads a newer
+// view (ZoneStore::AcquireView), so a cached value is never older than the
+// view the query reads.
 //
 // Not thread-safe: one per worker thread. Memory is allocated once, at
 // construction; Find and Insert never allocate.
@@ -48,6 +50,14 @@ class NodeCache {
   // Records larger than 1/16 of the ring are not cached.
   void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present,
               Kind kind = Kind::kNode) noexcept;
+  // Forgets the node entry of (gen, key), if cached.
+  void Erase(uint32_t gen, std::string_view key) noexcept;
+  // The same by KeyHash(gen, key), without the key: may also forget an entry
+  // whose hash shares the bucket and tag (harmless: a miss).
+  void EraseHashed(uint64_t hash) noexcept;
+  static uint64_t KeyHash(uint32_t gen, std::string_view key) noexcept;
+  // Forgets every floor entry (names came or went: any floor may have moved).
+  void ClearFloors() noexcept;
   void Clear() noexcept;
 
   bool enabled() const { return capacity_ != 0; }
@@ -66,9 +76,17 @@ class NodeCache {
   struct Record;
   static constexpr int kWays = 4;
 
-  bool Alive(const Slot& s) const noexcept {
-    return s.pos != 0 && s.epoch == epoch_ && s.pos - 1 + capacity_ >= written_;
+  // A slot's epoch is epoch_ for a node entry, kFloorBit | floor_epoch_ for
+  // a floor entry: ClearFloors moves only the second.
+  static constexpr uint32_t kFloorBit = 0x80000000u;
+  uint32_t EpochOf(Kind kind) const noexcept {
+    return kind == Kind::kFloor ? (kFloorBit | floor_epoch_) : epoch_;
   }
+  bool Alive(const Slot& s) const noexcept {
+    return s.pos != 0 && (s.epoch == epoch_ || s.epoch == (kFloorBit | floor_epoch_)) &&
+           s.pos - 1 + capacity_ >= written_;
+  }
+  void ResetIfWrapped() noexcept;
   const Record* RecordAt(uint64_t pos) const noexcept;
   static size_t RecordSize(size_t key_size, size_t value_size) noexcept;
   // Ring position for a new record of `size` bytes (records never wrap).
@@ -95,8 +113,9 @@ class NodeCache {
   uint8_t* ring_ = nullptr;
   Slot* slots_ = nullptr;
   size_t slots_bytes_ = 0;
-  uint64_t written_ = 0;  // total bytes ever written to the ring (positions are absolute)
-  uint32_t epoch_ = 1;
+  uint64_t written_ = 0;      // total bytes ever written to the ring (positions are absolute)
+  uint32_t epoch_ = 1;        // < kFloorBit
+  uint32_t floor_epoch_ = 1;  // < kFloorBit
   uint64_t sequence_ = 0;
 };
 

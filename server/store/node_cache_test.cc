@@ -55,6 +55,33 @@ TEST_CASE("NodeCache Clear forgets everything") {
   CHECK(v == "new");
 }
 
+TEST_CASE("NodeCache Erase forgets one name's node; ClearFloors only the floor entries") {
+  NodeCache c(1 << 16);
+  std::string_view v;
+  c.Insert(7, "a", "node-a", true);
+  c.Insert(7, "b", "", false);
+  c.Insert(7, "a", "floor-a", true, NodeCache::Kind::kFloor);
+  c.Erase(7, "a");
+  CHECK(c.Find(7, "a", &v) == NodeCache::Hit::kUnknown);
+  CHECK(c.Find(7, "b", &v) == NodeCache::Hit::kAbsent);
+  CHECK(c.Find(7, "a", &v, NodeCache::Kind::kFloor) == NodeCache::Hit::kPresent);
+  c.Erase(8, "b");  // another generation: not this entry
+  CHECK(c.Find(7, "b", &v) == NodeCache::Hit::kAbsent);
+  c.Insert(7, "d", "node-d", true);
+  c.EraseHashed(NodeCache::KeyHash(7, "d"));
+  CHECK(c.Find(7, "d", &v) == NodeCache::Hit::kUnknown);
+  CHECK(c.Find(7, "b", &v) == NodeCache::Hit::kAbsent);
+  c.ClearFloors();
+  CHECK(c.Find(7, "a", &v, NodeCache::Kind::kFloor) == NodeCache::Hit::kUnknown);
+  CHECK(c.Find(7, "b", &v) == NodeCache::Hit::kAbsent);
+  // Floor entries inserted after the clear live.
+  c.Insert(7, "c", "floor-c", true, NodeCache::Kind::kFloor);
+  CHECK(c.Find(7, "c", &v, NodeCache::Kind::kFloor) == NodeCache::Hit::kPresent);
+  c.Clear();
+  CHECK(c.Find(7, "c", &v, NodeCache::Kind::kFloor) == NodeCache::Hit::kUnknown);
+  CHECK(c.Find(7, "b", &v) == NodeCache::Hit::kUnknown);
+}
+
 TEST_CASE("NodeCache of size 0 or too small is off") {
   for (size_t bytes : {size_t{0}, size_t{100}}) {
     NodeCache c(bytes);

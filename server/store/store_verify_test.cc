@@ -41,7 +41,12 @@ void Import(ZoneStore* s, bool with_ent, uint64_t names, uint64_t records) {
   REQUIRE(imp.ok());
   REQUIRE((*imp)->PutNode("", Node(kNodeApex, 6, "")).ok());
   if (with_ent) REQUIRE((*imp)->PutNode(std::string("1\0", 2), Node(0, 0, "")).ok());
-  REQUIRE((*imp)->PutNode(std::string("1\0" "2\0", 4), Node(0, 35, "x")).ok());
+  REQUIRE((*imp)
+              ->PutNode(std::string("1\0"
+                                    "2\0",
+                                    4),
+                        Node(0, 35, "x"))
+              .ok());
   ZoneMeta m;
   m.names = names;
   m.records = records;
@@ -52,7 +57,8 @@ TEST_CASE("VerifyStore: a sound zone passes; its nodes and records are counted")
   auto s = Store();
   Import(s.get(), true, 2, 2);
   VerifyReport r = VerifyStore(*s);
-  CHECK(r.ok());
+  CHECK(r.problems.size() == 0);
+  for (const auto& p : r.problems) MESSAGE(p);
   CHECK(r.zones == 1);
   CHECK(r.nodes == 3);
   CHECK(r.records == 2);

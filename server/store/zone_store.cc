@@ -83,6 +83,13 @@ pid_t LockHolder(const std::string& path) {
   return pid;
 }
 
+Status LockedError(const std::string& path, pid_t pid) {
+  return Status::Error("store " + path + " is locked by " +
+                       (pid ? "process " + std::to_string(pid) : std::string("another process")) +
+                       " (a running enumd?); stop it first, or change a running server "
+                       "through it");
+}
+
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::OK();
   return Status::Error(what + ": " + s.ToString());
@@ -146,6 +153,66 @@ bool IsNoSpace(const rocksdb::Status& s) {
 }
 
 }  // namespace
+
+// The log of changed names that travels with the views: one writer appends,
+// any number of readers apply the entries between their last view and the
+// current one to their caches. A ring: a reader that fell more than a ring
+// behind (its entries overwritten) clears its cache instead. Every field is
+// an atomic and each entry carries the index it was written for, checked
+// before and after it is read (a seqlock), so a reader never applies a torn
+// entry.
+class ChangeLog {
+ public:
+  static constexpr uint64_t kEntries = 1 << 16;
+  enum Action : uint64_t { kErase = 0, kClearFloors = 1, kClearAll = 2 };
+
+  // Writer only.
+  void Append(Action action, uint64_t hash) {
+    Entry& e = ring_[end_ % kEntries];
+    e.stamp.store(0, std::memory_order_relaxed);  // being written
+    std::atomic_thread_fence(std::memory_order_release);
+    e.action.store(action, std::memory_order_relaxed);
+    e.hash.store(hash, std::memory_order_relaxed);
+    e.stamp.store(end_ + 1, std::memory_order_release);
+    ++end_;
+  }
+  uint64_t end() const { return end_; }  // writer only
+
+  // Reader: applies entries [from, to) to `cache`.
+  void Apply(uint64_t from, uint64_t to, NodeCache* cache) const noexcept {
+    if (to - from > kEntries) {
+      cache->Clear();
+      return;
+    }
+    for (uint64_t i = from; i < to; ++i) {
+      const Entry& e = ring_[i % kEntries];
+      const uint64_t before = e.stamp.load(std::memory_order_acquire);
+      const uint64_t action = e.action.load(std::memory_order_relaxed);
+      const uint64_t hash = e.hash.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (before != i + 1 || e.stamp.load(std::memory_order_relaxed) != i + 1) {
+        cache->Clear();  // overwritten: the writer went a whole ring ahead
+        return;
+      }
+      if (action == kClearAll) {
+        cache->Clear();
+      } else if (action == kClearFloors) {
+        cache->ClearFloors();
+      } else {
+        cache->EraseHashed(hash);
+      }
+    }
+  }
+
+ private:
+  struct Entry {
+    std::atomic<uint64_t> stamp{0};  // index + 1 once written
+    std::atomic<uint64_t> action{0};
+    std::atomic<uint64_t> hash{0};
+  };
+  std::unique_ptr<Entry[]> ring_{new Entry[kEntries]};
+  uint64_t end_ = 0;
+};
 
 std::string ZoneMeta::Encode() const {
   std::string s(1, '\x02');
@@ -236,14 +303,8 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
 
   // Explains a failed open in one line.
   auto open_error = [&](const rocksdb::Status& s) -> Status {
-    if (!store->read_only_ && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      pid_t pid = LockHolder(path);
-      return Status::Error(
-          "store " + path + " is locked by " +
-          (pid ? "process " + std::to_string(pid) : std::string("another process")) +
-          " (a running enumd?); stop it first, or change a running server "
-          "through it");
-    }
+    if (!store->read_only_ && s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+      return LockedError(path, LockHolder(path));
     if (s.IsInvalidArgument() && s.ToString().find("does not exist") != std::string::npos)
       return Status::Error("no store at " + path);
     std::error_code e;
@@ -263,6 +324,12 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
 
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
+  if (!store->read_only_ && exists && !options.in_memory) {
+    // Held by another process (a running enumd): say so before anything
+    // else. (Reading a store another process writes can also fail for a
+    // moment, which would read as damage.)
+    if (pid_t pid = LockHolder(path); pid != 0 && pid != getpid()) return LockedError(path, pid);
+  }
   if (!store->read_only_ && exists && options.validate && !options.in_memory) {
     // Check an existing store read-only first: a read-write open already
     // writes (a new MANIFEST, a new log) and deletes (files the MANIFEST does
@@ -311,10 +378,14 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     Status valid = store->Validate();
     if (!valid.ok()) return valid;
   }
+  store->readers_ = options.readers;
+  store->log_ = std::make_unique<ChangeLog>();
   if (!store->read_only_) {
     Status gc = store->CollectGarbage();
     if (!gc.ok()) return gc;
   }
+  Status view = store->Publish();
+  if (!view.ok()) return view;
   return store;
 }
 
@@ -351,8 +422,71 @@ Status ZoneStore::Validate() const {
 }
 
 ZoneStore::~ZoneStore() {
+  // Whoever read views has stopped: free them all before the database.
+  for (const auto& [ticket, view] : retired_) FreeView(view);
+  retired_.clear();
+  if (const StoreView* v = view_.exchange(nullptr)) FreeView(v);
   if (db_) db_->Close().PermitUncheckedError();
   db_.reset();
+}
+
+void ZoneStore::FreeView(const StoreView* view) {
+  if (view->snapshot && db_) db_->ReleaseSnapshot(view->snapshot);
+  delete view;
+}
+
+Status ZoneStore::Publish() {
+  auto* v = new StoreView();
+  v->snapshot = read_only_ ? nullptr : db_->GetSnapshot();
+  v->log_end = log_->end();
+  v->id = view_id_.load(std::memory_order_relaxed) + 1;
+  const StoreView* old = view_.exchange(v, std::memory_order_seq_cst);
+  view_id_.store(v->id, std::memory_order_release);
+  if (old) retired_.emplace_back(readers_ ? readers_->Retire() : 0, old);
+  ReclaimViews();
+  return Status::OK();
+}
+
+Status ZoneStore::DeleteGenerationFiles(uint32_t gen) {
+  const std::string begin = GenPrefix('N', gen), end = GenPrefix('N', gen + 1);
+  rocksdb::Slice b(begin), e(end);
+  rocksdb::RangePtr range(&b, &e);
+  Status st = FromRocks(rocksdb::DeleteFilesInRanges(db_.get(), db_->DefaultColumnFamily(), &range,
+                                                     1, /*include_end=*/false),
+                        "cannot drop generation " + std::to_string(gen));
+  if (!st.ok()) return st;
+  // A file a compaction holds (RocksDB rewrites ingested files once their
+  // sequence numbers can be zeroed) is skipped: try again later, so that its
+  // space comes back within moments rather than at some later compaction.
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  bool held = false;
+  for (const auto& f : files) held = held || (f.smallestkey >= begin && f.largestkey < end);
+  auto it = std::find(pending_drops_.begin(), pending_drops_.end(), gen);
+  if (held && it == pending_drops_.end()) pending_drops_.push_back(gen);
+  if (!held && it != pending_drops_.end()) pending_drops_.erase(it);
+  return Status::OK();
+}
+
+void ZoneStore::ReclaimViews() {
+  for (uint32_t gen : std::vector<uint32_t>(pending_drops_)) (void)DeleteGenerationFiles(gen);
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if (readers_ && !readers_->Passed(it->first)) {
+      ++it;
+      continue;
+    }
+    FreeView(it->second);
+    it = retired_.erase(it);
+  }
+}
+
+const StoreView* ZoneStore::AcquireView(NodeCache* cache) const noexcept {
+  const StoreView* v = view_.load(std::memory_order_seq_cst);
+  if (cache && cache->enabled() && cache->sequence() != v->log_end) {
+    log_->Apply(cache->sequence(), v->log_end, cache);
+    cache->set_sequence(v->log_end);
+  }
+  return v;
 }
 
 Status ZoneStore::Init(bool /*fresh*/) {
@@ -479,15 +613,17 @@ std::optional<ZoneMeta> ZoneStore::FindZone(std::string_view origin) const {
 }
 
 rocksdb::Status ZoneStore::ReadNode(uint32_t gen, std::string_view key,
-                                    rocksdb::PinnableSlice* value) const noexcept {
+                                    rocksdb::PinnableSlice* value,
+                                    const rocksdb::Snapshot* snapshot) const noexcept {
   char buf[5 + kMaxNameKey];
   if (key.size() > sizeof(buf) - 5) return rocksdb::Status::NotFound();
   buf[0] = 'N';
   for (int i = 0; i < 4; ++i) buf[1 + i] = static_cast<char>(gen >> (8 * (3 - i)));
   std::memcpy(buf + 5, key.data(), key.size());
   value->Reset();
-  return db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
-                  rocksdb::Slice(buf, 5 + key.size()), value);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  return db_->Get(ro, db_->DefaultColumnFamily(), rocksdb::Slice(buf, 5 + key.size()), value);
 }
 
 namespace {
@@ -516,31 +652,17 @@ ReadStatus ZoneStore::GetNode(uint32_t gen, std::string_view key,
 rocksdb::Status ZoneStore::WriteServed(const rocksdb::WriteOptions& options,
                                        rocksdb::WriteBatch* batch) {
   rocksdb::Status s = db_->Write(options, batch);
-  // After the write: a reader that sees the new epoch also sees the data.
-  served_epoch_.fetch_add(1, std::memory_order_release);
+  // Synced: make it visible now. Unsynced (group commit): the writer
+  // publishes after SyncWal, so nothing is seen before it is durable.
+  if (s.ok() && options.sync) (void)Publish();
   return s;
-}
-
-NodeCache* ZoneStore::FreshCache(ReadContext* ctx) const noexcept {
-  NodeCache* cache = ctx->cache_;
-  if (!cache || !cache->enabled()) return nullptr;
-  // A write that may change what a cached key holds (an in-place update, a
-  // flip to a new version): forget everything the worker remembers. One
-  // atomic load; such writes are rare next to reads. (RocksDB's sequence
-  // number would also move on every batch of an import still being built,
-  // emptying the caches all through it.)
-  uint64_t seq = served_epoch_.load(std::memory_order_acquire);
-  if (seq != cache->sequence()) {
-    cache->Clear();
-    cache->set_sequence(seq);
-  }
-  return cache;
 }
 
 ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
                               rocksdb::PinnableSlice* value) const noexcept {
-  NodeCache* cache = FreshCache(ctx);
-  if (!cache) return Verdict(ReadNode(gen, key, value), ctx);
+  const rocksdb::Snapshot* snapshot = ctx->view_ ? ctx->view_->snapshot : nullptr;
+  NodeCache* cache = CacheOf(ctx);
+  if (!cache) return Verdict(ReadNode(gen, key, value, snapshot), ctx);
   std::string_view cached;
   switch (cache->Find(gen, key, &cached)) {
     case NodeCache::Hit::kPresent:
@@ -552,7 +674,7 @@ ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view k
     case NodeCache::Hit::kUnknown:
       break;
   }
-  rocksdb::Status s = ReadNode(gen, key, value);
+  rocksdb::Status s = ReadNode(gen, key, value, snapshot);
   // What the store said is remembered; a failed read (I/O, corruption) is
   // not, so it is retried next time rather than turned into NXDOMAIN.
   if (s.ok())
@@ -564,7 +686,7 @@ ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view k
 
 ReadStatus ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
                                std::string* found) const noexcept {
-  NodeCache* cache = FreshCache(ctx);
+  NodeCache* cache = CacheOf(ctx);
   if (cache) {
     std::string_view cached;
     switch (cache->Find(gen, key, &cached, NodeCache::Kind::kFloor)) {
@@ -586,18 +708,25 @@ ReadStatus ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view 
 
 ReadStatus ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
                                 std::string* found) const noexcept {
-  uint64_t seq = db_->GetLatestSequenceNumber();
-  // The served epoch is read before the iterator is made: a flip after this
-  // load makes the context stale, and ReleaseStale drops the iterator.
-  uint64_t served = served_epoch_.load(std::memory_order_acquire);
-  if (!ctx->it_) {
-    ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
-    ctx->seq_ = seq;
-    ctx->it_served_ = served;
-  } else if (ctx->seq_ != seq || ctx->it_served_ != served) {
-    if (!ctx->it_->Refresh().ok()) ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
-    ctx->seq_ = seq;
-    ctx->it_served_ = served;
+  if (ctx->view_) {
+    // The iterator reads the query's view; a newer view needs a new one
+    // (RocksDB 7.8 cannot refresh an iterator to a snapshot).
+    if (!ctx->it_ || ctx->it_view_ != ctx->view_->id) {
+      rocksdb::ReadOptions ro;
+      ro.snapshot = ctx->view_->snapshot;
+      ctx->it_.reset(db_->NewIterator(ro));
+      ctx->it_view_ = ctx->view_->id;
+    }
+  } else {
+    uint64_t seq = db_->GetLatestSequenceNumber();
+    if (!ctx->it_ || ctx->it_view_ != 0) {
+      ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
+      ctx->seq_ = seq;
+      ctx->it_view_ = 0;
+    } else if (ctx->seq_ != seq) {
+      if (!ctx->it_->Refresh().ok()) ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
+      ctx->seq_ = seq;
+    }
   }
   ctx->key_.clear();
   ctx->key_.push_back('N');
@@ -620,7 +749,8 @@ ReadStatus ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view
 }
 
 void ZoneStore::ReleaseStale(ReadContext* ctx) const noexcept {
-  if (ctx->it_ && ctx->it_served_ != served_epoch_.load(std::memory_order_relaxed))
+  // An iterator of an older view pins that version's table files.
+  if (ctx->it_ && ctx->it_view_ != 0 && ctx->it_view_ != view_id_.load(std::memory_order_acquire))
     ctx->it_.reset();
 }
 
@@ -640,20 +770,44 @@ Status ZoneStore::ForEachNode(
 }
 
 std::vector<ZoneStore::TableCheck> ZoneStore::VerifyTables() const {
-  std::vector<rocksdb::LiveFileMetaData> files;
-  db_->GetLiveFilesMetaData(&files);
-  std::vector<TableCheck> out;
-  for (const auto& f : files) {
-    TableCheck c;
-    c.file = f.db_path + (f.name.starts_with("/") ? "" : "/") + f.name;
-    c.size = f.size;
-    c.level = f.level;
+  auto live = [&] {
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db_->GetLiveFilesMetaData(&files);
+    std::vector<TableCheck> out;
+    for (const auto& f : files) {
+      TableCheck c;
+      c.file = f.db_path + (f.name.starts_with("/") ? "" : "/") + f.name;
+      c.size = f.size;
+      c.level = f.level;
+      c.largest_seqno = f.largest_seqno;
+      out.push_back(std::move(c));
+    }
+    return out;
+  };
+  std::vector<TableCheck> out = live();
+  bool failed = false;
+  for (TableCheck& c : out) {
     rocksdb::ReadOptions ro;
     ro.verify_checksums = true;
-    rocksdb::Status s =
-        rocksdb::VerifySstFileChecksum(*options_, rocksdb::EnvOptions(*options_), ro, c.file);
-    if (!s.ok()) c.error = s.ToString();
-    out.push_back(std::move(c));
+    // An ingested file carries a global sequence number that must match
+    // its largest one, which the reader is told.
+    rocksdb::Status s = rocksdb::VerifySstFileChecksum(*options_, rocksdb::EnvOptions(*options_),
+                                                       ro, c.file, c.largest_seqno);
+    if (!s.ok()) {
+      c.error = s.ToString();
+      failed = true;
+    }
+  }
+  if (failed) {
+    // A file that a compaction (this process's, or a running enumd's)
+    // replaced while it was being read is gone, not damaged.
+    std::vector<TableCheck> now = live();
+    for (TableCheck& c : out) {
+      if (c.error.empty()) continue;
+      bool still = false;
+      for (const TableCheck& n : now) still = still || n.file == c.file;
+      if (!still) c.error.clear();
+    }
   }
   return out;
 }
@@ -710,11 +864,9 @@ Status ZoneStore::DropGeneration(uint32_t gen) {
   const std::string begin = GenPrefix('N', gen), end = GenPrefix('N', gen + 1);
   auto* cf = db_->DefaultColumnFamily();
   // The generation's own table files (an import's) go at once, space and all.
-  rocksdb::Slice b(begin), e(end);
-  rocksdb::RangePtr range(&b, &e);
-  st = FromRocks(rocksdb::DeleteFilesInRanges(db_.get(), cf, &range, 1, /*include_end=*/false),
-                 "cannot drop generation " + std::to_string(gen));
+  st = DeleteGenerationFiles(gen);
   if (!st.ok()) return st;
+  rocksdb::Slice b(begin), e(end);
   // Whatever is left (per-name changes that went through the memtable) is
   // covered by a range tombstone, only when there is some: tombstones cost
   // every later read that overlaps them.
@@ -737,11 +889,13 @@ Status ZoneStore::DropGeneration(uint32_t gen) {
 }
 
 Status ZoneStore::ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes) {
-  return ApplyChanges(meta, changes, nullptr, JournalLimits(), true);
+  return ApplyChanges(meta, changes, ChangeOptions());
 }
 
 Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
-                               const std::string* journal, const JournalLimits& limits, bool sync) {
+                               const ChangeOptions& options) {
+  const std::string* journal = options.journal;
+  const JournalLimits& limits = options.limits;
   if (read_only_) return Status::Error("store " + path_ + " is open read-only");
   Status st = Resume();
   if (!st.ok()) return st;
@@ -772,12 +926,19 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
     }
   }
   b.Put(MetaKey(meta.origin), meta.Encode());
+  // The caches forget exactly what changed, once the change is published.
+  for (const NodeChange& c : changes)
+    log_->Append(ChangeLog::kErase, NodeCache::KeyHash(meta.generation, c.key));
+  if (options.names_changed) log_->Append(ChangeLog::kClearFloors, 0);
   rocksdb::WriteOptions wo;
-  wo.sync = sync;
+  wo.sync = options.sync;
   return FromRocks(WriteServed(wo, &b), "cannot update zone");
 }
 
-Status ZoneStore::SyncWal() { return FromRocks(db_->SyncWAL(), "cannot sync the store's log"); }
+Status ZoneStore::SyncWal() {
+  if (mem_env_) return Status::OK();  // a memory store (tests) has nothing to make durable
+  return FromRocks(db_->SyncWAL(), "cannot sync the store's log");
+}
 
 Status ZoneStore::ForEachJournalEntry(
     const ZoneMeta& meta, uint64_t from_seq,
@@ -903,6 +1064,7 @@ Status ZoneImport::Commit(ZoneMeta meta, bool keep_previous, uint32_t* previous)
   meta.journal_first = meta.journal_next = old ? old->journal_next : 0;
   meta.journal_bytes = 0;
   b.Put(MetaKey(origin_), meta.Encode());
+  store_->log_->Append(ChangeLog::kClearAll, 0);
   if (previous) *previous = old ? old->generation : 0;
   rocksdb::WriteOptions wo;
   wo.sync = true;

@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/epoch.h"
 #include "common/status.h"
 #include "store/node_cache.h"
 
@@ -51,6 +52,7 @@ class Env;
 class Iterator;
 class PinnableSlice;
 class Cache;
+class Snapshot;
 struct Options;
 }  // namespace rocksdb
 
@@ -86,6 +88,15 @@ struct JournalLimits {
   uint64_t max_bytes = 0;
 };
 
+// A consistent view of everything the store serves: a RocksDB snapshot taken
+// by the writer after a committed change, and the end of the change log at
+// that point. Opaque to readers; see ZoneStore::AcquireView.
+struct StoreView {
+  const rocksdb::Snapshot* snapshot = nullptr;  // null: a read-only store (nothing changes)
+  uint64_t log_end = 0;
+  uint64_t id = 0;  // 1, 2, ... in the order published
+};
+
 // What a read found. An I/O error or a checksum mismatch is kError, never
 // kAbsent: callers answer SERVFAIL for it, not NXDOMAIN or "no wildcard".
 enum class [[nodiscard]] ReadStatus : uint8_t{kFound, kAbsent, kError};
@@ -102,8 +113,11 @@ class ReadContext {
   ReadContext& operator=(const ReadContext&) = delete;
 
   // GetNode with this context consults and fills `cache` (not owned; null:
-  // none). The store clears it whenever served data changed.
+  // none), which ZoneStore::AcquireView keeps in step with the view.
   void set_cache(NodeCache* cache) { cache_ = cache; }
+  // Reads go through `view` (ZoneStore::AcquireView; valid for the caller's
+  // read section); null: the latest data, and no cache (admin paths).
+  void set_view(const StoreView* view) { view_ = view; }
 
   // The reason of the last kError read through this context (RocksDB's
   // status text, or "malformed node"); "" if none. Fixed storage: setting it
@@ -115,14 +129,16 @@ class ReadContext {
  private:
   friend class ZoneStore;
   std::unique_ptr<rocksdb::Iterator> it_;
-  uint64_t seq_ = 0;
-  uint64_t it_served_ = 0;  // ZoneStore::served_epoch_ when it_ was made or refreshed
-  std::string key_;         // scratch for key building (capacity kept)
+  uint64_t seq_ = 0;      // without a view: RocksDB's sequence when it_ was made
+  uint64_t it_view_ = 0;  // with a view: the id of the view it_ reads
+  std::string key_;       // scratch for key building (capacity kept)
   NodeCache* cache_ = nullptr;
+  const StoreView* view_ = nullptr;
   char error_[192] = {};
 };
 
 class ZoneImport;
+class ChangeLog;
 
 class ZoneStore {
  public:
@@ -138,6 +154,9 @@ class ZoneStore {
     // Check the store before use (Validate). Off only for `enumctl verify`,
     // which reports what is damaged rather than refusing the store.
     bool validate = true;
+    // The readers of views (the server's query threads; see AcquireView).
+    // Null: nobody reads concurrently, so replaced views are freed at once.
+    EpochDomain* readers = nullptr;
   };
 
   // Opens (read-write: creating) the store at `path`. Errors are one line
@@ -180,6 +199,27 @@ class ZoneStore {
   // zone record decodes, and every zone's version is there (CheckZone).
   // Reads only. The error says what is damaged and how to recover.
   Status Validate() const;
+
+  // --- views (the server) ---
+  // Queries read through views, so that no answer mixes data from before
+  // and after one change (issue 19): a query takes the current view at its
+  // start, inside its read section of Options::readers, and reads every node
+  // through it (ReadContext::set_view). With the view comes the log of the
+  // names changed since the caller's last one: AcquireView applies it to
+  // `cache` (Erase per changed name, ClearFloors when names came or went,
+  // Clear when too much changed or a version was replaced) before the query
+  // reads, so the cache is kept name by name instead of emptied by every
+  // change. One atomic load when nothing changed; never allocates.
+  const StoreView* AcquireView(NodeCache* cache) const noexcept;
+  // Writer: makes every change committed so far visible to queries started
+  // from now on (a new snapshot and view), and frees the views no reader can
+  // hold any more. ApplyChanges with sync, imports and drops call it; a
+  // writer that applies changes without sync calls SyncWal, then this.
+  Status Publish();
+  // Writer: frees the replaced views no reader can hold any more, and the
+  // files of dropped generations that a compaction held (Publish does it
+  // too; a writer calls this now and then when idle).
+  void ReclaimViews();
 
   // --- reads (thread-safe; noexcept: the query path) ---
   // Looks up the node `key` of generation `gen`. On kFound, `value` holds it.
@@ -224,8 +264,16 @@ class ZoneStore {
     std::optional<std::string> value;  // nullopt = delete
   };
   Status ApplyChanges(const ZoneMeta& meta, const std::vector<NodeChange>& changes);
+  struct ChangeOptions {
+    const std::string* journal = nullptr;
+    JournalLimits limits;
+    bool sync = true;
+    // Whether names were created or deleted (not only their data changed):
+    // the floor entries of the caches go then.
+    bool names_changed = true;
+  };
   Status ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
-                      const std::string* journal, const JournalLimits& limits, bool sync);
+                      const ChangeOptions& options);
   // Makes every write so far durable (after ApplyChanges with sync false).
   Status SyncWal();
   // Calls fn(seq, entry) for the zone's journal entries from `from_seq` on,
@@ -237,8 +285,6 @@ class ZoneStore {
   // Why a read-write open gave a read-only store (read_only_if_full); "".
   const std::string& read_only_reason() const { return read_only_reason_; }
   const std::string& path() const { return path_; }
-  // Served-data changes so far (version flips, in-place changes, drops).
-  uint64_t served_epoch() const noexcept { return served_epoch_.load(std::memory_order_acquire); }
 
   // For `enumctl verify`: every block of every live table file read and
   // checked against its checksum (as RocksDB's `sst_dump --command=verify`).
@@ -246,6 +292,7 @@ class ZoneStore {
     std::string file;   // path
     uint64_t size = 0;  // bytes
     int level = 0;
+    uint64_t largest_seqno = 0;
     std::string error;  // "" when the file is sound
   };
   std::vector<TableCheck> VerifyTables() const;
@@ -257,17 +304,16 @@ class ZoneStore {
   // Clears a background error (a full disk) so the next write can try again.
   Status Resume();
   std::string ImportDir(uint32_t gen) const;
-  rocksdb::Status ReadNode(uint32_t gen, std::string_view key,
-                           rocksdb::PinnableSlice* value) const noexcept;
+  rocksdb::Status ReadNode(uint32_t gen, std::string_view key, rocksdb::PinnableSlice* value,
+                           const rocksdb::Snapshot* snapshot = nullptr) const noexcept;
   ReadStatus SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
                        std::string* found) const noexcept;
-  // ctx's NodeCache, cleared if a write that can change what is served
-  // happened since it was filled; null when the context has none.
-  NodeCache* FreshCache(ReadContext* ctx) const noexcept;
-  // Writes a batch that may change served data (a version flip, an in-place
-  // change, a drop), then bumps served_epoch_ so every worker's NodeCache
-  // forgets what it holds. Import batches of a version not yet current do
-  // not go through here: they leave the caches alone.
+  // ctx's NodeCache when it reads through a view, else null.
+  NodeCache* CacheOf(ReadContext* ctx) const noexcept {
+    return ctx->view_ && ctx->cache_ && ctx->cache_->enabled() ? ctx->cache_ : nullptr;
+  }
+  // Writes a batch that changes served data, and makes it visible (Publish)
+  // when it is synced.
   rocksdb::Status WriteServed(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
   friend class ZoneImport;
 
@@ -277,8 +323,17 @@ class ZoneStore {
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;
   std::string read_only_reason_;
-  std::atomic<uint64_t> served_epoch_{1};
   std::string path_;
+  // Views: the current one, and the replaced ones waiting for their readers.
+  EpochDomain* readers_ = nullptr;
+  std::unique_ptr<ChangeLog> log_;
+  std::atomic<const StoreView*> view_{nullptr};
+  std::atomic<uint64_t> view_id_{0};  // view_->id, readable outside a read section
+  std::vector<std::pair<uint64_t, const StoreView*>> retired_;  // (ticket, view)
+  void FreeView(const StoreView* view);
+  // Dropped generations whose files a compaction held (writer only).
+  std::vector<uint32_t> pending_drops_;
+  Status DeleteGenerationFiles(uint32_t gen);
 };
 
 // A zone version being built: the caller writes each name's node (PutNode,

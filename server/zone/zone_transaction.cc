@@ -517,6 +517,7 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
 
   std::vector<store::ZoneStore::NodeChange> changes;
   int64_t names = 0, records = 0;
+  bool names_changed = false;  // a node created or deleted: floors move
   for (auto& [key, e] : entries_) {
     const Node& b = e.before;
     const Node& a = e.after;
@@ -527,6 +528,7 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
         SameSets(a.rrsets, b.rrsets))
       continue;
     if (!a.exists && !b.exists) continue;
+    names_changed = names_changed || a.exists != b.exists;
     if (a.exists) {
       uint8_t flags = a.flags;
       if (key.empty()) flags |= store::kNodeApex;
@@ -539,7 +541,12 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
   meta_.names = static_cast<uint64_t>(static_cast<int64_t>(meta_.names) + names);
   meta_.records = static_cast<uint64_t>(static_cast<int64_t>(meta_.records) + records);
   const std::string journal = JournalEntry(result.old_serial, "", result.new_serial, "");
-  st = store_->ApplyChanges(meta_, changes, &journal, limits, sync);
+  store::ZoneStore::ChangeOptions options;
+  options.journal = &journal;
+  options.limits = limits;
+  options.sync = sync;
+  options.names_changed = names_changed;
+  st = store_->ApplyChanges(meta_, changes, options);
   if (!st.ok()) return st;
   auto committed = store_->FindZone(meta_.origin);
   result.meta = committed ? *committed : meta_;

@@ -187,7 +187,10 @@ class DamagedStoreTest(unittest.TestCase):
         with open(manifest, "r+b") as f:
             f.seek(size // 4)
             f.write(bytes(random.Random(1).randrange(256) for _ in range(size // 2)))
-        self.assert_refused("is damaged (")
+        # RocksDB either refuses the MANIFEST ("is damaged (Corruption...") or
+        # reads the part before the damage, which lacks the zone's table:
+        # refused by the check of the zone's version. Never served.
+        self.assert_refused("is damaged")
 
     def test_a_truncated_newest_table_file_is_refused(self):
         tables = sorted(f for f in os.listdir(self.store) if f.endswith(".sst"))
