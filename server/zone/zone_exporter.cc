@@ -10,6 +10,7 @@
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
+#include "zone/record_ttl.h"
 
 namespace enumd::zone {
 
@@ -160,15 +161,9 @@ void WriteRRset(FILE* out, const uint8_t* owner, const store::NodeView& node,
   const uint8_t* rd;
   uint16_t len;
   while (rs.NextRdata(&pos, &rd, &len)) {
-    uint32_t ttl = rs.ttl;
-    // RFC 4034 §3: an RRSIG has the TTL of the RRset it covers. The node keeps
-    // one TTL per type, so each RRSIG takes its covered RRset's, as the file
-    // had it (a signer writes them equal).
-    store::RRsetView covered;
-    if (rs.type == dns::type::kRRSIG && len >= 2 &&
-        node.Find(static_cast<uint16_t>(rd[0] << 8 | rd[1]), &covered))
-      ttl = covered.ttl;
-    fprintf(out, "%s\n", RecordToText(owner, rs.type, ttl, rd, len).c_str());
+    // Each RRSIG with the TTL of the RRset it covers (zone/record_ttl.h).
+    fprintf(out, "%s\n",
+            RecordToText(owner, rs.type, RecordTtl(node, rs, rd, len), rd, len).c_str());
   }
 }
 
