@@ -540,6 +540,10 @@ class Importer {
         ++out_of_zone_;
         continue;
       }
+      // DS lives on the parent side of a cut (RFC 4035 §2.4): never at the
+      // apex of the zone it is about. BIND refuses the zone ("at top of zone").
+      if (rec.type == dns::type::kDS && dns::NameEqual(rec.owner, origin))
+        return Error(file, line, "DS record at the zone apex (it belongs in the parent zone)");
       if (rec.type == dns::type::kSOA) {
         if (!dns::NameEqual(rec.owner, origin))
           return Error(file, line, "SOA record is not at the zone apex");

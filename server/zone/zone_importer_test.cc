@@ -272,6 +272,16 @@ TEST_CASE("ZoneImporter rejects: an SOA below the apex") {
       3, "SOA record is not at the zone apex", "e164.arpa.");
 }
 
+TEST_CASE("ZoneImporter rejects: a DS at the apex (it belongs to the parent, as BIND says)") {
+  ExpectImportError(
+      "$ORIGIN e164.arpa.\n"
+      "$TTL 60\n"
+      "@ IN SOA ns.e164.arpa. h.e164.arpa. 1 1 1 1 1\n"
+      "@ IN NS ns.example.\n"
+      "@ IN DS 40920 13 2 70959CF5D6A0A3F53BD0AE42DF4DA6ADE84DA066AE1F95F6B6B610DA53F6E86A\n",
+      5, "DS record at the zone apex", "e164.arpa.");
+}
+
 TEST_CASE("ZoneImporter rejects: no NS at the apex (reported at the SOA)") {
   ExpectImportError(
       "$ORIGIN e164.arpa.\n"
