@@ -563,6 +563,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::NextGenerated(ZoneRecord* rec) {
   Next r = ParseRecord(rec);
   memcpy(f.owner, owner, owner_len);
   f.owner_len = owner_len;
+  rec->generated = true;
   return r;
 }
 
@@ -726,6 +727,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
   rec->ttl = ttl;
   rec->file = f.path;
   rec->line = rec_line;
+  rec->generated = false;
   return Next::kRecord;
 }
 

@@ -310,6 +310,33 @@ TEST_CASE("ZoneImporter: a name outside the origin is skipped with a warning, as
   CHECK(r->meta.records == 3);  // SOA, NS, x
 }
 
+TEST_CASE("ZoneImporter: check-names warns by default, fails or keeps quiet on request") {
+  TempDir dir;
+  const std::string text = Head(
+      "host_1 IN A 10.0.0.1\n"              // line 5: owner
+      "_sip._udp IN SRV 0 0 5060 pbx_1\n"   // line 6: target
+      "_sip._tcp IN SRV 0 0 5060 pbx\n"     // fine: SRV owners are free
+      "$GENERATE 1-2 gen_$ A 10.0.1.$\n");  // BIND does not check these
+  const std::string file = dir.Write("zone.db", text);
+  auto s = testing::OpenMemoryStore();
+  ImportOptions o;
+  auto r = ImportZoneFile(s.get(), file, o);
+  REQUIRE(r.ok());
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0] == file + ":5: host_1.e164.arpa.: bad owner name (check-names)");
+  CHECK(r->warnings[1] == file + ":6: _sip._udp.e164.arpa.: bad name in RDATA (check-names)");
+  o.check_names = CheckNamesMode::kIgnore;
+  r = ImportZoneFile(s.get(), file, o);
+  REQUIRE(r.ok());
+  CHECK(r->warnings.empty());
+  o.check_names = CheckNamesMode::kFail;
+  auto fail = testing::OpenMemoryStore();
+  r = ImportZoneFile(fail.get(), file, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == file + ":5: host_1.e164.arpa.: bad owner name (check-names)");
+  CHECK(fail->Zones().empty());
+}
+
 TEST_CASE("ZoneImporter rejects: CNAME beside other data, CNAME first") {
   ExpectImportError(Head("x IN CNAME y\n"
                          "z IN A 10.0.0.9\n"
