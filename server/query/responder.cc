@@ -6,6 +6,7 @@
 #include "dns/message_reader.h"
 #include "dns/name.h"
 #include "store/name_key.h"
+#include "zone/record_ttl.h"
 
 namespace enumd::query {
 
@@ -216,6 +217,13 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
     } else {
       rcode = dns::rcode::kRefused;
     }
+  } else if (q.qclass == dns::rrclass::kANY || q.qclass == dns::rrclass::kNONE) {
+    // QCLASS * (RFC 1035 §3.2.5) and NONE: FORMERR, as BIND 9 answers
+    // (Knot DNS answers * from its IN zones with AA set, which RFC 1034
+    // §3.7.1 rules out: a server cannot know it holds every class). NONE
+    // means something only in UPDATE (RFC 2136 §2.4). See README.
+    start();
+    rcode = dns::rcode::kFormErr;
   } else if (q.qclass != dns::rrclass::kIN) {
     start();
     rcode = dns::rcode::kRefused;
@@ -269,16 +277,18 @@ bool Responder::ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept
 }
 
 bool Responder::AddRRset(Context* c, Section section, const uint8_t* owner, bool owner_is_qname,
-                         const store::RRsetView& rs) noexcept {
+                         const store::RRsetView& rs, const store::NodeView* node) noexcept {
   dns::MessageWriter::Mark mark = c->w->GetMark();
   size_t pos = 0;
   const uint8_t* rdata;
   uint16_t rdlen;
   while (rs.NextRdata(&pos, &rdata, &rdlen)) {
+    // RRSIGs: each with the TTL of the RRset it covers (RFC 4034 §3).
+    uint32_t ttl = node ? zone::RecordTtl(*node, rs, rdata, rdlen) : rs.ttl;
     bool ok = owner_is_qname
                   ? c->w->AddRRPtr(section, dns::MessageWriter::kQnameOffset, rs.type,
-                                   dns::rrclass::kIN, rs.ttl, rdata, rdlen)
-                  : c->w->AddRR(section, owner, rs.type, dns::rrclass::kIN, rs.ttl, rdata, rdlen);
+                                   dns::rrclass::kIN, ttl, rdata, rdlen)
+                  : c->w->AddRR(section, owner, rs.type, dns::rrclass::kIN, ttl, rdata, rdlen);
     if (!ok) {
       c->w->Rewind(mark);
       if (section != Section::kAdditional) c->truncated = true;
@@ -408,6 +418,14 @@ void Responder::AddAdditional(Context* c, const zone::Zone& zone,
 bool Responder::AnswerFromZone(Context* c) noexcept {
   const zone::ZoneTable* table = zones_->current();
   const zone::Zone* zone = table ? table->Find(c->q.qname) : nullptr;
+  // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1): a DS query for
+  // the apex of a served zone is answered from the zone above it when that is
+  // served too, whatever it holds there (DS, NODATA, NXDOMAIN, a referral
+  // from a cut higher up), as BIND and Knot DNS answer.
+  if (zone && c->q.qtype == dns::type::kDS && c->q.qname[0] != 0 &&
+      dns::NameEqual(c->q.qname, reinterpret_cast<const uint8_t*>(zone->origin.data()))) {
+    if (const zone::Zone* parent = table->Find(dns::SkipLabels(c->q.qname, 1))) zone = parent;
+  }
   dns::MessageWriter& w = *c->w;
   if (!zone) {
     w.SetRcode(dns::rcode::kRefused);
@@ -459,12 +477,13 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
         if (qtype == dns::type::kANY) {
           for (int i = 0; i < r.node.rrset_count(); ++i) {
             r.node.At(i, &rs);
-            if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) break;
+            if (!AddRRset(c, Section::kAnswer, name, is_qname, rs, &r.node)) break;
           }
           return true;
         }
         if (r.node.Find(qtype, &rs)) {
-          if (AddRRset(c, Section::kAnswer, name, is_qname, rs)) AddAdditional(c, *zone, rs);
+          if (AddRRset(c, Section::kAnswer, name, is_qname, rs, &r.node))
+            AddAdditional(c, *zone, rs);
           return true;
         }
         // RRSIG and NSEC sit beside a CNAME (RFC 4035 §2.5), so queries for

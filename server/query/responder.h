@@ -6,6 +6,10 @@
 // Decisions, in one place:
 //  - authoritative only: AA on answers from a zone, RA never, RD copied;
 //    names in no zone -> REFUSED (RFC 1034 §4.3.2 step 2, no recursion).
+//    QCLASS * or NONE -> FORMERR, as BIND; other classes but IN/CH -> REFUSED.
+//  - a DS query for the apex of a zone is answered from the served zone
+//    above it, if any (RFC 4035 §3.1.4.1), as BIND and Knot DNS do.
+//  - each RRSIG has the TTL of the RRset it covers (RFC 4034 §3).
 //  - positive answers carry no NS in the authority section (BIND's
 //    "minimal-responses no-auth", Knot's default); negative answers carry the
 //    SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3); referrals carry the
@@ -98,8 +102,10 @@ class Responder {
   struct Context;
   size_t RespondInside(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
   bool AnswerFromZone(Context* c) noexcept;
+  // `node`, when given, is the node `rs` comes from: RRSIGs take their TTLs
+  // from it (zone/record_ttl.h).
   bool AddRRset(Context* c, dns::Section section, const uint8_t* owner, bool owner_is_qname,
-                const store::RRsetView& rs) noexcept;
+                const store::RRsetView& rs, const store::NodeView* node = nullptr) noexcept;
   bool AddNegative(Context* c, const zone::Zone& zone) noexcept;
   void AddAdditional(Context* c, const zone::Zone& zone, const store::RRsetView& rs) noexcept;
   bool ReadApex(const zone::Zone& zone, store::NodeView* apex) noexcept;

@@ -10,6 +10,7 @@
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
+#include "zone/record_ttl.h"
 
 namespace enumd::zone {
 
@@ -80,6 +81,16 @@ bool LdnsTextRoundTrips(uint16_t type) {
 }
 
 // Types with <character-string> fields, where a '"' in the text is a quote.
+// A NAPTR whose replacement name holds a '"', which ldns leaves unescaped
+// after the strings (BIND would read it as the start of one).
+bool NaptrReplacementHasQuote(const uint8_t* rdata, uint16_t rdlen) {
+  size_t p = 4;                                                // order, preference
+  for (int i = 0; i < 3 && p < rdlen; ++i) p += 1 + rdata[p];  // flags, services, regexp
+  for (; p < rdlen; ++p)
+    if (rdata[p] == '"') return true;
+  return false;
+}
+
 bool HasStrings(uint16_t type) {
   switch (type) {
     case 13:
@@ -132,7 +143,8 @@ std::string RecordToText(const uint8_t* owner, uint16_t type, uint32_t ttl, cons
   // the owner is written by dns::NameToText, which escapes every special
   // character; a name in the RDATA with a quote goes out as RFC 3597 data.
   size_t tab = text.find('\t');
-  if (tab == std::string::npos || (!HasStrings(type) && text.find('"', tab) != std::string::npos)) {
+  if (tab == std::string::npos || (!HasStrings(type) && text.find('"', tab) != std::string::npos) ||
+      (type == 35 && NaptrReplacementHasQuote(rdata, rdlen))) {
     text.clear();
   } else {
     text.replace(0, tab, dns::NameToText(owner));
@@ -160,15 +172,9 @@ void WriteRRset(FILE* out, const uint8_t* owner, const store::NodeView& node,
   const uint8_t* rd;
   uint16_t len;
   while (rs.NextRdata(&pos, &rd, &len)) {
-    uint32_t ttl = rs.ttl;
-    // RFC 4034 §3: an RRSIG has the TTL of the RRset it covers. The node keeps
-    // one TTL per type, so each RRSIG takes its covered RRset's, as the file
-    // had it (a signer writes them equal).
-    store::RRsetView covered;
-    if (rs.type == dns::type::kRRSIG && len >= 2 &&
-        node.Find(static_cast<uint16_t>(rd[0] << 8 | rd[1]), &covered))
-      ttl = covered.ttl;
-    fprintf(out, "%s\n", RecordToText(owner, rs.type, ttl, rd, len).c_str());
+    // Each RRSIG with the TTL of the RRset it covers (zone/record_ttl.h).
+    fprintf(out, "%s\n",
+            RecordToText(owner, rs.type, RecordTtl(node, rs, rd, len), rd, len).c_str());
   }
 }
 

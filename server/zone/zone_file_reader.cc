@@ -563,6 +563,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::NextGenerated(ZoneRecord* rec) {
   Next r = ParseRecord(rec);
   memcpy(f.owner, owner, owner_len);
   f.owner_len = owner_len;
+  rec->generated = true;
   return r;
 }
 
@@ -726,6 +727,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
   rec->ttl = ttl;
   rec->file = f.path;
   rec->line = rec_line;
+  rec->generated = false;
   return Next::kRecord;
 }
 
@@ -779,6 +781,22 @@ bool ZoneFileReader::Impl::CheckRanges(uint16_t type, size_t first, std::string*
       nfields = 5;
       want = 7;
       break;
+    case 22: {  // NSAP: "0x" and whole octets; ldns pads an odd last nibble, BIND refuses it
+      std::string_view t = tokens.size() > first ? Tok(first) : std::string_view();
+      size_t digits = 0;
+      for (size_t i = 2; i < t.size(); ++i) digits += t[i] != '.';
+      if (digits % 2 != 0) {
+        *reason = "NSAP address has an odd number of hex digits";
+        return false;
+      }
+      return true;
+    }
+    case 50:  // NSEC3: the next hashed owner is unpadded base32hex (RFC 5155 §3.3)
+      if (tokens.size() > first + 4 && Tok(first + 4).find('=') != std::string_view::npos) {
+        *reason = "NSEC3 next hashed owner name is padded (RFC 5155 §3.3: no padding)";
+        return false;
+      }
+      return true;
     default:
       return true;
   }

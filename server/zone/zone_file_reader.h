@@ -27,6 +27,7 @@ struct ZoneRecord {
   std::string rdata;                  // uncompressed wire RDATA
   const std::string* file = nullptr;  // file the record came from (owned by the reader)
   size_t line = 0;                    // 1-based line where the record starts
+  bool generated = false;             // made by $GENERATE (BIND skips check-names on those)
 };
 
 class ZoneFileReader {

@@ -664,6 +664,42 @@ TEST_CASE("ZoneFileReader error: garbage RDATA and wrong field counts") {
   ExpectLineError("x HINFO \"pc\"", "bad HINFO rdata");
 }
 
+TEST_CASE("ZoneFileReader error: what BIND refuses in NSAP and NSEC3 text (issue 23)") {
+  // ldns pads an odd last nibble with 0; BIND refuses the record.
+  ExpectLineError("x NSAP 0x47.0005.80.005a00.0000.0001.e133.ffffff000162.0",
+                  "NSAP address has an odd number of hex digits");
+  CHECK(ReadOne("x NSAP 0x47.0005.80.005a00.0000....0001.e133.ffffff000162.00").rdata.size() == 20);
+  // RFC 5155 §3.3: the next hashed owner name has no base32 padding.
+  ExpectLineError("x NSEC3 1 1 12 aabbccdd CPNMU=== MX", "next hashed owner name is padded");
+  CHECK(ReadOne("x NSEC3 1 1 12 aabbccdd cpnmuog0 MX").rdata.size() > 0);
+}
+
+TEST_CASE("ZoneFileReader: SVCB alpn is a char-string, then a list with \\, escapes") {
+  // RFC 9460 Appendix A.1 and its test vector: alpn="f\\\\oo\\,bar,h2"
+  // holds the ids `f\oo,bar` and `h2` (BIND reads it so).
+  Rec r = ReadOne("s SVCB 16 foo.example.org. alpn=\"f\\\\\\\\oo\\\\,bar,h2\"");
+  const std::string want(
+      "\x00\x10"  // priority
+      "\x03"
+      "foo"
+      "\x07"
+      "example"
+      "\x03"
+      "org"
+      "\x00"  // target
+      "\x00\x01"
+      "\x00\x0c"  // alpn, 12 octets
+      "\x08"
+      "f\\oo,bar"
+      "\x02"
+      "h2",
+      2 + 17 + 4 + 9 + 3);
+  CHECK(Hex(r.rdata) == Hex(want));
+  // The same list written with decimal escapes.
+  CHECK(ReadOne("s SVCB 16 foo.example.org. alpn=f\\\\\\092oo\\092,bar,h2").rdata == want);
+  ExpectLineError("s SVCB 1 . alpn=h2,,h3", "bad SVCB alpn id");
+}
+
 TEST_CASE("ZoneFileReader error: NAPTR with both regexp and replacement") {
   ExpectLineError("x NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:x@y!\" foo",
                   "NAPTR has both regexp and replacement");

@@ -154,13 +154,23 @@ bool SvcValue(uint16_t key, std::string_view raw, bool has_value, std::string* o
       return has_value && !keys.empty() ? true : bad("SVCB mandatory needs a value");
     }
     case 1: {  // alpn: one or more length-prefixed ids
-      if (!has_value || raw.empty()) return bad("SVCB alpn needs a value");
-      for (std::string_view part : SplitCommas(raw)) {
-        std::string id;
-        if (!Unescape(part, &id) || id.empty() || id.size() > 255)
-          return bad("bad SVCB alpn id '" + std::string(part) + "'");
-        out->push_back(static_cast<char>(id.size()));
-        out->append(id);
+      // RFC 9460 Appendix A.1: the value is a char-string (decoded first),
+      // then a comma-separated list in which "\," and "\\" are a literal
+      // comma and backslash: alpn="f\\\\oo\\,bar,h2" is "f\oo,bar" and "h2".
+      std::string text;
+      if (!has_value || raw.empty() || !Unescape(raw, &text)) return bad("SVCB alpn needs a value");
+      std::string id;
+      for (size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == ',') {
+          if (id.empty() || id.size() > 255)
+            return bad("bad SVCB alpn id '" + id + "' in '" + std::string(raw) + "'");
+          out->push_back(static_cast<char>(id.size()));
+          out->append(id);
+          id.clear();
+          continue;
+        }
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        id.push_back(text[i]);
       }
       return true;
     }

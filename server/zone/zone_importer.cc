@@ -540,6 +540,20 @@ class Importer {
         ++out_of_zone_;
         continue;
       }
+      // DS lives on the parent side of a cut (RFC 4035 §2.4): never at the
+      // apex of the zone it is about. BIND refuses the zone ("at top of zone").
+      if (rec.type == dns::type::kDS && dns::NameEqual(rec.owner, origin))
+        return Error(file, line, "DS record at the zone apex (it belongs in the parent zone)");
+      // BIND applies check-names to the records written out, not to those
+      // $GENERATE makes.
+      if (options_.check_names != CheckNamesMode::kIgnore && !rec.generated) {
+        if (const char* bad =
+                CheckNames(rec.owner, rec.type, U8(rec.rdata.data()), rec.rdata.size())) {
+          std::string what = dns::NameToText(rec.owner) + ": " + bad;
+          if (options_.check_names == CheckNamesMode::kFail) return Error(file, line, what);
+          Warn(file, line, what);
+        }
+      }
       if (rec.type == dns::type::kSOA) {
         if (!dns::NameEqual(rec.owner, origin))
           return Error(file, line, "SOA record is not at the zone apex");

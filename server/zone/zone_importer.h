@@ -25,6 +25,7 @@
 
 #include "common/status.h"
 #include "store/zone_store.h"
+#include "zone/check_names.h"
 
 namespace enumd::zone {
 
@@ -40,6 +41,9 @@ struct ImportOptions {
   // import stops at the next record and fails with "import cancelled",
   // leaving the store as it was.
   const std::atomic<bool>* cancel = nullptr;
+  // BIND's check-names (zone/check_names.h): kWarn, as named-checkzone
+  // does by default; kFail refuses the zone as named does a primary zone.
+  CheckNamesMode check_names = CheckNamesMode::kWarn;
 };
 
 struct ImportResult {

@@ -272,6 +272,16 @@ TEST_CASE("ZoneImporter rejects: an SOA below the apex") {
       3, "SOA record is not at the zone apex", "e164.arpa.");
 }
 
+TEST_CASE("ZoneImporter rejects: a DS at the apex (it belongs to the parent, as BIND says)") {
+  ExpectImportError(
+      "$ORIGIN e164.arpa.\n"
+      "$TTL 60\n"
+      "@ IN SOA ns.e164.arpa. h.e164.arpa. 1 1 1 1 1\n"
+      "@ IN NS ns.example.\n"
+      "@ IN DS 40920 13 2 70959CF5D6A0A3F53BD0AE42DF4DA6ADE84DA066AE1F95F6B6B610DA53F6E86A\n",
+      5, "DS record at the zone apex", "e164.arpa.");
+}
+
 TEST_CASE("ZoneImporter rejects: no NS at the apex (reported at the SOA)") {
   ExpectImportError(
       "$ORIGIN e164.arpa.\n"
@@ -298,6 +308,33 @@ TEST_CASE("ZoneImporter: a name outside the origin is skipped with a warning, as
   ZoneDump z = DumpZone(*s, "e164.arpa.");
   CHECK(z.count("x.e164.arpa."));
   CHECK(r->meta.records == 3);  // SOA, NS, x
+}
+
+TEST_CASE("ZoneImporter: check-names warns by default, fails or keeps quiet on request") {
+  TempDir dir;
+  const std::string text = Head(
+      "host_1 IN A 10.0.0.1\n"              // line 5: owner
+      "_sip._udp IN SRV 0 0 5060 pbx_1\n"   // line 6: target
+      "_sip._tcp IN SRV 0 0 5060 pbx\n"     // fine: SRV owners are free
+      "$GENERATE 1-2 gen_$ A 10.0.1.$\n");  // BIND does not check these
+  const std::string file = dir.Write("zone.db", text);
+  auto s = testing::OpenMemoryStore();
+  ImportOptions o;
+  auto r = ImportZoneFile(s.get(), file, o);
+  REQUIRE(r.ok());
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0] == file + ":5: host_1.e164.arpa.: bad owner name (check-names)");
+  CHECK(r->warnings[1] == file + ":6: _sip._udp.e164.arpa.: bad name in RDATA (check-names)");
+  o.check_names = CheckNamesMode::kIgnore;
+  r = ImportZoneFile(s.get(), file, o);
+  REQUIRE(r.ok());
+  CHECK(r->warnings.empty());
+  o.check_names = CheckNamesMode::kFail;
+  auto fail = testing::OpenMemoryStore();
+  r = ImportZoneFile(fail.get(), file, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == file + ":5: host_1.e164.arpa.: bad owner name (check-names)");
+  CHECK(fail->Zones().empty());
 }
 
 TEST_CASE("ZoneImporter rejects: CNAME beside other data, CNAME first") {

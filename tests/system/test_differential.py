@@ -22,6 +22,13 @@ RRsets). Every query is asked over UDP and TCP, each with and without EDNS
         RFC 2181 §9: a client must not use a truncated RRset anyway).
     The same queries over TCP are compared in full.
 
+Besides, both serve parent.example. with child zones (zones/parent.db,
+zones/child.db: DS queries for a child's apex are answered from the parent,
+RFC 4035 §3.1.4.1) and signed.example. (zones/signed.db, signed by
+dnssec-signzone when the test starts: each RRSIG with the TTL of the RRset
+it covers, RFC 4034 §3), and are asked queries of class * and NONE (FORMERR
+from both).
+
 BIND runs with `minimal-responses no-auth;`: no NS RRset in the authority
 section of positive answers (enumd never adds one), but additional-section
 processing for NS, MX, SRV and NAPTR targets, which enumd does too.
@@ -29,10 +36,14 @@ processing for NS, MX, SRV and NAPTR targets, which enumd does too.
 
 import collections
 import os
+import shutil
+import subprocess
+import tempfile
 import unittest
 
 import dns.flags
 import dns.rcode
+import dns.rdatatype
 
 from enumd_harness import Bind, Enumd, compare_answers
 from playground_queries import ORIGIN, PLAYGROUND_QUERIES, ZONE_FILE, Query
@@ -41,6 +52,32 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FEATURES_ORIGIN = "features.example."
 FEATURES_FILE = os.path.join(HERE, "zones", "features.db")
 ZONES = [(ORIGIN, ZONE_FILE), (FEATURES_ORIGIN, FEATURES_FILE)]
+# A parent and the child zones it delegates to, one file for all children
+# (zones/child.db names nothing relative to its origin).
+PARENT_ORIGIN = "parent.example."
+CHILD_ORIGINS = ["child.parent.example.", "nods.parent.example.", "absent.parent.example.",
+                 "alias.parent.example.", "a.deep.parent.example.", "orphan.example."]
+CUT_ZONES = [(PARENT_ORIGIN, os.path.join(HERE, "zones", "parent.db"))] + [
+    (o, os.path.join(HERE, "zones", "child.db")) for o in CHILD_ORIGINS]
+SIGNED_ORIGIN = "signed.example."
+SIGNED_SOURCE = os.path.join(HERE, "zones", "signed.db")
+
+
+def sign_zone(source, origin, workdir):
+    """Signs `source` with a fresh KSK and ZSK (ECDSA P-256, as a registry
+    would) by BIND's dnssec-keygen and dnssec-signzone; returns the signed
+    file's path. Takes well under a second."""
+    zone = os.path.join(workdir, "signed.db")
+    shutil.copy(source, zone)
+    for extra in (["-f", "KSK"], []):
+        key = subprocess.run(["dnssec-keygen", "-q", "-K", workdir, "-a", "ECDSAP256SHA256",
+                              *extra, origin], capture_output=True, text=True, check=True)
+        with open(zone, "a") as f:
+            f.write(f"$INCLUDE {os.path.join(workdir, key.stdout.strip())}.key\n")
+    signed = zone + ".signed"
+    subprocess.run(["dnssec-signzone", "-q", "-K", workdir, "-o", origin, "-f", signed, zone],
+                   capture_output=True, text=True, check=True, cwd=workdir)
+    return signed
 
 
 def _f(name):
@@ -145,6 +182,56 @@ FEATURE_QUERIES = [
     Query("9.9.9.FEATURES.example.", "NAPTR", "big set, mixed case"),
 ]
 
+
+def _under(origin):
+    """Like _f, for another origin."""
+    return lambda name: origin if name == "@" else f"{name}.{origin}"
+
+
+_p = _under(PARENT_ORIGIN)
+_s = _under(SIGNED_ORIGIN)
+
+
+# Issue 23: the parent side of a cut, when both sides are served here.
+PARENT_SIDE_QUERIES = [
+    Query(_p("child"), "DS", "DS for a served child's apex: the parent's DS, AA"),
+    Query("CHILD.Parent.EXAMPLE.", "DS", "the same in mixed case"),
+    Query(_p("nods"), "DS", "the child's cut has no DS: the parent's NODATA"),
+    Query(_p("absent"), "DS", "the parent does not know the child: its NXDOMAIN"),
+    Query(_p("alias"), "DS", "a CNAME in the parent: followed in the parent"),
+    Query(_p("a.deep"), "DS", "the child sits below another cut: the parent's referral"),
+    Query("orphan.example.", "DS", "no parent served: the zone's own NODATA"),
+    Query(_p("@"), "DS", "the parent's own apex: its NODATA"),
+    Query(_p("child"), "NS", "other types at the child's apex: the child answers"),
+    Query(_p("child"), "SOA", "the child's SOA"),
+    Query(_p("child"), "ANY", "ANY at the child's apex: the child's data"),
+    Query(_p("x.child"), "DS", "DS below the child's apex: the child's NXDOMAIN"),
+    Query(_p("www"), "A", "plain data in the parent"),
+    Query(_p("x.other"), "A", "referral to the parent's own name server (see "
+          "EXPECTED_DIFFERENCES)"),
+]
+# Issue 23: a zone signed by dnssec-signzone; without DO nothing is added,
+# so what differs is only the TTL each RRSIG is served with.
+SIGNED_QUERIES = [
+    Query(_s("www"), "RRSIG", "RRSIGs over A 3600, TXT 60, AAAA 86400, NSEC 300"),
+    Query(_s("www"), "ANY", "ANY: each RRSIG beside the RRset it covers"),
+    Query(_s("@"), "RRSIG", "apex: SOA, NS, DNSKEY 3600, NSEC 300"),
+    Query(_s("@"), "ANY", "ANY at the apex"),
+    Query(_s("@"), "DNSKEY", "the keys"),
+    Query(_s("www"), "TXT", "the 60 s TXT"),
+    Query(_s("www"), "NSEC", "NSEC (TTL = SOA MINIMUM)"),
+    Query(_s("ns"), "RRSIG", "a name with A and NSEC only"),
+    Query(_s("nothere"), "A", "NXDOMAIN without DO: the SOA only"),
+]
+# Issue 23: QCLASS * (RFC 1035 §3.2.5) and NONE, in and outside served zones.
+META_CLASS_QUERIES = [
+    Query(_p("www"), "A", "a name with data"),
+    Query(_p("child"), "DS", "the parent side of a cut"),
+    Query(_p("nothere"), "A", "a missing name"),
+    Query(_f("@"), "ANY", "ANY of class ANY"),
+    Query("example.org.", "A", "outside every zone"),
+]
+
 TRANSPORTS = (
     ("udp", dict(tcp=False)),
     ("udp+edns", dict(tcp=False, use_edns=0, payload=1232)),
@@ -173,11 +260,19 @@ _EDNS512_MINIMAL = ("BIND leaves out all additional data except referral glue wh
                     "truncation); the data is optional (RFC 1034 §4.3.2 step 6, "
                     "RFC 2181 §9) and enumd adds it whenever it fits, as BIND itself "
                     "does for a client without EDNS and the same 512 bytes.")
+_REFERRAL_AUTH_ADDRESS = (
+    "A referral whose name server is the zone's own data, not glue (a name "
+    "above every cut): BIND 9.18 adds only glue to a referral and leaves that "
+    "address out; Knot DNS adds it, as enumd does (RFC 1034 §4.3.2 step 6: "
+    "the addresses of the name servers the zone holds; it saves the resolver "
+    "a query).")
 _SOA_DIFF = "authority: features.example. SOA differs"
 EXPECTED_DIFFERENCES = [
     Expected(_f("nx"), "SOA", ALL, _SOA_DIFF, _SOA_ZERO_TTL, None),
     Expected(_f("x.2.3.ent"), "SOA", ALL, _SOA_DIFF, _SOA_ZERO_TTL, None),
     Expected(_f("dangling"), "SOA", ALL, _SOA_DIFF, _SOA_ZERO_TTL, None),
+    Expected(_p("x.other"), "A", ALL, "additional: only in enumd: ns.parent.example.",
+             _REFERRAL_AUTH_ADDRESS, None),
     Expected("*", "*", ("udp+edns512",), "additional: only in enumd", _EDNS512_MINIMAL,
              (_f("1.2.3.4"), "NAPTR")),
 ]
@@ -208,10 +303,14 @@ class DifferentialTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.enumd = Enumd(zones=ZONES)
+        signdir = tempfile.mkdtemp(prefix="signed-zone-")
+        cls.addClassCleanup(shutil.rmtree, signdir, ignore_errors=True)
+        zones = ZONES + CUT_ZONES + [
+            (SIGNED_ORIGIN, sign_zone(SIGNED_SOURCE, SIGNED_ORIGIN, signdir))]
+        cls.enumd = Enumd(zones=zones)
         cls.enumd.start()
         cls.addClassCleanup(cls.enumd.stop)
-        cls.bind = Bind(zones=ZONES, minimal_responses="no-auth")
+        cls.bind = Bind(zones=zones, minimal_responses="no-auth")
         cls.bind.start()
         cls.addClassCleanup(cls.bind.stop)
 
@@ -254,6 +353,28 @@ class DifferentialTest(unittest.TestCase):
 
     def test_feature_queries_match_bind_over_tcp(self):
         self.check_queries(FEATURE_QUERIES, TRANSPORTS[2:])
+
+    def test_ds_for_a_child_apex_is_answered_from_the_parent_as_by_bind(self):
+        self.check_queries(PARENT_SIDE_QUERIES, TRANSPORTS)
+        # Not a vacuous agreement: the parent's DS itself, with AA.
+        m = self.enumd.query(_p("child"), "DS")
+        self.assertTrue(m.flags & dns.flags.AA)
+        self.assertEqual([r.rdtype for r in m.answer], [dns.rdatatype.DS], m.to_text())
+
+    def test_signed_zone_rrsig_ttls_match_bind(self):
+        self.check_queries(SIGNED_QUERIES, TRANSPORTS)
+        # Each RRSIG has its covered RRset's TTL (not one TTL for all).
+        m = self.enumd.query(_s("www"), "RRSIG", tcp=True)
+        ttls = {dns.rdatatype.to_text(rr.covers): rr.ttl for rr in m.answer}
+        self.assertEqual(ttls, {"A": 3600, "TXT": 60, "AAAA": 86400, "NSEC": 300},
+                         m.to_text())
+
+    def test_class_any_and_none_get_formerr_as_from_bind(self):
+        for qclass in ("ANY", "NONE"):
+            transports = [(name, dict(kw, rdclass=qclass)) for name, kw in TRANSPORTS]
+            self.check_queries(META_CLASS_QUERIES, transports)
+            m = self.enumd.query(_p("www"), "A", rdclass=qclass)
+            self.assertEqual(m.rcode(), dns.rcode.FORMERR, m.to_text())
 
     def test_every_expected_difference_still_shows_up(self):
         transports = dict(TRANSPORTS + SMALL_AND_LARGE_EDNS)

@@ -239,9 +239,12 @@ class ReloadStressTest(unittest.TestCase):
                 c.start()
             started = time.monotonic()
             for k in range(1, SIGNALS + 1):
-                self.write(k)
+                # `written` first: a reload still running from an earlier
+                # SIGHUP may read the file as soon as it is renamed, and a
+                # query answered from it must find k inside its window.
                 with versions.lock:
                     versions.written = k
+                self.write(k)
                 enumd.signal(signal.SIGHUP)
                 if k % 50 == 0 or k == SIGNALS:
                     # Once version k answers, every query sent later must see

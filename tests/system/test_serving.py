@@ -500,8 +500,12 @@ class MalformedInputTest(_Shared):
     def test_class_hs_is_refused(self):
         self.expect_rcode(header() + question(qclass=4), dns.rcode.REFUSED)
 
-    def test_class_any_is_refused(self):
-        self.expect_rcode(header() + question(qclass=255), dns.rcode.REFUSED)
+    def test_class_any_and_none_get_formerr_as_from_bind(self):
+        # QCLASS * (RFC 1035 §3.2.5) and NONE: BIND 9's FORMERR (README,
+        # "How enumd answers"); test_differential compares with named.
+        for qclass in (255, 254):
+            with self.subTest(qclass=qclass):
+                self.expect_rcode(header() + question(qclass=qclass), dns.rcode.FORMERR)
 
     def test_bad_label_lengths_in_the_question_get_formerr(self):
         cases = {

@@ -1,14 +1,17 @@
 """Foreign zone files read as BIND reads them (issue 23) and oversize data
 refused at check/import time (issue 18).
 
-The corpus (zones/foreign, one file per case of issue 23, written for this
-project) goes through enumctl check/import/export and through BIND's
+The corpus (zones/foreign, written for this project: one file per case of
+issue 23, and files named bind-*, knot-* and nsd-* shaped after the
+constructs the test-suite zones of BIND 9, Knot DNS and NSD exercise, none
+copied from them) goes through enumctl check/import/export and through BIND's
 named-checkzone/named-compilezone (zone_corpus.py); the agreement rate is
 printed and must stay at the measured level. The oversize cases are
 generated here rather than kept as large files.
 """
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -43,7 +46,7 @@ class CorpusTest(unittest.TestCase):
         undocumented = [f"{r['name']}: {r['detail']}" for r in differ
                         if r["name"] not in zone_corpus.DOCUMENTED]
         self.assertEqual(undocumented, [])
-        self.assertGreaterEqual(len(self.results), 55)
+        self.assertGreaterEqual(len(self.results), 105)
 
     def test_documented_differences_still_differ_as_documented(self):
         by_name = {r["name"]: r for r in self.results}
@@ -60,6 +63,65 @@ class CorpusTest(unittest.TestCase):
                      "ns-no-address.db", "ns-cname.db", "ns-below-dname.db",
                      "ns-wildcard.db", "two-dnames.db", "owner-special-chars.db"]:
             self.assertIn(case, names)
+
+
+CHECK_NAMES_LINE = re.compile(r":(\d+): .*\(check-names\)")
+
+
+class CheckNamesTest(unittest.TestCase):
+    """BIND's check-names (zone/check_names.h) on every corpus file: the
+    records enumctl warns about are the ones named-checkzone warns about (its
+    default, -k warn), and with --check-names fail enumctl decides as
+    `named-checkzone -k fail` (named's default for a primary zone)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.files = zone_corpus.zone_files(zone_corpus.CORPUS)
+
+    def run_both(self, path, enumctl_mode, bind_mode):
+        origin = zone_corpus.zone_origin(path)
+        cwd = os.path.dirname(path)
+        ours = zone_corpus.run([ENUMCTL, "check", "--check-names", enumctl_mode, "--origin",
+                                origin, path], cwd)
+        bind = zone_corpus.run([zone_corpus.CHECKZONE, "-k", bind_mode, origin, path], cwd)
+        return ours, bind
+
+    def test_warnings_name_the_lines_bind_warns_about(self):
+        flagged = 0
+        for path in self.files:
+            ours, bind = self.run_both(path, "warn", "warn")
+            if ours.returncode != 0 or bind.returncode != 0:
+                continue  # rejected for another reason: nothing to compare
+            with self.subTest(os.path.basename(path)):
+                want = sorted(int(m) for m in CHECK_NAMES_LINE.findall(bind.stdout))
+                got = sorted(int(m) for m in CHECK_NAMES_LINE.findall(ours.stderr))
+                self.assertEqual(got, want, ours.stderr + bind.stdout)
+                flagged += len(want)
+        self.assertGreaterEqual(flagged, 10)  # the check-names samples do flag
+
+    def test_fail_mode_decides_as_named_checkzone_k_fail(self):
+        rejected = 0
+        for path in self.files:
+            name = os.path.basename(path)
+            if name in zone_corpus.DOCUMENTED:
+                continue
+            ours, bind = self.run_both(path, "fail", "fail")
+            with self.subTest(name):
+                self.assertIn(ours.returncode, (0, 1), ours.stderr)
+                self.assertEqual(ours.returncode == 0, bind.returncode == 0,
+                                 ours.stderr + bind.stdout)
+                if ours.returncode and "check-names" in ours.stderr:
+                    rejected += 1
+        self.assertGreaterEqual(rejected, 7)
+
+    def test_ignore_mode_says_nothing(self):
+        path = os.path.join(zone_corpus.CORPUS, "bind-check-names-mx.db")
+        r = enumctl("check", "--check-names", "ignore", "--origin", "example.", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("check-names", r.stderr)
+        r = enumctl("check", "--check-names", "maybe", "--origin", "example.", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--check-names takes warn, fail or ignore", r.stderr)
 
 
 class OversizeTest(unittest.TestCase):

@@ -4,7 +4,8 @@ For every zone file in a corpus directory (default: zones/foreign beside this
 file), compares enumctl's decision and records with BIND's:
 
   - decision: `enumctl check` exit status vs `named-checkzone` (BIND's
-    defaults: check-names fail, integrity checks full);
+    defaults: check-names warn, integrity checks full; test_zone_corpus.py
+    also compares --check-names fail with `named-checkzone -k fail`);
   - records, when both accept: the zone is imported into a fresh store and
     exported, the export is compiled by `named-compilezone` (so BIND must read
     back whatever enumctl writes), and its record set is compared with the one

@@ -32,8 +32,10 @@ using enumd::store::ZoneStore;
 
 const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
 
-  check  [--origin O] FILE                validate a BIND zone file; writes nothing
-  import --store DIR [--origin O] FILE    replace the zone in the store (atomic)
+  check  [--origin O] [--check-names M] FILE
+                                          validate a BIND zone file; writes nothing
+  import --store DIR [--origin O] [--check-names M] FILE
+                                          replace the zone in the store (atomic)
   export --store DIR [--longest-match] ORIGIN
                                           print the zone in BIND format; with
                                           --longest-match, as an RFC 4592 zone
@@ -52,6 +54,9 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
                                           (enumctl lookup --help)
 
 The origin of a zone file comes from --origin, else its $ORIGIN, else its SOA owner.
+--check-names warn|fail|ignore: BIND's host-name checks (an underscore in the
+owner of an A record, in an NS or MX target...): warn (the default, as
+named-checkzone), fail (as named loading a primary zone) or ignore.
 --suffix is the ENUM suffix (default e164.arpa.).
 )";
 
@@ -67,8 +72,8 @@ int Fail(const std::string& message) {
 }
 
 bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
-  static const char* kValued[] = {"--store", "--origin",  "--suffix", "--order",
-                                  "--pref",  "--service", "--flags",  "--ttl"};
+  static const char* kValued[] = {"--store",   "--origin", "--suffix", "--order",      "--pref",
+                                  "--service", "--flags",  "--ttl",    "--check-names"};
   static const char* kFlags[] = {"--longest-match", "--help"};
   if (argc < 2) return false;
   a->command = argv[1];
@@ -186,9 +191,28 @@ void PrintWarnings(const enumd::zone::ImportResult& r) {
             static_cast<unsigned long long>(r.out_of_zone));
 }
 
+// The zone-file options shared by check and import.
+Result<enumd::zone::ImportOptions> ZoneFileOptions(const Args& a) {
+  enumd::zone::ImportOptions o;
+  o.origin = Opt(a, "--origin");
+  const std::string mode = Opt(a, "--check-names", "warn");
+  if (mode == "warn") {
+    o.check_names = enumd::zone::CheckNamesMode::kWarn;
+  } else if (mode == "fail") {
+    o.check_names = enumd::zone::CheckNamesMode::kFail;
+  } else if (mode == "ignore") {
+    o.check_names = enumd::zone::CheckNamesMode::kIgnore;
+  } else {
+    return Status::Error("--check-names takes warn, fail or ignore, not '" + mode + "'");
+  }
+  return o;
+}
+
 int Check(const Args& a) {
   if (a.positional.size() != 1) return Fail("check takes one zone file");
-  auto r = enumd::zone::CheckZoneFile(a.positional[0], Opt(a, "--origin"));
+  auto o = ZoneFileOptions(a);
+  if (!o.ok()) return Fail(o.status().message());
+  auto r = enumd::zone::CheckZoneFile(a.positional[0], *o);
   if (!r.ok()) return Fail(r.status().message());
   PrintWarnings(*r);
   printf("%s: zone %s serial %u: %llu names, %llu records: OK\n", a.positional[0].c_str(),
@@ -199,12 +223,12 @@ int Check(const Args& a) {
 
 int Import(const Args& a) {
   if (a.positional.size() != 1) return Fail("import takes one zone file");
+  auto o = ZoneFileOptions(a);
+  if (!o.ok()) return Fail(o.status().message());
   auto store = OpenStore(a, ZoneStore::Mode::kReadWrite, /*create=*/true);
   if (!store.ok()) return Fail(store.status().message());
-  enumd::zone::ImportOptions o;
-  o.origin = Opt(a, "--origin");
-  o.temp_dir = Opt(a, "--store");  // the sort's spill files: beside the store
-  auto r = enumd::zone::ImportZoneFile(store->get(), a.positional[0], o);
+  o->temp_dir = Opt(a, "--store");  // the sort's spill files: beside the store
+  auto r = enumd::zone::ImportZoneFile(store->get(), a.positional[0], *o);
   if (!r.ok()) return Fail(r.status().message());
   PrintWarnings(*r);
   double rate = r->seconds > 0 ? r->meta.records / r->seconds : 0;
