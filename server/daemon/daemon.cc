@@ -49,7 +49,7 @@ class Handler : public net::QueryHandler {
     if (responder_.TakeError(&error_)) errors_->Report(error_);
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
     if (!tcp && n != 0 && rrl_ != nullptr)
-      n = rrl_->Apply(out, n, peer, slot_, responder_.last_wildcard_skip());
+      n = rrl_->Apply(out, n, responder_.last_response(), peer, slot_);
     return n;
   }
   void Idle() noexcept override { responder_.Idle(); }

@@ -41,6 +41,7 @@
 #include "common/epoch.h"
 #include "dns/constants.h"
 #include "dns/message_writer.h"
+#include "query/rrl.h"
 #include "store/zone_store.h"
 #include "zone/lookup.h"
 #include "zone/zone_table.h"
@@ -97,9 +98,17 @@ class Responder {
   // answers by the wildcard, as BIND does, so random numbers under one
   // wildcard block share one account.
   size_t last_wildcard_skip() const { return last_wildcard_skip_; }
+  // The last response as RRL accounts it (class, type, accounting name),
+  // from the answer as it was decided rather than read back from the bytes
+  // (NSD's answer plan): the name points into the response or into the
+  // description itself. Valid until the next Respond.
+  const RrlResponse& last_response() const { return last_response_; }
 
  private:
   struct Context;
+  // Fills last_response_ for the response `w` holds (rcode `rcode`).
+  void Describe(const Context& c, const dns::MessageWriter& w, uint16_t rcode, uint8_t ext_rcode,
+                const uint8_t* out) noexcept;
   size_t RespondInside(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
   bool AnswerFromZone(Context* c) noexcept;
   // `node`, when given, is the node `rs` comes from: RRSIGs take their TTLs
@@ -118,6 +127,7 @@ class Responder {
   ResponderOptions options_;
   ResponderStats stats_;
   size_t last_wildcard_skip_ = 0;
+  RrlResponse last_response_;
   zone::LookupScratch scratch_;
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;

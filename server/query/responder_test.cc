@@ -524,6 +524,41 @@ TEST_CASE("responder: says how much of the query name a wildcard answer stands f
   CHECK(f.responder->last_wildcard_skip() == 2);
 }
 
+// RRL accounts a response by how the responder describes it (the answer as
+// decided, issue 19's "plan"), no longer by parsing the bytes: the two must
+// agree for every kind of answer, and for malformed queries too.
+TEST_CASE("responder: its description of each response is what the bytes say") {
+  for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
+    Fixture f(mode);
+    std::vector<std::vector<uint8_t>> qs = QueryMix();
+    qs.push_back({0x12, 0x34, 0x01, 0x00, 0x00, 0x02});  // short: FORMERR or drop
+    qs.push_back(MakeQuery("e164.arpa.", dns::type::kSOA, false, 1232, dns::rrclass::kCH));
+    for (bool tcp : {false, true}) {
+      for (const auto& q : qs) {
+        std::vector<uint8_t> r = Raw(f, q, tcp);
+        if (r.empty()) continue;
+        RrlResponse from_bytes;
+        ClassifyResponse(r.data(), r.size(), &from_bytes.info);
+        const RrlResponse& described = f.responder->last_response();
+        INFO("query of " << q.size() << " bytes, tcp " << tcp);
+        CHECK(static_cast<int>(described.info.cls) == static_cast<int>(from_bytes.info.cls));
+        CHECK(described.info.qtype == from_bytes.info.qtype);
+        CHECK(described.info.qclass == from_bytes.info.qclass);
+        std::string want(reinterpret_cast<const char*>(from_bytes.info.name),
+                         from_bytes.info.name ? from_bytes.info.name_len : 0);
+        const size_t skip = f.responder->last_wildcard_skip();
+        if (skip &&
+            (from_bytes.info.cls == RrlClass::kAnswer || from_bytes.info.cls == RrlClass::kNoData))
+          want = want.substr(skip);
+        CHECK(std::string(reinterpret_cast<const char*>(described.info.name),
+                          described.info.name ? described.info.name_len : 0) == want);
+        CHECK(described.wildcard == (skip != 0 && (from_bytes.info.cls == RrlClass::kAnswer ||
+                                                   from_bytes.info.cls == RrlClass::kNoData)));
+      }
+    }
+  }
+}
+
 TEST_CASE("responder: answers from the node cache are byte for byte the store's") {
   for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
     Fixture plain(mode, 1232, 0);

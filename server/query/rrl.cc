@@ -342,6 +342,20 @@ uint64_t Rrl::Mix(uint64_t h, uint64_t w) const noexcept { return Mum(w ^ k1_, h
 
 RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
                      size_t wildcard_skip) noexcept {
+  RrlResponse r;
+  ClassifyResponse(resp, len, &r.info);
+  RrlResponseInfo& info = r.info;
+  // A wildcard answer: account it by the wildcard (its parent).
+  if (wildcard_skip != 0 && (info.cls == RrlClass::kAnswer || info.cls == RrlClass::kNoData) &&
+      info.name == resp + dns::kHeaderSize && wildcard_skip < info.name_len) {
+    info.name += wildcard_skip;
+    info.name_len -= wildcard_skip;
+    r.wildcard = true;
+  }
+  return Check(r, peer, slot);
+}
+
+RrlAction Rrl::Check(const RrlResponse& response, const sockaddr* peer, unsigned slot) noexcept {
   // The client as a 128-bit number; IPv4-mapped IPv6 (a dual-stack socket) is IPv4.
   if (peer == nullptr) return RrlAction::kSend;
   Net client;
@@ -361,18 +375,10 @@ RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsi
     if (e.v6 == client.v6 && (client.hi & e.mask_hi) == e.hi && (client.lo & e.mask_lo) == e.lo)
       return RrlAction::kSend;
   }
-
-  RrlResponseInfo info;
-  ClassifyResponse(resp, len, &info);
-  // A wildcard answer: account it by the wildcard (its parent, marked in the
-  // class byte so the parent's own answers stay apart).
-  uint8_t wildcard = 0;
-  if (wildcard_skip != 0 && (info.cls == RrlClass::kAnswer || info.cls == RrlClass::kNoData) &&
-      info.name == resp + dns::kHeaderSize && wildcard_skip < info.name_len) {
-    info.name += wildcard_skip;
-    info.name_len -= wildcard_skip;
-    wildcard = 0x80;
-  }
+  const RrlResponseInfo& info = response.info;
+  // A wildcard's account is marked in the class byte, so the parent's own
+  // answers stay apart.
+  const uint8_t wildcard = response.wildcard ? 0x80 : 0;
 
   // The key: class, family, type and class (answers only), masked address,
   // and the name folded to lower case, hashed without being copied. (The
@@ -465,9 +471,11 @@ RrlAction Rrl::Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsi
   return slip ? RrlAction::kSlip : RrlAction::kDrop;
 }
 
-size_t Rrl::Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
-                  size_t wildcard_skip) noexcept {
-  switch (Check(resp, len, peer, slot, wildcard_skip)) {
+namespace {
+
+// What Apply sends: the response, its slip form, or nothing.
+size_t Act(RrlAction action, uint8_t* resp, size_t len) noexcept {
+  switch (action) {
     case RrlAction::kSend:
       return len;
     case RrlAction::kSlip:
@@ -476,6 +484,18 @@ size_t Rrl::Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot
       break;
   }
   return 0;
+}
+
+}  // namespace
+
+size_t Rrl::Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
+                  size_t wildcard_skip) noexcept {
+  return Act(Check(resp, len, peer, slot, wildcard_skip), resp, len);
+}
+
+size_t Rrl::Apply(uint8_t* resp, size_t len, const RrlResponse& response, const sockaddr* peer,
+                  unsigned slot) noexcept {
+  return Act(Check(response, peer, slot), resp, len);
 }
 
 RrlCounters Rrl::Totals() const noexcept {

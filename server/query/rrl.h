@@ -106,6 +106,15 @@ struct RrlResponseInfo {
 // through. `out->name` may point into `resp`: keep both alive together.
 void ClassifyResponse(const uint8_t* resp, size_t len, RrlResponseInfo* out) noexcept;
 
+// How the server itself describes a response it built (Responder::
+// last_response): the class and accounting name come from the answer as it
+// was decided, not from reading the bytes back. `wildcard` marks an answer
+// synthesised from a wildcard, whose name is then the wildcard's parent.
+struct RrlResponse {
+  RrlResponseInfo info;
+  bool wildcard = false;
+};
+
 // Rewrites the response in place into its slip form: the header with TC=1 and
 // AN=NS=0, the question, and the OPT record if there was one (ARCOUNT 0 or 1).
 // Returns the new length (<= len); a response whose question cannot be read
@@ -147,10 +156,14 @@ class Rrl {
   // parent; the account is then the wildcard's, not the query name's (BIND).
   RrlAction Check(const uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
                   size_t wildcard_skip = 0) noexcept;
+  // The same for a response the caller describes (the server's own answers).
+  RrlAction Check(const RrlResponse& response, const sockaddr* peer, unsigned slot) noexcept;
 
   // Check, then act: returns len (send as is), MakeSlip's length, or 0 (drop).
   size_t Apply(uint8_t* resp, size_t len, const sockaddr* peer, unsigned slot,
                size_t wildcard_skip = 0) noexcept;
+  size_t Apply(uint8_t* resp, size_t len, const RrlResponse& response, const sockaddr* peer,
+               unsigned slot) noexcept;
 
   // Sums of every slot. Any thread; the figures are a consistent-enough snapshot.
   RrlCounters Totals() const noexcept;
