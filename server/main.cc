@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/config_check.h"
 #include "daemon/daemon.h"
 
 namespace {
 
 const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADDR[:PORT]]...
              [--zone ORIGIN[=FILE]]... [--workers N] [--log-level LEVEL]
+       enumd --check-config FILE [--store DIR] [--zone ORIGIN[=FILE]]...
 
   --config FILE        YAML configuration (see README "Configuration")
   --store DIR          RocksDB store directory (overrides the config)
@@ -24,6 +26,8 @@ const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADD
   --zone ORIGIN        serve ORIGIN as it is in the store (repeatable; adds to the config)
   --workers N          worker threads (default: one per core)
   --log-level LEVEL    error | warning | info | debug
+  --check-config FILE  check FILE and every zone file it names, serve nothing;
+                       exit status 0 when enumd would serve every zone, else 1
   --help-config        every configuration key with its type, range and default
 Signals: SIGTERM/SIGINT stop (an import in progress is abandoned; the
 version served stays); SIGHUP re-reads the configuration and re-imports the
@@ -52,6 +56,7 @@ struct Args {
   std::string config_file;
   std::vector<std::string> listens, zones;
   std::string store, workers, log_level;
+  bool check_only = false;  // --check-config
 };
 
 enumd::Result<enumd::config::Config> BuildConfig(const Args& a) {
@@ -115,6 +120,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--config" && value(&v)) {
       args.config_file = v;
+    } else if (a == "--check-config" && value(&v)) {
+      args.config_file = v;
+      args.check_only = true;
     } else if (a == "--store" && value(&v)) {
       args.store = v;
     } else if (a == "--listen" && value(&v)) {
@@ -132,6 +140,7 @@ int main(int argc, char** argv) {
   }
   auto config = BuildConfig(args);
   if (!config.ok()) return Fail(config.status().message());
+  if (args.check_only) return enumd::daemon::CheckConfig(*config, stdout, stderr) == 0 ? 0 : 1;
   enumd::daemon::SetLogLevel(enumd::daemon::ParseLogLevel(config->log_level));
 
   // Block the signals we handle before any thread starts, so they all reach
