@@ -21,12 +21,15 @@ std::string LowerWire(const std::string& origin_text) {
 
 }  // namespace
 
-int CheckConfig(const config::Config& config, FILE* out, FILE* err) {
+CheckVerdict CheckConfig(const config::Config& config, FILE* out, FILE* err) {
   int problems = 0;
-  auto problem = [&](const std::string& text) {
+  bool would_start = true;
+  // `fatal`: enumd would not start because of it.
+  auto problem = [&](const std::string& text, bool fatal) {
     fflush(out);  // in order when both go to one terminal or file
     fprintf(err, "enumd: %s\n", text.c_str());
     ++problems;
+    if (fatal) would_start = false;
   };
 
   // The store: opened read-only when it is there, so a running enumd (which
@@ -42,7 +45,7 @@ int CheckConfig(const config::Config& config, FILE* out, FILE* err) {
     o.block_cache_bytes = 1 << 20;  // a few point reads
     auto opened = store::ZoneStore::Open(config.store, store::ZoneStore::Mode::kReadOnly, o);
     if (!opened.ok()) {
-      problem(opened.status().message());
+      problem(opened.status().message(), true);
     } else {
       store = std::move(opened.value());
       fprintf(out, "store %s: %zu zone(s)\n", where.c_str(), store->Zones().size());
@@ -63,7 +66,8 @@ int CheckConfig(const config::Config& config, FILE* out, FILE* err) {
     if (zc.file.empty()) {
       if (!meta) {
         problem("zone " + zc.origin + ": no file, and the store " + where +
-                " does not hold it; give the zone a file: or import it with enumctl");
+                    " does not hold it; give the zone a file: or import it with enumctl",
+                true);
         continue;
       }
       fprintf(out, "zone %s: serial %u, %llu names, %llu records in the store: OK\n",
@@ -80,7 +84,7 @@ int CheckConfig(const config::Config& config, FILE* out, FILE* err) {
                 " until the file is fixed)";
       else
         text += " (the store has no copy: enumd would not start)";
-      problem(text);
+      problem(text, !meta);
       continue;
     }
     fprintf(out, "zone %s: serial %u, %llu names, %llu records from %s: OK\n", zc.origin.c_str(),
@@ -88,12 +92,15 @@ int CheckConfig(const config::Config& config, FILE* out, FILE* err) {
             static_cast<unsigned long long>(r->meta.records), zc.file.c_str());
     ++zones_ok;
   }
-  if (problems == 0)
+  if (problems == 0) {
     fprintf(out, "configuration OK: %d zone(s)\n", zones_ok);
-  else
-    fprintf(out, "configuration has %d problem(s); %d of %zu zone(s) OK\n", problems, zones_ok,
-            config.zones.size());
-  return problems;
+    return CheckVerdict::kOk;
+  }
+  fprintf(
+      out, "configuration has %d problem(s); %d of %zu zone(s) OK; enumd %s\n", problems, zones_ok,
+      config.zones.size(),
+      would_start ? "would start and serve the stored version of the others" : "would not start");
+  return would_start ? CheckVerdict::kServesStored : CheckVerdict::kWouldNotStart;
 }
 
 }  // namespace enumd::daemon

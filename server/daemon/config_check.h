@@ -19,11 +19,17 @@
 
 namespace enumd::daemon {
 
+// What enumd would do; the values are `enumd --check-config`'s exit status.
+enum class CheckVerdict {
+  kOk = 0,             // start, and serve every zone from its file
+  kWouldNotStart = 1,  // a zone with neither a valid file nor a stored copy, a bad store
+  kServesStored = 2,   // start, but some zone file has errors: its stored version is served
+};
+
 // Checks `config` as above. Writes one line per zone and one for the store to
 // `out` ("zone e164.arpa.: serial 3, 19 names, 27 records from FILE: OK"),
-// each problem to `err` as "enumd: ..." with what to do, and a closing line
-// to `out`. Returns the number of problems; 0 means enumd would start and
-// serve every zone from its file.
-int CheckConfig(const config::Config& config, FILE* out, FILE* err);
+// each problem to `err` as "enumd: ..." with what enumd would do about it,
+// and a closing line to `out`.
+CheckVerdict CheckConfig(const config::Config& config, FILE* out, FILE* err);
 
 }  // namespace enumd::daemon

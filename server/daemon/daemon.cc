@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/zone_probe.h"
 #include "dns/name.h"
 #include "net/server.h"
 #include "query/responder.h"
@@ -93,6 +94,9 @@ struct Daemon::Impl {
   std::condition_variable wake;
   bool stopping = false;                  // under mu
   std::optional<config::Config> pending;  // under mu: the newest reload request
+  uint64_t reloads_requested = 0;         // under mu: RequestReload's numbers
+  uint64_t pending_number = 0;            // under mu: the number of `pending`
+  std::atomic<uint64_t> reloads_done{0};  // the number of the last reload finished
   std::atomic<bool> cancel{false};        // an import in progress stops
 
   // Logs UDP replies not sent since the last report, if any.
@@ -296,8 +300,10 @@ struct Daemon::Impl {
       if (pending) {
         config::Config wanted = std::move(*pending);
         pending.reset();
+        const uint64_t number = pending_number;
         lock.unlock();
         Reload(std::move(wanted));
+        reloads_done = number;
         lock.lock();
         continue;  // a request that came meanwhile goes first
       }
@@ -424,14 +430,19 @@ Status Daemon::Start() {
   return Status::OK();
 }
 
-void Daemon::RequestReload(config::Config config) {
+uint64_t Daemon::RequestReload(config::Config config) {
   Impl& d = *impl_;
+  uint64_t number;
   {
     std::lock_guard<std::mutex> lock(d.mu);
     d.pending = std::move(config);
+    number = d.pending_number = ++d.reloads_requested;
   }
   d.wake.notify_one();
+  return number;
 }
+
+uint64_t Daemon::reloads_done() const { return impl_->reloads_done.load(); }
 
 void Daemon::RequestStop() {
   Impl& d = *impl_;
@@ -454,6 +465,11 @@ void Daemon::Stop() {
   d.LogUdpDropped();  // what the last seconds added
   d.server.reset();
   d.store.reset();
+}
+
+Result<size_t> Daemon::ZonesAnswer() const {
+  if (!impl_->store) return Status::Error("not started");
+  return ProbeZones(impl_->store.get(), &impl_->registry);
 }
 
 std::vector<uint16_t> Daemon::ports() const {

@@ -89,7 +89,7 @@ class CheckConfigTest(unittest.TestCase):
         self.assertIn("the store has no copy: enumd would not start", done.stderr)
         # The other zone is still checked and reported.
         self.assertIn("zone e164.example.net.: serial", done.stdout)
-        self.assertIn("1 problem(s); 1 of 2 zone(s) OK", done.stdout)
+        self.assertIn("1 problem(s); 1 of 2 zone(s) OK; enumd would not start", done.stdout)
 
     def test_syntax_error_in_the_config_names_file_and_line(self):
         path = self.write("enumd.yaml", "listen: [\"127.0.0.1:53\"]\nworkers: lots\n")
@@ -130,7 +130,9 @@ class CheckConfigTest(unittest.TestCase):
             self.store = enumd.store
             path = self.config([("e164.arpa.", broken)])
             done = self.check(path)
-            self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+            # 2: enumd would start, serving the stored copy.
+            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+            self.assertIn("enumd would start and serve the stored version", done.stdout)
             self.assertIn(f"{broken}:{line}: ", done.stderr)
             self.assertIn(f"enumd keeps serving the stored serial {serial}", done.stderr)
             self.assertIn(f"store {enumd.store}: 1 zone(s)", done.stdout)
