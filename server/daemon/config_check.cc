@@ -38,7 +38,9 @@ CheckVerdict CheckConfig(const config::Config& config, FILE* out, FILE* err) {
   std::error_code ec;
   // A relative store is relative to where enumd starts: show where that is.
   const std::string where = std::filesystem::absolute(config.store, ec).lexically_normal();
-  if (!std::filesystem::exists(config.store, ec)) {
+  if (!std::filesystem::exists(config.store, ec) ||
+      (std::filesystem::is_directory(config.store, ec) &&
+       std::filesystem::is_empty(config.store, ec))) {
     fprintf(out, "store %s: not there yet; enumd creates it at start\n", where.c_str());
   } else {
     store::ZoneStore::Options o;

@@ -76,6 +76,12 @@ class CheckConfigTest(unittest.TestCase):
         # Nothing served, nothing written: the store is still not there.
         self.assertIn("not there yet", done.stdout)
         self.assertFalse(os.path.exists(self.store))
+        # An empty directory (a new Docker volume) is no store yet either.
+        os.mkdir(self.store)
+        done = self.check(path)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("not there yet", done.stdout)
+        self.assertEqual(os.listdir(self.store), [])
 
     @unittest.skipUnless(CHECKZONE, "needs named-checkzone (bind9-utils)")
     def test_broken_zone_file_fails_with_file_and_line(self):
