@@ -80,6 +80,18 @@ std::string DaemonMetrics::Render() const {
   One(&out, "enumd_udp_replies_not_sent_total", Type::kCounter,
       "UDP replies dropped: the socket's send buffer stayed full, or the kernel refused them.",
       sources_.server ? sources_.server->UdpRepliesDropped() : 0);
+  const net::TcpCounts tcp = sources_.server ? sources_.server->TcpTotals() : net::TcpCounts();
+  One(&out, "enumd_tcp_connections_open", Type::kGauge, "TCP connections open now.", tcp.open);
+  One(&out, "enumd_tcp_connections_accepted_total", Type::kCounter, "TCP connections taken on.",
+      tcp.accepted);
+  One(&out, "enumd_tcp_connections_refused_total", Type::kCounter,
+      "TCP connections closed at once: their source at tcp.max_connections_per_source, or "
+      "the server at tcp.max_connections with no idle connection to close.",
+      tcp.refused);
+  One(&out, "enumd_tcp_connections_evicted_total", Type::kCounter,
+      "Idle TCP connections closed to make room at tcp.max_connections.", tcp.evicted);
+  One(&out, "enumd_tcp_connections_timed_out_total", Type::kCounter,
+      "TCP connections closed by tcp.idle_timeout_ms or tcp.query_timeout_ms.", tcp.timed_out);
   out.Family("enumd_serve_errors_total", Type::kCounter,
              "Queries answered SERVFAIL because of the data: a store read that failed, or an "
              "RRset too big for any message.");

@@ -3,7 +3,7 @@
 // their sum over every thread when /metrics is scraped.
 //
 // Cost on the query path: a dozen Counter::Add calls into the thread's own
-// block (counter.h: plain loads and stores), a bucket scan for the response
+// block (common/counter.h: plain loads and stores), a bucket scan for the response
 // size, and two clock reads on one query in kTimeSampleEvery (the duration
 // histogram is sampled: reading the clock on every query would cost more
 // than all the counting). No allocation, no lock, no shared atomic.
@@ -15,7 +15,7 @@
 #include <mutex>
 #include <vector>
 
-#include "metrics/counter.h"
+#include "common/counter.h"
 #include "metrics/exposition.h"
 
 namespace enumd::metrics {

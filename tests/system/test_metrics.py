@@ -198,6 +198,28 @@ class MetricsTest(unittest.TestCase):
             # Slips go out truncated and count as responses; drops do not.
             self.assertGreaterEqual(value(m, "enumd_responses_truncated_total"), slipped)
 
+    def test_tcp_connections_accepted_evicted_timed_out(self):
+        # One worker: eviction takes an idle connection of the accepting worker.
+        tcp = {"tcp": {"max_connections": 1, "idle_timeout_ms": 300}, "workers": 1}
+        with MetricsServer([("e164.arpa.", PLAYGROUND)], tcp) as enumd:
+            first = socket.create_connection(("127.0.0.1", enumd.port))
+            time.sleep(0.1)
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_tcp_connections_open"), 1)
+            # At the cap of 1, a second connection takes the idle one's place.
+            second = socket.create_connection(("127.0.0.1", enumd.port))
+            self.assertEqual(first.recv(1), b"")   # closed by the server
+            # Then the second one idles out.
+            second.settimeout(5)
+            self.assertEqual(second.recv(1), b"")
+            first.close()
+            second.close()
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_tcp_connections_accepted_total"), 2)
+            self.assertEqual(value(m, "enumd_tcp_connections_evicted_total"), 1)
+            self.assertEqual(value(m, "enumd_tcp_connections_timed_out_total"), 1)
+            self.assertEqual(value(m, "enumd_tcp_connections_open"), 0)
+
     def test_off_by_default(self):
         with Enumd(zones=[("e164.arpa.", PLAYGROUND)]) as enumd:
             self.assertNotIn("metrics on", enumd.log_text())

@@ -1,5 +1,6 @@
 // Counter: a count with one writer thread and any number of readers, the
-// unit of enumd's per-worker statistics (query_metrics.h).
+// unit of enumd's per-worker statistics (metrics/query_metrics.h, the TCP
+// connection pool's counts).
 //
 // Add() is a relaxed load and a relaxed store, not a read-modify-write: on
 // x86-64 a plain load and store, no lock prefix. Each counter lives in a block
@@ -12,7 +13,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace enumd::metrics {
+namespace enumd {
 
 class Counter {
  public:
@@ -27,4 +28,4 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
-}  // namespace enumd::metrics
+}  // namespace enumd
