@@ -13,7 +13,10 @@
 #      container applies the edit; unchanged zones cost nothing at start.
 # A file that fails the check is still listed (origin taken from its name,
 # e164.arpa.db -> e164.arpa.): enumd then logs FILE:LINE: reason and keeps
-# serving the copy already in the store, or stops if there is none.
+# serving the copy already in the store. When the store has no copy (a new
+# volume), enumd could not start, and a restart policy would start the
+# container over and over: instead this script says what to do and waits
+# until a zone file changes, then starts over (README "Playground in Docker").
 #
 # Arguments: none runs enumd; arguments starting with "-" are added to
 # enumd's command line (`docker run enumd --log-level debug`); anything else
@@ -26,6 +29,7 @@
 #   ENUMD_LISTEN     addresses, comma or space separated (UDP and TCP)
 #                                                    0.0.0.0:53
 #   ENUMD_RUN_DIR    generated config, origin cache  /run/enumd
+#                    (with docker run --read-only: --tmpfs /run/enumd:uid=153,gid=153)
 #   ENUMD_WILDCARDS  wildcard mode: "MODE" for every zone and/or
 #                    "ORIGIN=MODE" for one; MODE is rfc4592 (default) or
 #                    longest-match. E.g. "e164.arpa.=longest-match"
@@ -55,13 +59,17 @@ done
 # --- where things go ----------------------------------------------------------
 [ -d "$zones_dir" ] || die "zones folder $zones_dir does not exist (ENUMD_ZONES_DIR)"
 mkdir -p "$run_dir" "$store" 2>/dev/null || true
-[ -w "$run_dir" ] || die "$run_dir is not writable by uid $(id -u) (ENUMD_RUN_DIR)"
+[ -w "$run_dir" ] || die "$run_dir is not writable by uid $(id -u) (ENUMD_RUN_DIR;" \
+  "a read-only container needs a tmpfs there: docker run --read-only --tmpfs $run_dir:uid=$(id -u),gid=$(id -g))"
 [ -w "$store" ] ||
   die "store $store is not writable by uid $(id -u) (ENUMD_STORE; a bind mount owned by someone else?)"
 # enumd reads relative zone paths from the config's folder: make all absolute.
 zones_dir=$(cd "$zones_dir" && pwd)
 store=$(cd "$store" && pwd)
 run_dir=$(cd "$run_dir" && pwd)
+# enumctl check spills a big zone's sort to $TMPDIR: beside the store, as
+# enumd's own imports do, rather than in / (read-only in a --read-only container).
+export TMPDIR=${TMPDIR:-$store}
 if [ -e "$base_config" ]; then
   if grep -Eq '^zones[[:space:]]*:' "$base_config"; then
     die "$base_config has a zones: key; the zone list comes from $zones_dir, remove it"
@@ -103,6 +111,7 @@ trap 'rm -f "$new_cache"' EXIT
 mapfile -d '' files < <(find -L "$zones_dir" -type f -name '*.db' -print0 | sort -z)
 
 declare -A file_of=()
+failed=()
 zones_yaml=""
 yaml_quote() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 for file in "${files[@]}"; do
@@ -123,6 +132,7 @@ for file in "${files[@]}"; do
       log "$out"
       log "warning: $file does not check; listing it as zone $origin (its file name);" \
           "enumd keeps serving the stored copy, if any"
+      failed+=("$file")
     fi
   else
     log "$file: zone $origin, checked before (unchanged)"
@@ -163,5 +173,34 @@ IFS=', ' read -r -a addresses <<<"$listen"
 for a in "${addresses[@]}"; do args+=(--listen "$a"); done
 [ -z "${ENUMD_WORKERS:-}" ] || args+=(--workers "$ENUMD_WORKERS")
 [ -z "${ENUMD_LOG_LEVEL:-}" ] || args+=(--log-level "$ENUMD_LOG_LEVEL")
+
+# --- a zone enumd cannot serve: say what to do, and wait --------------------------
+# Only when a file failed its check: does the store hold a copy to serve?
+# (`enumd --check-config` exits 1 when enumd would not start, 2 when it would
+# serve stored copies.) Files that checked are not read again.
+fingerprint() { find -L "$zones_dir" -type f -name '*.db' -printf '%p %s %T@\n' | sort | cksum; }
+if [ ${#failed[@]} -gt 0 ]; then
+  rc=0
+  "$enumd" --check-config "$config" "${args[@]:2}" >"$run_dir/check.txt" 2>&1 || rc=$?
+  if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+    before=$(fingerprint)
+    sed 's/^/entrypoint: /' "$run_dir/check.txt"
+    log "error: enumd cannot start: a zone file above has errors and the store has no" \
+        "earlier copy of its zone to serve (a new volume?)."
+    log "To go on: fix the file, or move it out of $zones_dir. This container starts" \
+        "over by itself once a zone file changes (or: docker restart). It waits" \
+        "(unhealthy) instead of exiting, so that its restart policy does not loop."
+    trap 'kill $! 2>/dev/null; log "stopped while waiting for a zone file to change"; exit 0' TERM INT
+    while :; do
+      sleep 2 &
+      wait $! || true
+      if [ "$(fingerprint)" != "$before" ]; then
+        log "a zone file changed: starting over"
+        exec bash "$0" "$@"
+      fi
+    done
+  fi
+fi
+
 log "serving ${#files[@]} zone file(s) from $zones_dir on $listen; store $store"
 exec "$enumd" "${args[@]}" "$@" 2>&1

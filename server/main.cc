@@ -10,12 +10,15 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/config_check.h"
 #include "daemon/daemon.h"
+#include "daemon/service_notify.h"
 
 namespace {
 
 const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADDR[:PORT]]...
              [--zone ORIGIN[=FILE]]... [--workers N] [--log-level LEVEL]
+       enumd --check-config FILE [--store DIR] [--zone ORIGIN[=FILE]]...
 
   --config FILE        YAML configuration (see README "Configuration")
   --store DIR          RocksDB store directory (overrides the config)
@@ -24,6 +27,9 @@ const char* kUsage = R"(usage: enumd [--config FILE] [--store DIR] [--listen ADD
   --zone ORIGIN        serve ORIGIN as it is in the store (repeatable; adds to the config)
   --workers N          worker threads (default: one per core)
   --log-level LEVEL    error | warning | info | debug
+  --check-config FILE  check FILE and every zone file it names, serve nothing; exit
+                       status 0: all good, 1: enumd would not start, 2: it would,
+                       but serve a stored copy of a zone whose file has errors
   --help-config        every configuration key with its type, range and default
 Signals: SIGTERM/SIGINT stop (an import in progress is abandoned; the
 version served stays); SIGHUP re-reads the configuration and re-imports the
@@ -52,6 +58,7 @@ struct Args {
   std::string config_file;
   std::vector<std::string> listens, zones;
   std::string store, workers, log_level;
+  bool check_only = false;  // --check-config
 };
 
 enumd::Result<enumd::config::Config> BuildConfig(const Args& a) {
@@ -115,6 +122,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--config" && value(&v)) {
       args.config_file = v;
+    } else if (a == "--check-config" && value(&v)) {
+      args.config_file = v;
+      args.check_only = true;
     } else if (a == "--store" && value(&v)) {
       args.store = v;
     } else if (a == "--listen" && value(&v)) {
@@ -132,6 +142,7 @@ int main(int argc, char** argv) {
   }
   auto config = BuildConfig(args);
   if (!config.ok()) return Fail(config.status().message());
+  if (args.check_only) return static_cast<int>(enumd::daemon::CheckConfig(*config, stdout, stderr));
   enumd::daemon::SetLogLevel(enumd::daemon::ParseLogLevel(config->log_level));
 
   // Block the signals we handle before any thread starts, so they all reach
@@ -153,6 +164,8 @@ int main(int argc, char** argv) {
     st = daemon.Start();
     started = true;
   });
+  // systemd (Type=notify): READY=1 once every zone answers.
+  enumd::daemon::Readiness readiness([&daemon] { return daemon.ZonesAnswer(); });
   bool stop = false;
   for (;;) {
     if (started.load() && starter.joinable()) {
@@ -168,11 +181,13 @@ int main(int argc, char** argv) {
       }
     }
     if (stop && !starter.joinable()) break;
+    if (!starter.joinable() && !stop) readiness.Check(daemon.reloads_done());
     timespec tick = {0, 200 * 1000 * 1000};
     int sig = sigtimedwait(&set, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
       Log(LogLevel::kInfo, "stopping (%s)", strsignal(sig));
       stop = true;
+      readiness.Stopping();
       daemon.RequestStop();
     } else if (sig == SIGHUP && !stop) {
       auto reloaded = BuildConfig(args);
@@ -180,7 +195,7 @@ int main(int argc, char** argv) {
         Log(LogLevel::kError, "reload: %s; keeping the running configuration",
             reloaded.status().message().c_str());
       else
-        daemon.RequestReload(std::move(reloaded.value()));
+        readiness.Reloading(daemon.RequestReload(std::move(reloaded.value())));
     } else if (sig == SIGUSR1 || sig == SIGUSR2) {
       Log(LogLevel::kWarning, "ignoring signal %s", strsignal(sig));
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Dependencies between server areas point one way (STYLE.md):
 #   daemon -> everything; query -> zone -> store -> dns -> common;
-#   net and config depend on common only.
+#   net, config and metrics depend on common only.
 # Fails, naming the file and include, when an area includes one it may not.
 root=${1:-.}
 status=0
@@ -14,10 +14,11 @@ allowed() {
     query)  echo "common dns store zone query" ;;
     net)    echo "common net" ;;
     config) echo "common config" ;;
-    daemon) echo "common dns store zone query net config daemon" ;;
+    metrics) echo "common metrics" ;;
+    daemon) echo "common dns store zone query net config metrics daemon" ;;
   esac
 }
-for area in common dns store zone query net config daemon; do
+for area in common dns store zone query net config metrics daemon; do
   ok=$(allowed $area)
   for f in $(find "$root/server/$area" -name '*.h' -o -name '*.cc' | grep -v '_test\.cc$'); do
     for inc in $(sed -n 's/^#include "\([a-z]*\)\/.*"/\1/p' "$f" | sort -u); do

@@ -248,6 +248,17 @@ constexpr Key kSchema[] = {
   {"rate_limit.log_only", Kind::kBool, "false", 0, 0, {}, false,
    "Count and log what would be dropped or slipped, but send every answer (a dry run).",
    [](Target& t, const Value& v) { t.config->rate_limit.log_only = v.flag; }},
+  {"metrics", Kind::kMap, "{}", 0, 0, {}, false,
+   "Prometheus metrics over HTTP (README \"Operating enumd\"). Off by default.",
+   nullptr},
+  {"metrics.listen", Kind::kAddress, {}, 0, 0, {}, false,
+   "Address of the HTTP endpoint serving GET /metrics in the Prometheus text format, e.g. "
+   "\"127.0.0.1:9253\" or \"[::1]:9253\"; absent: no endpoint. It has no TLS and no "
+   "authentication: use a loopback or management address.",
+   [](Target& t, const Value& v) {
+     t.config->metrics_enabled = true;
+     t.config->metrics_listen = v.address;
+   }},
 };
 // clang-format on
 
@@ -930,6 +941,9 @@ std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   check(a.tcp_max_queued_bytes == b.tcp_max_queued_bytes, "tcp.max_queued_bytes");
   check(a.version_string == b.version_string, "version");
   check(SameRateLimit(a.rate_limit, b.rate_limit), "rate_limit");
+  check(a.metrics_enabled == b.metrics_enabled &&
+            (!a.metrics_enabled || SameListen({a.metrics_listen}, {b.metrics_listen})),
+        "metrics.listen");
   return keys;
 }
 

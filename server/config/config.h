@@ -71,6 +71,9 @@ struct Config {
   std::string version_string;      // CH TXT version.bind / id.server; empty = REFUSED
   std::vector<ZoneConfig> zones;
   RateLimitConfig rate_limit;
+  // metrics.listen: the HTTP address of /metrics (Prometheus); absent: none.
+  bool metrics_enabled = false;
+  ListenAddress metrics_listen;
 };
 
 // Loads a YAML file. Errors read "FILE:LINE: key 'x': reason".
@@ -89,7 +92,7 @@ Result<Cidr> ParseCidr(const std::string& text);
 
 // The keys whose values differ between `running` and `wanted` among those a
 // running server cannot change (listen, workers, store, caches, udp.*, tcp.*,
-// rate_limit, version): a reload applies zones and log_level, and names
+// rate_limit, version, metrics): a reload applies zones and log_level, and names
 // these as taking effect at the next restart.
 std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& wanted);
 

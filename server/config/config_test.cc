@@ -186,6 +186,19 @@ TEST_CASE("config: every key's accepted values") {
       {"workers: '8'", [](const Config& c) { CHECK(c.workers == 8); }},  // quoted is fine
       // store
       {"store: /data/enumd", [](const Config& c) { CHECK(c.store == "/data/enumd"); }},
+      // metrics
+      {"metrics: {}", [](const Config& c) { CHECK_FALSE(c.metrics_enabled); }},
+      {"metrics:\n  listen: 127.0.0.1:9253",
+       [](const Config& c) {
+         CHECK(c.metrics_enabled);
+         CHECK(c.metrics_listen.host == "127.0.0.1");
+         CHECK(c.metrics_listen.port == 9253);
+       }},
+      {"metrics: {listen: '[::1]:9253'}",
+       [](const Config& c) {
+         CHECK(c.metrics_enabled);
+         CHECK(c.metrics_listen.host == "::1");
+       }},
       // cache
       {"cache: {}",
        [](const Config& c) {
@@ -288,6 +301,9 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
   const BadCase cases[] = {
       {"udp:\n  max_payload: 100\n", 2, "udp.max_payload",
        "must be between 512 and 65535, got 100"},
+      {"metrics:\n  listen: localhost:9253\n", 2, "metrics.listen", "localhost"},
+      {"metrics:\n  listen: [127.0.0.1]\n", 2, "metrics.listen", "got a list"},
+      {"metrics:\n  port: 9253\n", 2, "metrics.port", "unknown key"},
       {"udp:\n  max_payload: 65536\n", 2, "udp.max_payload", "must be between 512 and 65535"},
       {"udp:\n  max_payload: 99999999999999999999999\n", 2, "udp.max_payload",
        "must be between 512 and 65535, got 99999999999999999999999"},
@@ -387,7 +403,7 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
        "unknown key (expected one of: listen, workers, store, cache, udp, tcp, log_level, "
-       "version, zones, rate_limit)"},
+       "version, zones, rate_limit, metrics)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
        "unknown key (expected one of: max_payload, spread)"},

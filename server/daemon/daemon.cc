@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "daemon/daemon_metrics.h"
+#include "daemon/zone_probe.h"
 #include "dns/name.h"
 #include "net/server.h"
 #include "query/responder.h"
@@ -36,20 +38,29 @@ class Handler : public net::QueryHandler {
  public:
   // `rrl` (shared by every handler; may be null = off) and `errors` outlive
   // the handler. `slot` is the handler's own RRL counter slot.
+  // `metrics` (null: metrics off) is this handler's own block.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
-          query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors)
+          query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors,
+          metrics::QueryMetrics* metrics)
       : responder_(store, zones, std::move(options)),
         rrl_(rrl),
         slot_(static_cast<unsigned>(slot)),
-        errors_(errors) {}
+        errors_(errors),
+        metrics_(metrics) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;
+    const bool timed = metrics_ != nullptr && metrics_->ShouldTime();
+    const uint64_t t0 = timed ? MonotonicNs() : 0;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
     if (responder_.TakeError(&error_)) errors_->Report(error_);
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
     if (!tcp && n != 0 && rrl_ != nullptr)
       n = rrl_->Apply(out, n, responder_.last_response(), peer, slot_);
+    if (metrics_ != nullptr) {
+      metrics_->Record(OutcomeOf(responder_.last_info(), out, n, tcp, peer));
+      if (timed) metrics_->RecordDuration(MonotonicNs() - t0);
+    }
     return n;
   }
   void Idle() noexcept override { responder_.Idle(); }
@@ -60,6 +71,7 @@ class Handler : public net::QueryHandler {
   unsigned slot_;
   ServeErrorLog* errors_;
   query::ServeError error_;
+  metrics::QueryMetrics* metrics_;
 };
 
 std::string Lower(std::string wire) {
@@ -81,6 +93,8 @@ struct Daemon::Impl {
   zone::ZoneRegistry registry;
   ServeErrorLog serve_errors;
   std::unique_ptr<query::Rrl> rrl;
+  // Before `server`: the handlers' counter blocks outlive them.
+  std::unique_ptr<DaemonMetrics> metrics;  // null: metrics.listen not set
   query::RrlCounters rrl_logged;
   Clock::time_point rrl_logged_at;
   std::unique_ptr<net::Server> server;
@@ -93,6 +107,9 @@ struct Daemon::Impl {
   std::condition_variable wake;
   bool stopping = false;                  // under mu
   std::optional<config::Config> pending;  // under mu: the newest reload request
+  uint64_t reloads_requested = 0;         // under mu: RequestReload's numbers
+  uint64_t pending_number = 0;            // under mu: the number of `pending`
+  std::atomic<uint64_t> reloads_done{0};  // the number of the last reload finished
   std::atomic<bool> cancel{false};        // an import in progress stops
 
   // Logs UDP replies not sent since the last report, if any.
@@ -110,8 +127,9 @@ struct Daemon::Impl {
   // Imports the zone's file when the store lacks the zone or the file differs
   // from the one imported (path, size, modification time). A zone that has a
   // version keeps it when the new one fails; only a zone without any is an
-  // error.
-  Status Refresh(const config::ZoneConfig& zc, bool keep_previous) {
+  // error. `*ok` (may be null) becomes false when the file could not be read
+  // or imported, whatever is served.
+  Status Refresh(const config::ZoneConfig& zc, bool keep_previous, bool* ok = nullptr) {
     if (zc.file.empty()) return Status::OK();
     std::string origin = Lower(dns::WireName(zc.origin));
     auto meta = store->FindZone(origin);
@@ -120,6 +138,7 @@ struct Daemon::Impl {
     struct stat sb;
     if (stat(path.c_str(), &sb) != 0) {
       std::string why = "cannot read " + path + ": " + strerror(errno);
+      if (ok) *ok = false;
       if (meta) {
         Log(LogLevel::kWarning, "zone %s: %s; serving the stored version (serial %u)",
             zc.origin.c_str(), why.c_str(), meta->serial);
@@ -149,6 +168,7 @@ struct Daemon::Impl {
     o.cancel = &cancel;
     auto r = zone::ImportZoneFile(store.get(), path, o);
     if (!r.ok()) {
+      if (ok) *ok = false;
       if (meta) {
         Log(LogLevel::kError, "zone %s: %s; still serving serial %u", zc.origin.c_str(),
             r.status().message().c_str(), meta->serial);
@@ -219,6 +239,12 @@ struct Daemon::Impl {
     }
     std::set<uint32_t> kept;
     for (const zone::Zone& z : table->zones()) kept.insert(z.meta.generation);
+    if (metrics) {
+      std::vector<std::string> origins;
+      for (const zone::Zone& z : table->zones())
+        origins.push_back(dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())));
+      metrics->SetZones(std::move(origins));
+    }
     // Returns once no query can still be reading the old table.
     std::unique_ptr<zone::ZoneTable> old = registry.Publish(std::move(table));
     if (store->read_only()) return Status::OK();
@@ -236,6 +262,7 @@ struct Daemon::Impl {
 
   void Reload(config::Config wanted) {
     auto started = Clock::now();
+    bool ok = true;  // for the metrics: no part failed
     Log(LogLevel::kInfo, "reload: checking the configuration and zone files");
     for (const std::string& key : config::RestartOnlyChanges(config, wanted))
       Log(LogLevel::kWarning, "reload: %s changed; it takes effect at the next restart",
@@ -248,15 +275,22 @@ struct Daemon::Impl {
     }
     for (const auto& zc : config.zones) {
       if (cancel.load()) return;
-      Status st = Refresh(zc, true);
-      if (!st.ok()) Log(LogLevel::kError, "reload: %s", st.message().c_str());
+      Status st = Refresh(zc, true, &ok);
+      if (!st.ok()) {
+        Log(LogLevel::kError, "reload: %s", st.message().c_str());
+        ok = false;
+      }
     }
     if (cancel.load()) return;
     Status st = Publish(false);
-    if (!st.ok()) Log(LogLevel::kError, "reload: %s", st.message().c_str());
-    Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served",
-        std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
+    if (!st.ok()) {
+      Log(LogLevel::kError, "reload: %s", st.message().c_str());
+      ok = false;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served", seconds * 1000,
         registry.served().zones().size());
+    if (metrics) metrics->ReloadDone(ok, seconds);
   }
 
   void Tick() {
@@ -296,8 +330,10 @@ struct Daemon::Impl {
       if (pending) {
         config::Config wanted = std::move(*pending);
         pending.reset();
+        const uint64_t number = pending_number;
         lock.unlock();
         Reload(std::move(wanted));
+        reloads_done = number;
         lock.lock();
         continue;  // a request that came meanwhile goes first
       }
@@ -329,6 +365,7 @@ Status Daemon::Start() {
         "store %s: cannot open it for writing (%s); serving it read-only: changed zone files are "
         "not imported until space is freed and enumd restarted",
         d.config.store.c_str(), d.store->read_only_reason().c_str());
+  if (d.config.metrics_enabled) d.metrics = std::make_unique<DaemonMetrics>();
   for (const auto& zc : d.config.zones) {
     Status st = d.Refresh(zc, false);
     if (!st.ok()) return st;
@@ -399,13 +436,22 @@ Status Daemon::Start() {
   const zone::ZoneRegistry* reg = &d.registry;
   query::Rrl* rrl = d.rrl.get();
   ServeErrorLog* errors = &d.serve_errors;
-  d.server = std::make_unique<net::Server>(
-      so, [s, reg, ro, udp_ro, rrl, errors](const net::HandlerRole& r) {
-        return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro,
-                                         rrl, r.slot, errors);
-      });
+  DaemonMetrics* metrics = d.metrics.get();
+  d.server = std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl, errors,
+                                                metrics](const net::HandlerRole& r) {
+    return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl,
+                                     r.slot, errors, metrics ? metrics->ForHandler() : nullptr);
+  });
   st = d.server->Start();
   if (!st.ok()) return st;
+  if (metrics) {
+    const config::ListenAddress& at = d.config.metrics_listen;
+    st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors});
+    if (!st.ok()) return st;
+    const bool v6 = at.host.find(':') != std::string::npos;
+    Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),
+        v6 ? "]" : "", metrics->port());
+  }
   std::vector<uint16_t> ports = d.server->ports();
   for (size_t i = 0; i < so.endpoints.size(); ++i) {
     const auto& e = so.endpoints[i];
@@ -424,14 +470,19 @@ Status Daemon::Start() {
   return Status::OK();
 }
 
-void Daemon::RequestReload(config::Config config) {
+uint64_t Daemon::RequestReload(config::Config config) {
   Impl& d = *impl_;
+  uint64_t number;
   {
     std::lock_guard<std::mutex> lock(d.mu);
     d.pending = std::move(config);
+    number = d.pending_number = ++d.reloads_requested;
   }
   d.wake.notify_one();
+  return number;
 }
+
+uint64_t Daemon::reloads_done() const { return impl_->reloads_done.load(); }
 
 void Daemon::RequestStop() {
   Impl& d = *impl_;
@@ -450,10 +501,16 @@ void Daemon::Stop() {
   Impl& d = *impl_;
   RequestStop();
   if (d.writer.joinable()) d.writer.join();
+  if (d.metrics) d.metrics->Stop();  // scrapes read the server and the store
   if (d.server) d.server->Stop();
   d.LogUdpDropped();  // what the last seconds added
   d.server.reset();
   d.store.reset();
+}
+
+Result<size_t> Daemon::ZonesAnswer() const {
+  if (!impl_->store) return Status::Error("not started");
+  return ProbeZones(impl_->store.get(), &impl_->registry);
 }
 
 std::vector<uint16_t> Daemon::ports() const {

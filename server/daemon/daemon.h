@@ -39,8 +39,11 @@ class Daemon {
   // named in the log as waiting for a restart), re-imports zone files that
   // changed, and publishes the result. A zone whose new version fails keeps
   // its old one. Requests that arrive while a reload runs make one more
-  // reload, with the newest configuration.
-  void RequestReload(config::Config config);
+  // reload, with the newest configuration. Returns the request's number
+  // (1, 2, ...): reloads_done() reaches it when a reload that took this
+  // request's configuration (or a newer one) has finished.
+  uint64_t RequestReload(config::Config config);
+  uint64_t reloads_done() const;
   // SIGTERM: returns at once, from any thread, also while Start runs (a
   // long import at start-up then fails with "import cancelled" and Start
   // returns an error; stop_requested() tells that apart). An import in
@@ -51,6 +54,10 @@ class Daemon {
   // finishes the writer thread, stops the listeners. Idempotent. Not
   // concurrently with Start.
   void Stop();
+  // The number of zones served when every one answers a SOA query
+  // authoritatively (asked through a Responder, not the network); else which
+  // zone does not. For readiness (systemd READY=1). Control thread.
+  Result<size_t> ZonesAnswer() const;
 
   std::vector<uint16_t> ports() const;
 

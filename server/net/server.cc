@@ -200,6 +200,14 @@ std::vector<uint16_t> Server::ports() const {
   return impl_->ports;
 }
 
+TcpCounts Server::TcpTotals() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  TcpCounts t;
+  for (const auto& worker : impl_->workers) worker->AddTcpCounts(&t);
+  if (impl_->tcp_admission) t.open = impl_->tcp_admission->open();
+  return t;
+}
+
 uint64_t Server::UdpRepliesDropped() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   uint64_t dropped = impl_->udp_dropped_before;

@@ -18,6 +18,7 @@
 
 #include "common/status.h"
 #include "net/query_handler.h"
+#include "net/tcp_counts.h"
 
 namespace enumd::net {
 
@@ -97,6 +98,8 @@ class Server {
   // refused them, or the socket's send buffer stayed full for longer than
   // udp_send_wait_ms. Thread-safe.
   uint64_t UdpRepliesDropped() const;
+  // The TCP counts of the running server (zeros when it is not). Thread-safe.
+  TcpCounts TcpTotals() const;
 
  private:
   struct Impl;

@@ -261,6 +261,7 @@ void TcpConnection::ArmTimer(uint64_t due_ms) noexcept {
 }
 
 void TcpConnection::TimedOut() noexcept {
+  pool_->CountTimeout();
   if (PendingOutput() > 0) {
     Abort();
   } else {

@@ -43,6 +43,7 @@ void TcpConnectionPool::Accept(uv_stream_t* listener) noexcept {
   // §6.2.2).
   TcpSource source = TcpSource::From(connection->peer());
   if (!admission_->TakeSource(source)) {
+    refused_.Add();
     connection->Close();
     return;
   }
@@ -52,14 +53,24 @@ void TcpConnectionPool::Accept(uv_stream_t* listener) noexcept {
     // connection. The victim has nothing pending, so a plain close (FIN).
     TcpConnection* victim = idle_.head;
     if (victim == nullptr || !victim->holds_slot) {
+      refused_.Add();
       connection->Close();
       return;
     }
     victim->holds_slot = false;
     victim->Close();
+    evicted_.Add();
   }
   connection->holds_slot = true;
+  accepted_.Add();
   connection->Begin();
+}
+
+void TcpConnectionPool::AddCounts(TcpCounts* t) const noexcept {
+  t->accepted += accepted_.Get();
+  t->refused += refused_.Get();
+  t->evicted += evicted_.Get();
+  t->timed_out += timed_out_.Get();
 }
 
 void TcpConnectionPool::StopAll() noexcept {

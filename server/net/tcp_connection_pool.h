@@ -26,7 +26,9 @@
 #include <functional>
 #include <memory>
 
+#include "common/counter.h"
 #include "net/query_handler.h"
+#include "net/tcp_counts.h"
 
 namespace enumd::net {
 
@@ -63,6 +65,11 @@ class TcpConnectionPool {
   // Stop grace expired: reset every connection now.
   void CloseAll() noexcept;
   bool empty() const { return idle_.head == nullptr && busy_.head == nullptr; }
+  // Adds what this pool counted to *t (accepted, refused, evicted,
+  // timed_out). Any thread.
+  void AddCounts(TcpCounts* t) const noexcept;
+  // For TcpConnection: it closes for a timeout.
+  void CountTimeout() noexcept { timed_out_.Add(); }
 
   // For TcpConnection.
   QueryHandler* handler() { return handler_; }
@@ -105,6 +112,8 @@ class TcpConnectionPool {
   TcpConnection* free_ = nullptr;  // singly linked through next
   size_t free_count_ = 0;
   bool stopping_ = false;
+  // Written by the loop thread only (common/counter.h).
+  Counter accepted_, refused_, evicted_, timed_out_;
 };
 
 }  // namespace enumd::net

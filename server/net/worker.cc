@@ -95,6 +95,10 @@ void Worker::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Worker::AddTcpCounts(TcpCounts* t) const noexcept {
+  if (tcp_pool_) tcp_pool_->AddCounts(t);
+}
+
 uint64_t Worker::UdpRepliesDropped() const noexcept {
   uint64_t dropped = 0;
   for (const auto& listener : udp_listeners_) dropped += listener->dropped();

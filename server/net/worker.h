@@ -63,6 +63,8 @@ class Worker {
   void Join();
   // UDP replies its sockets did not send (UdpSendBatch::dropped). Any thread.
   uint64_t UdpRepliesDropped() const noexcept;
+  // Adds its TCP pool's counts to *t (not `open`: that is server-wide). Any thread.
+  void AddTcpCounts(TcpCounts* t) const noexcept;
 
  private:
   static void OnStopRequest(uv_async_t* async) noexcept;

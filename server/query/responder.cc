@@ -75,6 +75,7 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
                                 bool tcp) noexcept {
   ++stats_.queries;
   last_wildcard_skip_ = 0;
+  last_info_ = ResponseInfo();
   Context c;
   dns::ParseOutcome outcome = dns::ParseQuery(pkt, len, &c.q);
   if (outcome == dns::ParseOutcome::kDrop) {
@@ -83,6 +84,13 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
   }
   const dns::ParsedQuery& q = c.q;
   const bool edns = q.edns.present && outcome == dns::ParseOutcome::kOk;
+  ResponseInfo& info = last_info_;
+  info.sent = true;
+  info.has_question = q.has_question;
+  info.qtype = q.qtype;
+  info.opcode = q.opcode;
+  info.edns = edns;
+  info.do_bit = edns && q.edns.do_bit;
 
   // How much room the answer has (RFC 6891 §6.2.5: sizes under 512 mean 512).
   size_t limit = dns::kMaxUdpNoEdns;
@@ -113,6 +121,7 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
     start();
     w.SetRcode(dns::rcode::kFormErr);
     Describe(c, w, dns::rcode::kFormErr, 0, out);
+    info.rcode = dns::rcode::kFormErr;
     return w.Finish();
   }
   if (outcome == dns::ParseOutcome::kNotImp) {
@@ -165,6 +174,8 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
     rcode = w.flags() & 0xF;
   }
   w.SetRcode(rcode);
+  info.rcode = static_cast<uint16_t>(rcode | ext_rcode << 4);
+  info.truncated = c.truncated;
   if (c.truncated) {
     ++stats_.truncated;
     w.SetFlags(w.flags() | dns::flag::kTC);

@@ -54,6 +54,20 @@ struct ResponderOptions {
   size_t node_cache_bytes = 0;      // this worker's store::NodeCache; 0 = none
 };
 
+// What the last Respond() call decided, for statistics (server/metrics
+// counts it per worker): read from the parsed query and the finished answer,
+// so nothing is parsed twice.
+struct ResponseInfo {
+  bool sent = false;          // false: dropped (QR set, shorter than a header)
+  bool has_question = false;  // qtype is the question's
+  uint16_t qtype = 0;
+  uint8_t opcode = 0;
+  uint16_t rcode = 0;  // extended: BADVERS is 16
+  bool edns = false;   // the query had a valid OPT (so does the answer)
+  bool do_bit = false;
+  bool truncated = false;  // TC set
+};
+
 struct ResponderStats {
   uint64_t queries = 0;
   uint64_t dropped = 0;
@@ -103,6 +117,8 @@ class Responder {
   // (NSD's answer plan): the name points into the response or into the
   // description itself. Valid until the next Respond.
   const RrlResponse& last_response() const { return last_response_; }
+  // What the last response was, for the metrics (ResponseInfo).
+  const ResponseInfo& last_info() const { return last_info_; }
 
  private:
   struct Context;
@@ -128,6 +144,7 @@ class Responder {
   ResponderStats stats_;
   size_t last_wildcard_skip_ = 0;
   RrlResponse last_response_;
+  ResponseInfo last_info_;
   zone::LookupScratch scratch_;
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;

@@ -559,6 +559,39 @@ TEST_CASE("responder: its description of each response is what the bytes say") {
   }
 }
 
+TEST_CASE("responder: last_info() says what the answer was, for the metrics") {
+  Fixture f;
+  Ask(f, MakeQuery("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", kNaptr, true));
+  ResponseInfo i = f.responder->last_info();
+  CHECK(i.sent);
+  CHECK(i.has_question);
+  CHECK(i.qtype == kNaptr);
+  CHECK(i.opcode == 0);
+  CHECK(i.rcode == dns::rcode::kNoError);
+  CHECK(i.edns);
+  CHECK_FALSE(i.do_bit);
+  CHECK_FALSE(i.truncated);
+  Ask(f, "nope.e164.arpa.", dns::type::kA);
+  i = f.responder->last_info();
+  CHECK(i.rcode == dns::rcode::kNXDomain);
+  CHECK(i.qtype == dns::type::kA);
+  CHECK_FALSE(i.edns);
+  // BADVERS: EDNS version 1 (byte 5 of the OPT TTL field).
+  std::vector<uint8_t> v1 = MakeQuery("e164.arpa.", dns::type::kSOA, true);
+  v1[v1.size() - 5] = 1;
+  Ask(f, v1);
+  CHECK(f.responder->last_info().rcode == dns::rcode::kBadVers);
+  // FORMERR (trailing byte) and a dropped response (QR set).
+  std::vector<uint8_t> junk = MakeQuery("e164.arpa.", dns::type::kSOA);
+  junk.push_back(0);
+  Ask(f, junk);
+  CHECK(f.responder->last_info().rcode == dns::rcode::kFormErr);
+  junk.pop_back();
+  junk[2] |= 0x80;
+  CHECK(Ask(f, junk).size == 0);
+  CHECK_FALSE(f.responder->last_info().sent);
+}
+
 TEST_CASE("responder: answers from the node cache are byte for byte the store's") {
   for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
     Fixture plain(mode, 1232, 0);

@@ -84,6 +84,19 @@ stop_tree() {
   kill -KILL $pids 2>/dev/null || true
 }
 
+# pin W: sets SCPU (the server's CPUs) and CCPU (the load generators'): the
+# server on CPUs 0..W-1 and the generators on CPU W if there are more than W
+# CPUs; all of them for both otherwise.
+pin() {
+  local w=$1 n
+  n=$(nproc)
+  if ((n > w)); then
+    SCPU=$( ((w == 1)) && echo 0 || echo "0-$((w - 1))") CCPU=$w
+  else
+    SCPU="0-$((n - 1))" CCPU=$SCPU
+  fi
+}
+
 # A free port on 127.0.0.1 for both UDP and TCP, not in $* (already chosen).
 free_port() {
   python3 - "$@" <<'EOF'

@@ -186,19 +186,6 @@ zone:
 EOF
 done
 
-# pin W: sets SCPU (the server's CPUs) and CCPU (the load generators'): the
-# server on CPUs 0..W-1 and the generators on CPU W if there are more than W
-# CPUs; all of them for both otherwise.
-pin() {
-  local w=$1 n
-  n=$(nproc)
-  if ((n > w)); then
-    SCPU=$( ((w == 1)) && echo 0 || echo "0-$((w - 1))") CCPU=$w
-  else
-    SCPU="0-$((n - 1))" CCPU=$SCPU
-  fi
-}
-
 # start SERVER W: starts it with W workers pinned to SCPU on a fresh state
 # directory; sets SPID and START_MS (exec to first correct answer). The
 # ceiling responder serves no zone: it is up once it says it is listening.

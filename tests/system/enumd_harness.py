@@ -137,6 +137,7 @@ class _Server:
     def __init__(self, zones, expect_exit_code=0):
         self.zones = _normalize_zones(zones)
         self.expect_exit_code = expect_exit_code
+        self.env = {}  # added to the server's environment
         self.port = None
         self.proc = None
         self.tmp = None
@@ -251,7 +252,8 @@ class _Server:
         self._log_file.flush()
         self.proc = subprocess.Popen(
             self._command(), stdin=subprocess.DEVNULL, stdout=self._log_file,
-            stderr=subprocess.STDOUT, cwd=self.tmp, start_new_session=True)
+            stderr=subprocess.STDOUT, cwd=self.tmp, start_new_session=True,
+            env={**os.environ, **self.env})
 
     def _kill(self):
         if self.proc is not None:

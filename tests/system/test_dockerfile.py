@@ -18,7 +18,9 @@ import enumd_harness
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCKERFILE = os.path.join(REPO, "docker", "Dockerfile")
-DOCKERIGNORE = os.path.join(REPO, "docker", "Dockerfile.dockerignore")
+# The legacy builder (docker.io 20.10) reads .dockerignore only at the root of
+# the build context, which compose.yaml and the README make the repository.
+DOCKERIGNORE = os.path.join(REPO, ".dockerignore")
 COMPOSE = os.path.join(REPO, "docker", "compose.yaml")
 ENTRYPOINT = os.path.join(REPO, "docker", "entrypoint.sh")
 README = os.path.join(REPO, "README.md")
@@ -27,7 +29,8 @@ BUILD_SCRIPT = "tools/build.sh"
 
 # Shell text that runs the build script: "bash tools/build.sh" (after an
 # optional VAR=value prefix), not a mention in a comment.
-RUNS_BUILD_SCRIPT = re.compile(r"(^|[;&|(]\s*|\s)(\w+=\S*\s+)*bash\s+tools/build\.sh\b", re.M)
+RUNS_BUILD_SCRIPT = re.compile(
+    r"(^|[;&|(]\s*|\s)(\w+=(\"[^\"]*\"|'[^']*'|\S*)\s+)*bash\s+tools/build\.sh\b", re.M)
 
 
 def runs_build_script(shell_text):
@@ -146,6 +149,36 @@ class DockerfileTest(unittest.TestCase):
                         self.assertFalse(fnmatch.fnmatch(first, pattern),
                                          f"{source} is excluded by {pattern} in the .dockerignore")
 
+    def test_build_stage_builds_only_what_the_image_ships(self):
+        """BUILD_TARGETS names exactly the binaries the runtime stage copies:
+        no tests, fuzzers or benchmark tools compiled for nothing."""
+        runs = " ".join(a for i, a in self.stage(0) if i == "RUN")
+        m = re.search(r"BUILD_TARGETS=(\"[^\"]*\"|'[^']*'|\S+)\s+bash\s+tools/build\.sh", runs)
+        self.assertIsNotNone(m, runs)
+        targets = m.group(1).strip("\"'").split()
+        from_build = [copy_sources(a) for i, a in self.stage(1) if i == "COPY" and "--from" in a]
+        shipped = sorted(os.path.basename(s) for _, srcs, _ in from_build for s in srcs)
+        self.assertEqual(sorted(targets), shipped)
+        with open(os.path.join(REPO, BUILD_SCRIPT)) as f:
+            self.assertIn("BUILD_TARGETS", f.read())
+        # CMake configures every subdirectory, so each must be in the build stage.
+        copied = {copy_sources(a)[1][0].strip("/") for i, a in self.stage(0) if i == "COPY"}
+        with open(os.path.join(REPO, "CMakeLists.txt")) as f:
+            for sub in re.findall(r"add_subdirectory\((\w+)\)", f.read()):
+                self.assertIn(sub, copied)
+
+    def test_dockerignore_at_the_context_root_keeps_local_trees_out(self):
+        self.assertTrue(os.path.exists(DOCKERIGNORE))
+        # BuildKit would prefer a Dockerfile-specific list to the root one:
+        # one list only, so that both builders send the same context.
+        self.assertFalse(os.path.exists(DOCKERFILE + ".dockerignore"))
+        with open(DOCKERIGNORE) as f:
+            patterns = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+        for must in (".git", "build", "build-*", "var"):
+            self.assertIn(must, patterns)
+        for name in ("build-asan", "build-fuzz"):
+            self.assertTrue(any(fnmatch.fnmatch(name, p) for p in patterns), name)
+
     def test_runtime_copies_what_the_build_stage_built(self):
         workdir = [a for i, a in self.stage(0) if i == "WORKDIR"][-1]
         from_build = [copy_sources(a) for i, a in self.stage(1) if i == "COPY" and "--from" in a]
@@ -262,6 +295,52 @@ class ComposeTest(unittest.TestCase):
         self.assertEqual(context, REPO)
         self.assertTrue(os.path.samefile(
             os.path.join(context, self.service["build"]["dockerfile"]), DOCKERFILE))
+
+    def composes(self):
+        """[(name, argv prefix)] of the Compose implementations on this machine."""
+        out = []
+        if shutil.which("docker-compose"):
+            out.append(("docker-compose (v1)", ["docker-compose"]))
+        if shutil.which("docker"):
+            done = subprocess.run(["docker", "compose", "version"], capture_output=True,
+                                  text=True)
+            if done.returncode == 0:
+                out.append(("docker compose (v2)", ["docker", "compose"]))
+        return out
+
+    def test_compose_accepts_the_file(self):
+        """`config` parses and normalises the file without an engine; Debian
+        12 ships Compose v1 (docker-compose 1.29), which rejected a top-level
+        name: key. Read back, the service is read-only with a tmpfs run dir."""
+        import yaml
+        composes = self.composes()
+        if not composes:
+            self.skipTest("no docker-compose or docker compose (tools/deps.sh test installs "
+                          "docker-compose)")
+        run_dir = entrypoint_defaults()["ENUMD_RUN_DIR"]
+        for name, argv in composes:
+            with self.subTest(compose=name):
+                done = subprocess.run([*argv, "-f", COMPOSE, "config"], capture_output=True,
+                                      text=True, timeout=60)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                config = yaml.safe_load(done.stdout)
+                service = config["services"]["enum"]
+                self.assertIs(service["read_only"], True)
+                tmpfs = service["tmpfs"]
+                tmpfs = [tmpfs] if isinstance(tmpfs, str) else tmpfs
+                self.assertIn(run_dir, [t.split(":")[0] for t in tmpfs])
+                self.assertEqual(service["networks"]["enum_playground"]["ipv4_address"],
+                                 "172.30.0.2")
+                self.assertEqual(config["volumes"]["store"]["name"], "enum_playground_store")
+
+    def test_read_only_run_is_documented(self):
+        """docker run --read-only needs the same tmpfs compose gives."""
+        run_dir = entrypoint_defaults()["ENUMD_RUN_DIR"]
+        tmpfs = [t for t in self.service["tmpfs"] if t.startswith(run_dir + ":")][0]
+        with open(README) as f:
+            readme = f.read()
+        wanted = f"--read-only --tmpfs {tmpfs.split(',mode')[0]}"
+        self.assertTrue(wanted in readme, f"the README does not say {wanted}")
 
     def test_zones_mounted_and_store_in_a_named_volume(self):
         defaults = entrypoint_defaults()

@@ -1,0 +1,166 @@
+#include "daemon/daemon_metrics.h"
+
+#include <ctime>
+#include <optional>
+
+#include "daemon/log.h"
+#include "dns/name.h"
+#include "metrics/exposition.h"
+#include "net/server.h"
+#include "query/rrl.h"
+#include "store/zone_store.h"
+
+#ifndef ENUMD_VERSION
+#define ENUMD_VERSION "unknown"
+#endif
+
+namespace enumd::daemon {
+
+namespace {
+
+using metrics::TextExposition;
+using Type = TextExposition::Type;
+
+void One(TextExposition* out, const char* name, Type type, const char* help, uint64_t value) {
+  out->Family(name, type, help);
+  out->Sample(name, {}, value);
+}
+
+}  // namespace
+
+DaemonMetrics::DaemonMetrics() : started_unix_(time(nullptr)) {}
+DaemonMetrics::~DaemonMetrics() { Stop(); }
+
+Status DaemonMetrics::Serve(const config::ListenAddress& at, Sources sources) {
+  sources_ = sources;
+  auto e = metrics::HttpEndpoint::Start(at.host, at.port, [this] { return Render(); });
+  if (!e.ok()) return e.status();
+  endpoint_ = std::move(e.value());
+  return Status::OK();
+}
+
+uint16_t DaemonMetrics::port() const { return endpoint_ ? endpoint_->port() : 0; }
+
+void DaemonMetrics::Stop() {
+  if (endpoint_) endpoint_->Stop();
+}
+
+void DaemonMetrics::SetZones(std::vector<std::string> origins) {
+  std::lock_guard<std::mutex> lock(mu_);
+  zones_ = std::move(origins);
+}
+
+void DaemonMetrics::ReloadDone(bool ok, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(ok ? reloads_ok_ : reloads_failed_);
+  last_reload_unix_ = time(nullptr);
+  last_reload_seconds_ = seconds;
+  last_reload_ok_ = ok;
+}
+
+std::string DaemonMetrics::Render() const {
+  TextExposition out;
+  out.Family("enumd_build_info", Type::kGauge, "Always 1; the version is a label.");
+  out.Sample("enumd_build_info", {{"version", ENUMD_VERSION}}, uint64_t{1});
+  out.Family("enumd_start_time_seconds", Type::kGauge, "When enumd started, in Unix time.");
+  out.Sample("enumd_start_time_seconds", {}, static_cast<uint64_t>(started_unix_));
+
+  queries_.Sum().Write(&out);
+
+  const query::RrlCounters rrl = sources_.rrl ? sources_.rrl->Totals() : query::RrlCounters();
+  One(&out, "enumd_rrl_dropped_total", Type::kCounter,
+      "UDP responses the rate limiter dropped (in log-only mode: would have dropped).",
+      rrl.dropped);
+  One(&out, "enumd_rrl_slipped_total", Type::kCounter,
+      "UDP responses the rate limiter sent truncated instead (slip).", rrl.slipped);
+  One(&out, "enumd_rrl_evicted_total", Type::kCounter,
+      "Live rate-limit accounts replaced because the table was full (raise "
+      "rate_limit.table_size).",
+      rrl.evicted);
+  One(&out, "enumd_udp_replies_not_sent_total", Type::kCounter,
+      "UDP replies dropped: the socket's send buffer stayed full, or the kernel refused them.",
+      sources_.server ? sources_.server->UdpRepliesDropped() : 0);
+  const net::TcpCounts tcp = sources_.server ? sources_.server->TcpTotals() : net::TcpCounts();
+  One(&out, "enumd_tcp_connections_open", Type::kGauge, "TCP connections open now.", tcp.open);
+  One(&out, "enumd_tcp_connections_accepted_total", Type::kCounter, "TCP connections taken on.",
+      tcp.accepted);
+  One(&out, "enumd_tcp_connections_refused_total", Type::kCounter,
+      "TCP connections closed at once: their source at tcp.max_connections_per_source, or "
+      "the server at tcp.max_connections with no idle connection to close.",
+      tcp.refused);
+  One(&out, "enumd_tcp_connections_evicted_total", Type::kCounter,
+      "Idle TCP connections closed to make room at tcp.max_connections.", tcp.evicted);
+  One(&out, "enumd_tcp_connections_timed_out_total", Type::kCounter,
+      "TCP connections closed by tcp.idle_timeout_ms or tcp.query_timeout_ms.", tcp.timed_out);
+  out.Family("enumd_serve_errors_total", Type::kCounter,
+             "Queries answered SERVFAIL because of the data: a store read that failed, or an "
+             "RRset too big for any message.");
+  out.Sample("enumd_serve_errors_total", {{"kind", "store_read"}},
+             sources_.serve_errors ? sources_.serve_errors->store_errors() : 0);
+  out.Sample("enumd_serve_errors_total", {{"kind", "oversize"}},
+             sources_.serve_errors ? sources_.serve_errors->oversize() : 0);
+
+  std::vector<std::string> zones;
+  uint64_t reloads_ok, reloads_failed;
+  int64_t last_reload_unix;
+  double last_reload_seconds;
+  bool last_reload_ok;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    zones = zones_;
+    reloads_ok = reloads_ok_;
+    reloads_failed = reloads_failed_;
+    last_reload_unix = last_reload_unix_;
+    last_reload_seconds = last_reload_seconds_;
+    last_reload_ok = last_reload_ok_;
+  }
+  // Per zone, from the store's record of the version it holds (a read, safe
+  // from any thread): what a reload or an import left there.
+  struct ZoneFigures {
+    std::string origin;
+    store::ZoneMeta meta;
+  };
+  std::vector<ZoneFigures> figures;
+  for (const std::string& origin : zones) {
+    std::string wire = dns::WireName(origin);
+    dns::LowerName(reinterpret_cast<uint8_t*>(wire.data()));
+    std::optional<store::ZoneMeta> meta;
+    if (sources_.store) meta = sources_.store->FindZone(wire);
+    if (meta) figures.push_back({origin, *meta});
+  }
+  out.Family("enumd_zones", Type::kGauge, "Zones served.");
+  out.Sample("enumd_zones", {}, static_cast<uint64_t>(zones.size()));
+  out.Family("enumd_zone_serial", Type::kGauge, "SOA serial of the zone version served.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_serial", {{"zone", z.origin}}, uint64_t{z.meta.serial});
+  out.Family("enumd_zone_names", Type::kGauge, "Names with records in the zone.");
+  for (const auto& z : figures) out.Sample("enumd_zone_names", {{"zone", z.origin}}, z.meta.names);
+  out.Family("enumd_zone_records", Type::kGauge, "Records in the zone.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_records", {{"zone", z.origin}}, z.meta.records);
+  out.Family("enumd_zone_imported_time_seconds", Type::kGauge,
+             "When the zone version served was imported, in Unix time.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_imported_time_seconds", {{"zone", z.origin}},
+               static_cast<uint64_t>(z.meta.imported_at));
+
+  out.Family("enumd_reloads_total", Type::kCounter,
+             "Reloads (SIGHUP) finished, by result: failed when a zone file or the "
+             "configuration had errors (the versions served stay).");
+  out.Sample("enumd_reloads_total", {{"result", "ok"}}, reloads_ok);
+  out.Sample("enumd_reloads_total", {{"result", "failed"}}, reloads_failed);
+  if (last_reload_unix != 0) {
+    out.Family("enumd_reload_last_time_seconds", Type::kGauge,
+               "When the last reload finished, in Unix time.");
+    out.Sample("enumd_reload_last_time_seconds", {}, static_cast<uint64_t>(last_reload_unix));
+    out.Family("enumd_reload_last_duration_seconds", Type::kGauge,
+               "How long the last reload took.");
+    out.Sample("enumd_reload_last_duration_seconds", {}, last_reload_seconds);
+    out.Family("enumd_reload_last_success", Type::kGauge,
+               "1 when the last reload had no errors, else 0.");
+    out.Sample("enumd_reload_last_success", {}, uint64_t{last_reload_ok ? 1u : 0u});
+  }
+  return out.text();
+}
+
+}  // namespace enumd::daemon

@@ -1,0 +1,229 @@
+"""Prometheus metrics (issue 21): the real enumd with `metrics.listen`, asked
+known queries, then scraped with curl; every figure is compared with what
+was sent, and the whole page with Prometheus's own `promtool check metrics`.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+
+import enumd_harness
+from enumd_harness import Enumd, make_query
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PLAYGROUND = os.path.join(REPO, "zones", "playground", "e164.arpa.db")
+THREEGPP = os.path.join(REPO, "zones", "3gpp", "epc.mnc001.mcc001.3gppnetwork.org.db")
+CURL = shutil.which("curl")
+PROMTOOL = shutil.which("promtool")
+IMS = "ims.apn.epc.mnc001.mcc001.3gppnetwork.org."
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value} of a text-format page."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
+        assert m, f"not a sample line: {line!r}"
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+class MetricsServer(Enumd):
+    """Enumd with /metrics on a port of its own."""
+
+    def __init__(self, zones, extra=None):
+        self.metrics_port = enumd_harness.free_port()
+        config = {"metrics": {"listen": f"127.0.0.1:{self.metrics_port}"}, "workers": 2}
+        config.update(extra or {})
+        super().__init__(zones=zones, extra_config=config)
+
+    def scrape(self, path="/metrics", method=None):
+        args = [CURL, "-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}"]
+        if method == "HEAD":
+            args.append("--head")
+        done = subprocess.run(args + [f"http://127.0.0.1:{self.metrics_port}{path}"],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        body, _, code = done.stdout.rpartition("\n")
+        return int(code), body
+
+    def metrics(self):
+        code, body = self.scrape()
+        assert code == 200, (code, body)
+        return parse(body), body
+
+
+def value(m, name, **labels):
+    return m.get((name, frozenset(labels.items())))
+
+
+@unittest.skipUnless(CURL, "needs curl (tools/deps.sh test installs it)")
+class MetricsTest(unittest.TestCase):
+
+    def test_counts_what_was_asked_and_promtool_accepts_the_page(self):
+        with MetricsServer([("e164.arpa.", PLAYGROUND), ("epc.mnc001.mcc001.3gppnetwork.org.",
+                                                         THREEGPP)]) as enumd:
+            before, _ = enumd.metrics()   # the harness's readiness queries are in it
+            base = lambda name, **l: value(before, name, **l) or 0  # noqa: E731
+            # 4 NAPTR over UDP (EDNS, one with DO), 1 NXDOMAIN over TCP,
+            # 1 truncated (no EDNS, 3GPP), 1 REFUSED, 1 FORMERR, 1 dropped (QR=1).
+            for _ in range(3):
+                enumd.query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR", use_edns=0,
+                            payload=1232)
+            enumd.query("2.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR", want_dnssec=True)
+            r = enumd.query("nope.e164.arpa.", "NAPTR", tcp=True)
+            self.assertEqual(r.rcode(), dns.rcode.NXDOMAIN)
+            r = enumd.query(IMS, "NAPTR", use_edns=False)
+            self.assertTrue(r.flags & dns.flags.TC)
+            r = enumd.query("example.org.", "A")
+            self.assertEqual(r.rcode(), dns.rcode.REFUSED)
+            bad = make_query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR").to_wire() + b"\x00"
+            r = dns.message.from_wire(enumd.raw_udp(bad), ignore_trailing=True)
+            self.assertEqual(r.rcode(), dns.rcode.FORMERR)
+            response = bytearray(bad[:-1])
+            response[2] |= 0x80   # QR: a response, which a server drops
+            self.assertIsNone(enumd.raw_udp(bytes(response), timeout=0.3))
+
+            m, text = enumd.metrics()
+            d = lambda name, **l: (value(m, name, **l) or 0) - base(name, **l)  # noqa: E731
+            self.assertEqual(d("enumd_queries_total", transport="udp", family="ipv4"), 8)
+            self.assertEqual(d("enumd_queries_total", transport="tcp", family="ipv4"), 1)
+            self.assertEqual(d("enumd_queries_dropped_total"), 1)
+            self.assertEqual(d("enumd_query_types_total", qtype="NAPTR"), 7)
+            self.assertEqual(d("enumd_query_types_total", qtype="A"), 1)
+            self.assertEqual(d("enumd_responses_total", rcode="NOERROR"), 5)
+            self.assertEqual(d("enumd_responses_total", rcode="NXDOMAIN"), 1)
+            self.assertEqual(d("enumd_responses_total", rcode="REFUSED"), 1)
+            self.assertEqual(d("enumd_responses_total", rcode="FORMERR"), 1)
+            self.assertEqual(d("enumd_responses_truncated_total"), 1)
+            self.assertEqual(d("enumd_queries_edns_do_total"), 1)
+            # The three with use_edns=0 and the one with DO.
+            self.assertEqual(d("enumd_queries_edns_total"), 4)
+            self.assertEqual(d("enumd_response_size_bytes_count", transport="tcp"), 1)
+            self.assertEqual(d("enumd_response_size_bytes_count", transport="udp"), 7)
+            # Zones: what the store holds, as named-checkzone would say.
+            self.assertEqual(value(m, "enumd_zones"), 2)
+            self.assertEqual(value(m, "enumd_zone_serial", zone="e164.arpa."), 2009010918)
+            self.assertEqual(value(m, "enumd_zone_records", zone="e164.arpa."), 16)
+            self.assertEqual(value(m, "enumd_build_info", version=self.version()), 1)
+            self.assertEqual(value(m, "enumd_reloads_total", result="ok"), 0)
+            if PROMTOOL:
+                done = subprocess.run([PROMTOOL, "check", "metrics"], input=text,
+                                      capture_output=True, text=True, timeout=60)
+                self.assertEqual((done.returncode, done.stdout + done.stderr), (0, ""))
+
+    @unittest.skipUnless(PROMTOOL, "needs promtool (package prometheus; tools/deps.sh test)")
+    def test_promtool_rejects_a_broken_page(self):
+        """The check above is not vacuous: promtool finds a counter without _total."""
+        bad = "# HELP enumd_x Things.\n# TYPE enumd_x counter\nenumd_x 1\n"
+        done = subprocess.run([PROMTOOL, "check", "metrics"], input=bad, capture_output=True,
+                              text=True, timeout=60)
+        self.assertIn("_total", done.stdout + done.stderr)
+
+    def version(self):
+        with open(os.path.join(REPO, "CMakeLists.txt")) as f:
+            return re.search(r"project\(enumd VERSION ([0-9.]+)", f.read()).group(1)
+
+    def test_http_endpoint_answers_metrics_only(self):
+        with MetricsServer([("e164.arpa.", PLAYGROUND)]) as enumd:
+            code, body = enumd.scrape("/")
+            self.assertEqual(code, 404)
+            code, body = enumd.scrape(method="HEAD")
+            self.assertEqual(code, 200)
+            self.assertIn("text/plain; version=0.0.4", body)
+            self.assertIn(f"metrics on http://127.0.0.1:{enumd.metrics_port}/metrics",
+                          enumd.log_text())
+
+    def test_reloads_and_serials_follow_sighup(self):
+        tmp = tempfile.mkdtemp(prefix="enumd-metrics-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        zone = os.path.join(tmp, "e164.arpa.db")
+        shutil.copy(PLAYGROUND, zone)
+        with open(zone) as f:
+            text = f.read()
+        with MetricsServer([("e164.arpa.", zone)]) as enumd:
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_zone_serial", zone="e164.arpa."), 2009010918)
+            with open(zone, "w") as f:
+                f.write(text.replace("2009010918", "2009010919", 1))
+            enumd.signal(signal.SIGHUP)
+            m = self.wait_for(enumd, "enumd_reloads_total", 1, result="ok")
+            self.assertEqual(value(m, "enumd_zone_serial", zone="e164.arpa."), 2009010919)
+            self.assertEqual(value(m, "enumd_reload_last_success"), 1)
+            self.assertIsNotNone(value(m, "enumd_reload_last_duration_seconds"))
+            # A broken file: the reload fails, the served serial stays.
+            with open(zone, "a") as f:
+                f.write("9.9.9 IN NAPTR 10 not-a-number\n")
+            enumd.signal(signal.SIGHUP)
+            m = self.wait_for(enumd, "enumd_reloads_total", 1, result="failed")
+            self.assertEqual(value(m, "enumd_zone_serial", zone="e164.arpa."), 2009010919)
+            self.assertEqual(value(m, "enumd_reload_last_success"), 0)
+
+    def wait_for(self, enumd, name, wanted, **labels):
+        deadline = time.monotonic() + 10
+        while True:
+            m, _ = enumd.metrics()
+            if value(m, name, **labels) == wanted:
+                return m
+            if time.monotonic() > deadline:
+                self.fail(f"{name}{labels} never reached {wanted}:\n{enumd.log_text()}")
+            time.sleep(0.1)
+
+    def test_rate_limit_drops_and_slips_are_counted(self):
+        rl = {"rate_limit": {"enabled": True, "responses_per_second": 1, "window": 5,
+                             "slip": 2}}
+        with MetricsServer([("e164.arpa.", PLAYGROUND)], rl) as enumd:
+            q = make_query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR").to_wire()
+            for _ in range(40):
+                enumd.raw_udp(q, timeout=0.05)
+            m, _ = enumd.metrics()
+            dropped = value(m, "enumd_rrl_dropped_total")
+            slipped = value(m, "enumd_rrl_slipped_total")
+            self.assertGreater(dropped, 10)
+            self.assertGreater(slipped, 10)
+            # Slips go out truncated and count as responses; drops do not.
+            self.assertGreaterEqual(value(m, "enumd_responses_truncated_total"), slipped)
+
+    def test_tcp_connections_accepted_evicted_timed_out(self):
+        # One worker: eviction takes an idle connection of the accepting worker.
+        tcp = {"tcp": {"max_connections": 1, "idle_timeout_ms": 300}, "workers": 1}
+        with MetricsServer([("e164.arpa.", PLAYGROUND)], tcp) as enumd:
+            first = socket.create_connection(("127.0.0.1", enumd.port))
+            time.sleep(0.1)
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_tcp_connections_open"), 1)
+            # At the cap of 1, a second connection takes the idle one's place.
+            second = socket.create_connection(("127.0.0.1", enumd.port))
+            self.assertEqual(first.recv(1), b"")   # closed by the server
+            # Then the second one idles out.
+            second.settimeout(5)
+            self.assertEqual(second.recv(1), b"")
+            first.close()
+            second.close()
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_tcp_connections_accepted_total"), 2)
+            self.assertEqual(value(m, "enumd_tcp_connections_evicted_total"), 1)
+            self.assertEqual(value(m, "enumd_tcp_connections_timed_out_total"), 1)
+            self.assertEqual(value(m, "enumd_tcp_connections_open"), 0)
+
+    def test_off_by_default(self):
+        with Enumd(zones=[("e164.arpa.", PLAYGROUND)]) as enumd:
+            self.assertNotIn("metrics on", enumd.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main()
