@@ -11,6 +11,8 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -70,17 +72,46 @@ std::string JournalKey(std::string_view origin, uint64_t seq) {
   return k;
 }
 
-// The pid holding RocksDB's LOCK file (it uses fcntl locks), or 0.
+// The pid holding RocksDB's LOCK file (it uses fcntl locks), or 0. Read
+// from /proc/locks: asking with F_GETLK needs a descriptor of the file, and
+// closing it would drop every fcntl lock this process holds on it (POSIX),
+// the store's own included when this process has it open.
 pid_t LockHolder(const std::string& path) {
-  int fd = open((path + "/LOCK").c_str(), O_RDONLY);
-  if (fd < 0) return 0;
-  struct flock fl = {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
+  struct stat sb;
+  if (stat((path + "/LOCK").c_str(), &sb) != 0) return 0;
+  FILE* f = fopen("/proc/locks", "r");
+  if (!f) return 0;
   pid_t pid = 0;
-  if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) pid = fl.l_pid;
-  close(fd);
+  char line[256];
+  while (!pid && fgets(line, sizeof(line), f)) {
+    // "1: POSIX  ADVISORY  WRITE 1234 08:01:56789 0 EOF"
+    char kind[16], mode[16], access[16];
+    long holder = 0;
+    unsigned major = 0, minor = 0;
+    unsigned long inode = 0;
+    if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%lu", kind, mode, access, &holder, &major,
+               &minor, &inode) == 7 &&
+        inode == sb.st_ino && makedev(major, minor) == sb.st_dev)
+      pid = static_cast<pid_t>(holder);
+  }
+  fclose(f);
   return pid;
+}
+
+// A read-only open of a store that a running enumd writes can meet a table
+// file named by the MANIFEST it read that a compaction deleted a moment
+// later: not damage. While another process holds the store, such an open is
+// tried again, briefly, before it counts.
+rocksdb::Status OpenReadOnlyBeside(const rocksdb::Options& opts, const std::string& path,
+                                   rocksdb::DB** db) {
+  rocksdb::Status s;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    s = rocksdb::DB::OpenForReadOnly(opts, path, db);
+    if (s.ok() || s.ToString().find("No such file") == std::string::npos || LockHolder(path) == 0)
+      return s;
+    usleep(25000);
+  }
+  return s;
 }
 
 Status LockedError(const std::string& path, pid_t pid) {
@@ -337,7 +368,7 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     // None of that may happen to a store that is damaged.
     rocksdb::Options ro = opts;
     ro.create_if_missing = false;
-    s = rocksdb::DB::OpenForReadOnly(ro, path, &db);
+    s = OpenReadOnlyBeside(ro, path, &db);
     if (!s.ok()) return open_error(s);
     store->db_.reset(db);
     store->read_only_ = true;
@@ -347,8 +378,11 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     store->read_only_ = false;
     if (!valid.ok()) return valid;
   }
-  s = store->read_only_ ? rocksdb::DB::OpenForReadOnly(opts, path, &db)
-                        : rocksdb::DB::Open(opts, path, &db);
+  if (store->read_only_) {
+    s = OpenReadOnlyBeside(opts, path, &db);
+  } else {
+    s = rocksdb::DB::Open(opts, path, &db);
+  }
   if (!s.ok() && !store->read_only_ && options.read_only_if_full && exists && IsNoSpace(s)) {
     // A full disk: serve what the store holds rather than nothing.
     store->read_only_reason_ = s.ToString();

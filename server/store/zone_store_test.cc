@@ -200,6 +200,12 @@ TEST_CASE("zone store: a second writer is refused with a clear message; readers 
     bool ok = !w2.ok() && w2.status().message().find("is locked by process") != std::string::npos;
     auto r = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadOnly);
     ok = ok && r.ok() && (*r)->FindZone(kOrigin).has_value();
+    if (!ok) {
+      std::string why =
+          "second writer: " + (w2.ok() ? std::string("opened") : w2.status().message()) +
+          " / reader: " + (r.ok() ? std::string("opened") : r.status().message()) + "\n";
+      (void)!write(2, why.data(), why.size());
+    }
     _exit(ok ? 0 : 1);
   }
   int status = 0;
