@@ -43,6 +43,7 @@ enum class Kind {
   kDomain,      // domain name in presentation form; a trailing dot is added
   kAddress,     // as ParseListenAddress()
   kCidrList,    // list of prefixes, each as ParseCidr()
+  kStringList,  // list of scalars (kPath rules when `min` is 1: relative to the config file)
 };
 
 // A checked leaf value on its way into the structs.
@@ -52,6 +53,7 @@ struct Value {
   std::string text;
   ListenAddress address;
   std::vector<Cidr> cidrs;
+  std::vector<std::string> texts;
 };
 
 // Where values land: `config` always; `zone` or `listen` while inside a list element.
@@ -185,6 +187,55 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) {
      t.zone->wildcards = v.text == "rfc4592" ? WildcardMode::kRfc4592 : WildcardMode::kLongestMatch;
    }},
+  {"zones[].serial", Kind::kChoice, "increment", 0, 0, "increment|unixtime|dateserial", false,
+   "How an update moves the SOA serial when it does not set it (BIND's serial-update-method; "
+   "RFC 1982 arithmetic): +1, the current Unix time, or YYYYMMDDnn; never backwards.",
+   [](Target& t, const Value& v) {
+     t.zone->serial = v.text == "unixtime"     ? SerialPolicy::kUnixTime
+                      : v.text == "dateserial" ? SerialPolicy::kDateSerial
+                                               : SerialPolicy::kIncrement;
+   }},
+  {"zones[].journal", Kind::kMap, "{}", 0, 0, {}, false,
+   "The zone's change journal (IXFR's source): each update's removed and added records. A "
+   "new import of the zone starts a new one.",
+   nullptr},
+  {"zones[].journal.max_entries", Kind::kInt, "10000", 0, 100000000, {}, false,
+   "Changes kept; the oldest go first. 0: no bound.",
+   [](Target& t, const Value& v) { t.zone->journal_max_entries = static_cast<uint64_t>(v.number); }},
+  {"zones[].journal.max_mb", Kind::kInt, "64", 0, 1048576, {}, false,
+   "MiB of journal kept; the oldest changes go first. 0: no bound.",
+   [](Target& t, const Value& v) { t.zone->journal_max_bytes = static_cast<uint64_t>(v.number) << 20; }},
+  {"zones[].update", Kind::kMap, "{}", 0, 0, {}, false,
+   "Dynamic updates (RFC 2136, nsupdate) of this zone; none unless keys, allow or policy "
+   "say who may.",
+   nullptr},
+  {"zones[].update.keys", Kind::kStringList, "[]", 0, 0, {}, false,
+   "Names of TSIG keys (from the files under keys) that may change anything in the zone "
+   "(BIND allow-update { key K; }).",
+   [](Target& t, const Value& v) {
+     t.zone->update.keys.clear();
+     for (const std::string& k : v.texts) t.zone->update.keys.push_back(k);
+   }},
+  {"zones[].update.allow", Kind::kCidrList, "[]", 0, 0, {}, false,
+   "Address prefixes that may send unsigned updates (BIND allow-update with addresses). "
+   "Anyone who can forge such an address can change the zone: prefer keys.",
+   [](Target& t, const Value& v) { t.zone->update.allow = v.cidrs; }},
+  {"zones[].update.policy", Kind::kStringList, "[]", 0, 0, {}, false,
+   "BIND update-policy rules, first match wins, no match refuses: \"grant KEY zonesub "
+   "TYPE...\", \"grant KEY subdomain NAME TYPE...\", \"deny KEY name NAME ANY\", "
+   "\"grant KEY wildcard *.NAME NAPTR\". ANY covers every type but SOA, NS and DNSSEC's.",
+   [](Target& t, const Value& v) { t.zone->update.policy = v.texts; }},
+  {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
+   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update "
+   "names; a relative path is taken from the config file's directory.",
+   [](Target& t, const Value& v) { t.config->key_files = v.texts; }},
+  {"control", Kind::kMap, "{}", 0, 0, {}, false,
+   "How enumctl reaches a running enumd (add, del, apply, import while it serves).",
+   nullptr},
+  {"control.socket", Kind::kPath, {}, 1, 4096, {}, false,
+   "The Unix socket; absent: enumd.sock in the store's directory. Whoever may open it may "
+   "change every zone: it is made mode 0660.",
+   [](Target& t, const Value& v) { t.config->control_socket = v.text; }},
   {"rate_limit", Kind::kMap, "{}", 0, 0, {}, false,
    "Response rate limiting of UDP answers, as BIND's rate-limit and Knot's mod-rrl: per "
    "client prefix, per kind of answer and per name, a credit of N responses a second; over "
@@ -335,6 +386,8 @@ std::string Expected(const Key& key) {
       return "an address";
     case Kind::kCidrList:
       return "a list of address prefixes";
+    case Kind::kStringList:
+      return key.min == 1 ? "a list of paths" : "a list of strings";
   }
   return "?";
 }
@@ -586,6 +639,9 @@ class Loader {
       case Kind::kCidrList:
         return CidrList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
                         where, shown, t);
+      case Kind::kStringList:
+        return StringList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
+                          where, shown, t);
       default:
         break;
     }
@@ -748,6 +804,33 @@ class Loader {
       Result<Cidr> c = ParseCidr(e.Scalar());
       if (!c.ok()) return Fail(e.Mark(), at, c.status().message());
       v.cidrs.push_back(std::move(*c));
+    }
+    key.set(t, v);
+    return Status::OK();
+  }
+
+  Status StringList(const Key& key, const YAML::Node& list, const YAML::Mark& where,
+                    const std::string& shown, Target t) {
+    if (!list.IsSequence()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(list));
+    }
+    Value v;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node e = list[i];
+      const std::string at = shown + "[" + std::to_string(i) + "]";
+      if (!e.IsScalar() || e.Scalar().empty())
+        return Fail(e.Mark(), at, "expected a non-empty string, got " + Describe(e));
+      std::string text = e.Scalar();
+      if (key.min == 1 && !base_dir_.empty()) {  // a list of paths
+        const std::filesystem::path p(text);
+        if (p.is_relative()) text = (base_dir_ / p).lexically_normal().string();
+      }
+      if (key.path == "zones[].update.policy") {
+        auto rule = ParseUpdateRule(text);
+        if (!rule.ok()) return Fail(e.Mark(), at, rule.status().message());
+      }
+      if (key.path == "zones[].update.keys" && text.back() != '.') text += '.';
+      v.texts.push_back(std::move(text));
     }
     key.set(t, v);
     return Status::OK();
@@ -921,6 +1004,31 @@ bool SameRateLimit(const RateLimitConfig& a, const RateLimitConfig& b) {
 
 }  // namespace
 
+Result<std::vector<std::string>> ParseUpdateRule(const std::string& text) {
+  std::vector<std::string> w;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) w.push_back(word);
+  if (w.size() < 3 || (w[0] != "grant" && w[0] != "deny"))
+    return Status::Error("expected \"grant|deny KEY MATCH [NAME] TYPE...\", got \"" + text + "\"");
+  const std::string& match = w[2];
+  const bool named = match == "subdomain" || match == "name" || match == "wildcard";
+  if (!named && match != "zonesub")
+    return Status::Error("unknown match \"" + match +
+                         "\" (expected zonesub, subdomain, name or wildcard)");
+  if (named && w.size() < 4) return Status::Error("\"" + match + "\" needs a name");
+  if (match == "wildcard" && w[3].rfind("*.", 0) != 0)
+    return Status::Error("a wildcard rule's name starts with \"*.\", got \"" + w[3] + "\"");
+  if (w.size() < (named ? 5u : 4u)) return Status::Error("a rule needs at least one type (or ANY)");
+  for (size_t i = named ? 4 : 3; i < w.size(); ++i) {
+    for (char c : w[i])
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+        return Status::Error("\"" + w[i] + "\" is not a record type");
+  }
+  if (w[1].back() != '.') w[1] += '.';
+  if (named && w[3].back() != '.') w[3] += '.';
+  return w;
+}
+
 std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   std::vector<std::string> keys;
   auto check = [&](bool same, const char* key) {
@@ -941,6 +1049,7 @@ std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   check(a.tcp_max_queued_bytes == b.tcp_max_queued_bytes, "tcp.max_queued_bytes");
   check(a.version_string == b.version_string, "version");
   check(SameRateLimit(a.rate_limit, b.rate_limit), "rate_limit");
+  check(a.control_socket == b.control_socket, "control.socket");
   check(a.metrics_enabled == b.metrics_enabled &&
             (!a.metrics_enabled || SameListen({a.metrics_listen}, {b.metrics_listen})),
         "metrics.listen");

@@ -21,12 +21,6 @@ struct ListenAddress {
   bool tcp = true;
 };
 
-struct ZoneConfig {
-  std::string origin;  // absolute, with trailing dot
-  std::string file;    // optional zone file; imported when missing/newer
-  WildcardMode wildcards = WildcardMode::kRfc4592;
-};
-
 // An address prefix ("192.0.2.0/24", "2001:db8::/32"; a bare address is a
 // /32 or /128). addr in network byte order, IPv4 in addr[0..3].
 struct Cidr {
@@ -34,6 +28,28 @@ struct Cidr {
   uint8_t addr[16] = {};
   uint8_t length = 0;
   std::string text;  // canonical form, for logs
+};
+
+enum class SerialPolicy { kIncrement, kUnixTime, kDateSerial };
+
+// Who may UPDATE a zone (RFC 2136): see zone/update_policy.h.
+struct UpdateConfig {
+  std::vector<std::string> keys;  // TSIG key names (absolute), from Config::key_files
+  std::vector<Cidr> allow;        // prefixes allowed to send unsigned updates
+  // BIND update-policy rules, one per string:
+  //   "grant|deny KEY zonesub TYPE..."   or   "grant|deny KEY subdomain|name|wildcard NAME TYPE..."
+  // checked for form here; types are resolved by the daemon.
+  std::vector<std::string> policy;
+};
+
+struct ZoneConfig {
+  std::string origin;  // absolute, with trailing dot
+  std::string file;    // optional zone file; imported when missing/newer
+  WildcardMode wildcards = WildcardMode::kRfc4592;
+  SerialPolicy serial = SerialPolicy::kIncrement;  // how changes move the SOA serial
+  uint64_t journal_max_entries = 10000;            // 0: no bound
+  uint64_t journal_max_bytes = uint64_t{64} << 20;
+  UpdateConfig update;
 };
 
 // Response rate limiting (UDP only), BIND's rate-limit semantics; see
@@ -71,6 +87,11 @@ struct Config {
   std::string version_string;      // CH TXT version.bind / id.server; empty = REFUSED
   std::vector<ZoneConfig> zones;
   RateLimitConfig rate_limit;
+  // BIND key files (tsig-keygen) whose keys zones[].update.keys name.
+  std::vector<std::string> key_files;
+  // control.socket: the Unix socket enumctl reaches a running enumd through;
+  // "" = <store>/enumd.sock.
+  std::string control_socket;
   // metrics.listen: the HTTP address of /metrics (Prometheus); absent: none.
   bool metrics_enabled = false;
   ListenAddress metrics_listen;
@@ -84,6 +105,10 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& name
 // Parses "127.0.0.1:5300", "[::1]:5300", "0.0.0.0" (port 53), "::1" (bare
 // IPv6 without port). Errors name the text.
 Result<ListenAddress> ParseListenAddress(const std::string& text);
+
+// Checks one update-policy rule string (see UpdateConfig::policy); returns
+// its words (grant|deny, key, match, [name], types...) or the reason.
+Result<std::vector<std::string>> ParseUpdateRule(const std::string& text);
 
 // Parses "ADDRESS/LENGTH" or a bare address (numeric IPv4 or IPv6). Errors
 // name the text: not an address, a length out of range, or bits set past the

@@ -371,7 +371,7 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
        "expected one of rfc4592, longest-match, got 'bind'"},
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
-       "expected a map of origin, file, wildcards, got 'e164.arpa.'"},
+       "expected a map of origin, file, wildcards, serial, journal, update, got 'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -403,13 +403,13 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
        "unknown key (expected one of: listen, workers, store, cache, udp, tcp, log_level, "
-       "version, zones, rate_limit, metrics)"},
+       "version, zones, keys, control, rate_limit, metrics)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
        "unknown key (expected one of: max_payload, spread)"},
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
-       "unknown key (expected one of: origin, file, wildcards)"},
+       "unknown key (expected one of: origin, file, wildcards, serial, journal, update)"},
       {"listen:\n  - address: 127.0.0.1:53\n    proto: udp\n", 3, "listen[0].proto",
        "unknown key (expected one of: address, udp, tcp)"},
       {"udp.max_payload: 1232\n", 1, "udp.max_payload", "unknown key"},  // no dotted shortcuts
@@ -726,4 +726,59 @@ TEST_CASE("config: bad rate_limit values and prefixes name the key and the line"
   CHECK_FALSE(ParseCidr(std::string("10.0.0.0\0/8", 11)).ok());
 }
 
+}  // namespace enumd::config
+
+namespace enumd::config {
+namespace {
+
+TEST_CASE("config: updates, journal, serial policy, keys and the control socket (issue 19)") {
+  Config c = Load(
+      "keys: [update.key, /etc/enumd/other.key]\n"
+      "control: {socket: /run/enumd/ctl.sock}\n"
+      "zones:\n"
+      "  - origin: e164.arpa\n"
+      "    serial: dateserial\n"
+      "    journal: {max_entries: 50, max_mb: 2}\n"
+      "    update:\n"
+      "      keys: [k1, k2.]\n"
+      "      allow: [192.0.2.0/24]\n"
+      "      policy:\n"
+      "        - grant k1 subdomain 1.6.e164.arpa NAPTR TXT\n"
+      "        - deny k2 name 9.9.e164.arpa. ANY\n"
+      "        - grant k2 zonesub NAPTR\n"
+      "  - origin: example.net.\n",
+      "/etc/enumd/enumd.yaml");
+  REQUIRE(c.key_files.size() == 2);
+  CHECK(c.key_files[0] == "/etc/enumd/update.key");
+  CHECK(c.control_socket == "/run/enumd/ctl.sock");
+  const ZoneConfig& z = c.zones[0];
+  CHECK(z.serial == SerialPolicy::kDateSerial);
+  CHECK(z.journal_max_entries == 50);
+  CHECK(z.journal_max_bytes == 2u << 20);
+  CHECK(z.update.keys == std::vector<std::string>{"k1.", "k2."});
+  REQUIRE(z.update.allow.size() == 1);
+  CHECK(z.update.policy.size() == 3);
+  const ZoneConfig& d = c.zones[1];
+  CHECK(d.serial == SerialPolicy::kIncrement);
+  CHECK(d.journal_max_entries == 10000);
+  CHECK(d.update.keys.empty());
+  CHECK(d.update.policy.empty());
+
+  auto rule = ParseUpdateRule("grant k1 subdomain 1.6.e164.arpa NAPTR TXT");
+  REQUIRE(rule.ok());
+  CHECK(*rule ==
+        std::vector<std::string>{"grant", "k1.", "subdomain", "1.6.e164.arpa.", "NAPTR", "TXT"});
+  for (const char* bad :
+       {"allow k1 zonesub ANY", "grant k1 everywhere ANY", "grant k1 zonesub",
+        "grant k1 name x.example.", "grant k1 wildcard x.example. A", "grant k1 zonesub A/B"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseUpdateRule(bad).ok());
+  }
+  CheckBad({"zones:\n  - origin: x.\n    update:\n      policy: [\"grant k1 somewhere ANY\"]\n", 4,
+            "zones[0].update.policy[0]", "unknown match"});
+  CheckBad(
+      {"zones:\n  - origin: x.\n    serial: weekly\n", 3, "zones[0].serial", "expected one of"});
+}
+
+}  // namespace
 }  // namespace enumd::config

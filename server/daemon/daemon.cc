@@ -191,9 +191,11 @@ struct Daemon::Impl {
     std::vector<config::ZoneConfig> zones = config.zones;
     if (zones.empty()) {
       // No zones configured: serve everything in the store, RFC 4592 style.
-      for (const auto& m : store->Zones())
-        zones.push_back({dns::NameToText(reinterpret_cast<const uint8_t*>(m.origin.data())), "",
-                         config::WildcardMode::kRfc4592});
+      for (const auto& m : store->Zones()) {
+        config::ZoneConfig z;
+        z.origin = dns::NameToText(reinterpret_cast<const uint8_t*>(m.origin.data()));
+        zones.push_back(std::move(z));
+      }
     }
     const zone::ZoneTable& served = registry.served();
     for (const auto& zc : zones) {

@@ -135,6 +135,7 @@ bool IsStoreFile(const std::string& name) {
   };
   auto starts = [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; };
   return name == "CURRENT" || name == "LOCK" || name == "IDENTITY" || name == "LOG" ||
+         name == "enumd.sock" ||
          name == "lost+found" || starts("LOG.old.") || starts("MANIFEST-") || starts("OPTIONS-") ||
          starts("enumd-import") || ends(".log") || ends(".sst") || ends(".blob") || ends(".dbtmp");
 }
