@@ -1,7 +1,8 @@
 // Reading RDATA out of a received message into the uncompressed form the
 // store keeps. Names inside RDATA are decompressed only for the types whose
 // RDATA RFC 3597 §4 lets a sender compress (the RFC 1035 types: NS, MD, MF,
-// CNAME, SOA, MB, MG, MR, PTR, MINFO, MX). For every other type the RDATA is
+// CNAME, SOA, MB, MG, MR, PTR, MINFO, MX: rdata_layout.h). For every other
+// type the RDATA is
 // copied as it is: a compression pointer there is not a name BIND accepts
 // either (its NAPTR/SRV parsers refuse compression), and the caller's RDATA
 // validation refuses it as a malformed name.
@@ -12,9 +13,6 @@
 #include <string>
 
 namespace enumd::dns {
-
-// True for the types listed above.
-bool RdataMayBeCompressed(uint16_t type) noexcept;
 
 // Copies the RDATA at msg[rdata, rdata + rdlen) of a record of `type` into
 // *out, uncompressed. Precondition: the RDATA lies within `len` (ReadRR

@@ -9,6 +9,7 @@
 #include "dns/constants.h"
 #include "dns/dns_test_support.h"
 #include "dns/name.h"
+#include "dns/rdata_layout.h"
 
 namespace enumd::dns {
 namespace {
@@ -37,16 +38,17 @@ bool Read(uint16_t t, const Msg& m, std::string* out) {
   return ReadRdata(testing::U8(m.wire), m.wire.size(), t, m.rdata, m.rdlen, out);
 }
 
-TEST_CASE("ReadRdata: the compressible types are exactly RFC 3597 §4's list") {
+TEST_CASE("CompressibleLayout: the compressible types are exactly RFC 3597 §4's list") {
+  RdataLayout l;
   for (uint16_t t : {type::kNS, type::kMD, type::kMF, type::kCNAME, type::kSOA, type::kMB,
                      type::kMG, type::kMR, type::kPTR, type::kMINFO, type::kMX}) {
     CAPTURE(t);
-    CHECK(RdataMayBeCompressed(t));
+    CHECK(CompressibleLayout(t, &l));
   }
   for (uint16_t t : {type::kA, type::kTXT, type::kAAAA, type::kSRV, type::kNAPTR, type::kDS,
                      type::kRRSIG, type::kNSEC, uint16_t{39} /* DNAME */, uint16_t{65280}}) {
     CAPTURE(t);
-    CHECK_FALSE(RdataMayBeCompressed(t));
+    CHECK_FALSE(CompressibleLayout(t, &l));
   }
 }
 
