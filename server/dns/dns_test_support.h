@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hex.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 
@@ -18,37 +19,12 @@ using Bytes = std::vector<uint8_t>;
 
 // Bytes from hex ("0a0B" -> {0x0a, 0x0b}); whitespace is skipped.
 inline std::string FromHex(std::string_view hex) {
-  std::string out;
-  int have = 0, acc = 0;
-  for (char c : hex) {
-    int v;
-    if (c >= '0' && c <= '9')
-      v = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v = c - 'A' + 10;
-    else
-      continue;
-    acc = acc << 4 | v;
-    if (++have == 2) {
-      out.push_back(static_cast<char>(acc));
-      have = acc = 0;
-    }
-  }
-  REQUIRE(have == 0);
-  return out;
+  std::string bytes;
+  REQUIRE(HexDecode(hex, &bytes));
+  return bytes;
 }
 
-inline std::string ToHex(std::string_view bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    out += kDigits[static_cast<uint8_t>(c) >> 4];
-    out += kDigits[static_cast<uint8_t>(c) & 15];
-  }
-  return out;
-}
+inline std::string ToHex(std::string_view bytes) { return HexEncode(bytes); }
 
 inline const uint8_t* U8(const std::string& s) {
   return reinterpret_cast<const uint8_t*>(s.data());
