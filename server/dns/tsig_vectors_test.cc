@@ -83,6 +83,13 @@ void CheckSameSigned(const std::string& ours, const std::string& theirs) {
   CHECK(a.other == b.other);
 }
 
+// The vector's request checked with its key at its time; `ring` holds the key.
+TsigVerification VerifiedRequest(const TsigVector& v, TsigKeyRing* ring) {
+  REQUIRE(ring->Add(KeyOf(v)).ok());
+  const std::string msg = FromHex(v.messages[0]);
+  return VerifyRequest(U8(msg), msg.size(), *ring, v.now);
+}
+
 size_t Count(const char* kind) {
   size_t n = 0;
   for (const TsigVector& v : kTsigVectors) n += std::string(v.kind) == kind;
@@ -101,10 +108,8 @@ TEST_CASE("TSIG vectors: requests from dnspython and nsupdate verify") {
     CAPTURE(v.what);
     const TsigKey key = KeyOf(v);
     TsigKeyRing ring;
-    REQUIRE(ring.Add(key).ok());
+    const TsigVerification got = VerifiedRequest(v, &ring);
     const std::string msg = FromHex(v.messages[0]);
-
-    const TsigVerification got = VerifyRequest(U8(msg), msg.size(), ring, v.now);
     CHECK(got.outcome == TsigOutcome::kVerified);
     CHECK(got.key == ring.Find(key.name));
     // Outside the fudge, or with another secret, it does not.
@@ -220,11 +225,8 @@ TEST_CASE("TSIG vectors: our signed answer to dnspython's request is dnspython's
     const TsigVector& resp = kTsigVectors[i + 1];
     if (std::string(req.what).rfind("dnspython UPDATE", 0) != 0) continue;
     CAPTURE(resp.what);
-    const TsigKey key = KeyOf(req);
     TsigKeyRing ring;
-    REQUIRE(ring.Add(key).ok());
-    const std::string request = FromHex(req.messages[0]);
-    const TsigVerification v = VerifyRequest(U8(request), request.size(), ring, req.now);
+    const TsigVerification v = VerifiedRequest(req, &ring);
     REQUIRE(v.outcome == TsigOutcome::kVerified);
     CHECK(testing::ToHex(v.tsig.mac) == resp.request_mac);
     const std::string theirs = FromHex(resp.messages[0]);

@@ -45,6 +45,13 @@ Pkt Update(const std::vector<RR>& pre, const std::vector<RR>& upd, const std::ve
   return p;
 }
 
+// One record and the rcode a rule gives it.
+struct RcodeCase {
+  const char* what;
+  RR rr;
+  uint16_t rcode;
+};
+
 ParseOutcome Parse(const Pkt& p, UpdateMessage* m) {
   return ParseUpdate(p.b.data(), p.b.size(), m);
 }
@@ -221,12 +228,7 @@ TEST_CASE("ParseUpdate: §3.1.1 zone type must be SOA (answered after the TSIG c
 }
 
 TEST_CASE("ParseUpdate: §3.4.1.3 prescan, first failing update record") {
-  struct P {
-    const char* what;
-    RR rr;
-    uint16_t rcode;
-  };
-  const P cases[] = {
+  const RcodeCase cases[] = {
       {"add", {"a.e164.arpa.", type::kA, IN, 300, kA}, rcode::kNoError},
       {"add at the apex, any case", {"E164.ARPA.", type::kA, IN, 300, kA}, rcode::kNoError},
       {"owner outside the zone", {"a.example.", type::kA, IN, 300, kA}, rcode::kNotZone},
@@ -252,7 +254,7 @@ TEST_CASE("ParseUpdate: §3.4.1.3 prescan, first failing update record") {
        {"a.example.", type::kA, rrclass::kCH, 300, kA},
        rcode::kNotZone},
   };
-  for (const P& c : cases) {
+  for (const RcodeCase& c : cases) {
     CAPTURE(c.what);
     const RR good{"b.e164.arpa.", type::kA, IN, 300, kA};
     const UpdateMessage m = Ok(Update({}, {good, c.rr, good}));
@@ -278,12 +280,7 @@ TEST_CASE("ParseUpdate: a bad prerequisite does not stop parsing or the prescan"
 }
 
 TEST_CASE("CheckPrerequisite: §3.2 rules in the RFC's order") {
-  struct P {
-    const char* what;
-    RR rr;
-    uint16_t rcode;
-  };
-  const P cases[] = {
+  const RcodeCase cases[] = {
       {"name in use", {"a.e164.arpa.", type::kANY, ANY, 0, {}}, rcode::kNoError},
       {"RRset exists", {"a.e164.arpa.", type::kA, ANY, 0, {}}, rcode::kNoError},
       {"name not in use", {"a.e164.arpa.", type::kANY, NONE, 0, {}}, rcode::kNoError},
@@ -296,7 +293,7 @@ TEST_CASE("CheckPrerequisite: §3.2 rules in the RFC's order") {
       {"outside the zone", {"a.other.", type::kA, ANY, 0, {}}, rcode::kNotZone},
       {"class CH", {"a.e164.arpa.", type::kA, rrclass::kCH, 0, kA}, rcode::kFormErr},
   };
-  for (const P& c : cases) {
+  for (const RcodeCase& c : cases) {
     CAPTURE(c.what);
     const UpdateMessage m = Ok(Update({c.rr}, {}));
     REQUIRE(m.prerequisites.size() == 1);

@@ -36,6 +36,8 @@ import dns.tsigkeyring
 import dns.update
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "system"))
+from enumd_harness import _recv_exact, free_port  # noqa: E402  (the system tests' helpers)
 OUT = os.path.join(HERE, "tsig_vectors.inc")
 OUT_KEYGEN = os.path.join(HERE, "tsig_keygen_files.inc")
 T_FIXED = 1765000000  # 2025-12-06T05:46:40Z
@@ -55,14 +57,6 @@ def keygen(name, alg):
                           text=True).stdout
     secret = text.split('secret "')[1].split('"')[0]
     return text, secret
-
-
-def free_port(kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Pinned:
@@ -188,7 +182,7 @@ zone "e164.arpa." {{
 
 def vectors_named(out, tmp):
     key, (_, secret) = "named-key.", ("", keygen("named-key.", "hmac-sha256")[1])
-    port = free_port(socket.SOCK_STREAM)
+    port = free_port()
     with open(os.path.join(tmp, "e164.arpa.db"), "w") as f:
         f.write("$TTL 300\n@ SOA ns.e164.arpa. hostmaster.e164.arpa. 1 3600 600 86400 300\n"
                 "@ NS ns.e164.arpa.\nns A 192.0.2.53\n")
@@ -253,17 +247,9 @@ def vectors_named(out, tmp):
         s.sendall(struct.pack("!H", len(wire)) + wire)
         msgs, soas = [], 0
 
-        def recv_exact(n):
-            b = b""
-            while len(b) < n:
-                c = s.recv(n - len(b))
-                if not c:
-                    raise EOFError
-                b += c
-            return b
         while soas < 2:
-            (n,) = struct.unpack("!H", recv_exact(2))
-            m = recv_exact(n)
+            (n,) = struct.unpack("!H", _recv_exact(s, 2))
+            m = _recv_exact(s, n)
             msgs.append(m)
             parsed = dns.message.from_wire(m, keyring=keyring, request_mac=q.mac, multi=True,
                                            tsig_ctx=getattr(parsed, "tsig_ctx", None)
