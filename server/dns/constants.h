@@ -26,6 +26,10 @@ inline constexpr uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX 
                           kAAAA = 28, kSRV = 33, kNAPTR = 35, kOPT = 41, kDS = 43, kRRSIG = 46,
                           kNSEC = 47, kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254,
                           kANY = 255;
+// Obsolete RFC 1035 types whose RDATA holds names (RFC 3597 §4 lets them be
+// compressed), and the transaction meta-types (RFC 2930, RFC 8945).
+inline constexpr uint16_t kMD = 3, kMF = 4, kMB = 7, kMG = 8, kMR = 9, kMINFO = 14, kTKEY = 249,
+                          kTSIG = 250;
 }  // namespace type
 
 namespace rrclass {
@@ -35,10 +39,14 @@ inline constexpr uint16_t kIN = 1, kCH = 3, kNONE = 254, kANY = 255;
 namespace rcode {
 inline constexpr uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNXDomain = 3, kNotImp = 4,
                           kRefused = 5, kBadVers = 16;  // BADVERS is extended (RFC 6891 §6.1.3)
-}
+// UPDATE (RFC 2136 §2.2); NOTAUTH also answers TSIG failures (RFC 8945 §5.2).
+inline constexpr uint16_t kYXDomain = 6, kYXRRSet = 7, kNXRRSet = 8, kNotAuth = 9, kNotZone = 10;
+// TSIG error field values (RFC 8945 §4.2; BADSIG shares 16 with BADVERS).
+inline constexpr uint16_t kBadSig = 16, kBadKey = 17, kBadTime = 18, kBadTrunc = 22;
+}  // namespace rcode
 
 namespace opcode {
-inline constexpr uint8_t kQuery = 0;
+inline constexpr uint8_t kQuery = 0, kNotify = 4, kUpdate = 5;
 }
 
 // Header flag bits in the 16-bit flags word (RFC 1035 §4.1.1, RFC 4035 §3.1.6).

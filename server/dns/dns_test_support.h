@@ -9,12 +9,26 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hex.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 
 namespace enumd::dns::testing {
 
 using Bytes = std::vector<uint8_t>;
+
+// Bytes from hex ("0a0B" -> {0x0a, 0x0b}); whitespace is skipped.
+inline std::string FromHex(std::string_view hex) {
+  std::string bytes;
+  REQUIRE(HexDecode(hex, &bytes));
+  return bytes;
+}
+
+inline std::string ToHex(std::string_view bytes) { return HexEncode(bytes); }
+
+inline const uint8_t* U8(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 struct Pkt {
   Bytes b;
@@ -55,6 +69,7 @@ struct Pkt {
   }
   // An A record of 127.0.0.1.
   Pkt& A(const char* owner) { return Name(owner).U16(1).U16(1).U32(300).U16(4).U32(0x7F000001); }
+  std::string Wire() const { return std::string(b.begin(), b.end()); }
   // Drops the last `n` bytes.
   Pkt& Cut(size_t n) {
     b.resize(b.size() - n);

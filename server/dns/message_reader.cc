@@ -6,37 +6,10 @@
 
 #include "common/byte_order.h"
 #include "dns/name.h"
+#include "dns/record_reader.h"
 
 namespace enumd::dns {
 namespace {
-
-constexpr size_t kRRFixed = 10;  // TYPE, CLASS, TTL, RDLENGTH (RFC 1035 §4.1.3)
-
-// The fixed part of one resource record, after its owner name.
-struct RRHead {
-  uint16_t type;
-  uint16_t rrclass;
-  uint32_t ttl;
-  size_t rdata;  // offset of RDATA
-  uint16_t rdlen;
-};
-
-// Reads one record at *pos: owner name (into `owner`), fixed part, and checks
-// that RDATA lies within the packet. Advances *pos past the record.
-bool ReadRR(const uint8_t* pkt, size_t len, size_t* pos, uint8_t* owner, size_t* owner_len,
-            RRHead* rr) noexcept {
-  if (!ReadName(pkt, len, pos, owner, owner_len)) return false;
-  if (len - *pos < kRRFixed) return false;
-  const uint8_t* p = pkt + *pos;
-  rr->type = Load16(p);
-  rr->rrclass = Load16(p + 2);
-  rr->ttl = Load32(p + 4);
-  rr->rdlen = Load16(p + 8);
-  rr->rdata = *pos + kRRFixed;
-  if (len - rr->rdata < rr->rdlen) return false;
-  *pos = rr->rdata + rr->rdlen;
-  return true;
-}
 
 // OPT RDATA is a sequence of {code(2), length(2), data}; it must fill RDATA
 // exactly (RFC 6891 §6.1.2). BIND answers FORMERR otherwise, and so do we.
@@ -82,22 +55,27 @@ ParseOutcome ParseBody(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcep
     const size_t start = pos;
     if (!ReadRR(pkt, len, &pos, owner, &owner_len, &rr)) return ParseOutcome::kFormErr;
     if (rr.type != type::kOPT) continue;
-    // Exactly one OPT (RFC 6891 §6.1.1), owned by the root written as a single
-    // zero byte: a compression pointer to a root label is refused too.
-    if (out->edns.present) return ParseOutcome::kFormErr;
-    if (pkt[start] != 0) return ParseOutcome::kFormErr;
-    if (!OptionsWellFormed(pkt + rr.rdata, rr.rdlen)) return ParseOutcome::kFormErr;
-    out->edns.present = true;
-    out->edns.udp_size = rr.rrclass;
-    out->edns.ext_rcode = static_cast<uint8_t>(rr.ttl >> 24);
-    out->edns.version = static_cast<uint8_t>(rr.ttl >> 16);
-    out->edns.do_bit = (rr.ttl & 0x8000) != 0;  // RFC 3225 §3
+    if (!ReadOpt(pkt, start, rr, &out->edns)) return ParseOutcome::kFormErr;
   }
   if (pos != len) return ParseOutcome::kFormErr;  // trailing bytes
   return ParseOutcome::kOk;
 }
 
 }  // namespace
+
+bool ReadOpt(const uint8_t* msg, size_t start, const RRHead& rr, EdnsInfo* edns) noexcept {
+  // Exactly one OPT (RFC 6891 §6.1.1), owned by the root written as a single
+  // zero byte: a compression pointer to a root label is refused too.
+  if (edns->present) return false;
+  if (msg[start] != 0) return false;
+  if (!OptionsWellFormed(msg + rr.rdata, rr.rdlen)) return false;
+  edns->present = true;
+  edns->udp_size = rr.rrclass;
+  edns->ext_rcode = static_cast<uint8_t>(rr.ttl >> 24);
+  edns->version = static_cast<uint8_t>(rr.ttl >> 16);
+  edns->do_bit = (rr.ttl & 0x8000) != 0;  // RFC 3225 §3
+  return true;
+}
 
 ParseOutcome ParseQuery(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcept {
   out->id = 0;

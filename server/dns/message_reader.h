@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "dns/constants.h"
+#include "dns/record_reader.h"
 
 namespace enumd::dns {
 
@@ -36,6 +37,13 @@ struct ParsedQuery {
   uint16_t qclass = 0;
   EdnsInfo edns;
 };
+
+// Checks an OPT record that ReadRR read starting at `start` (its owner's
+// first byte) and records it in *edns: it must be the first OPT seen
+// (edns->present still false), owned by the root written as the single byte
+// 0, with RDATA a well-formed option list. Returns false (FORMERR) otherwise,
+// leaving *edns as it was. Shared with the UPDATE parser.
+bool ReadOpt(const uint8_t* msg, size_t start, const RRHead& rr, EdnsInfo* edns) noexcept;
 
 // Parses `len` bytes at `pkt`. Rules (each -> kFormErr unless said otherwise):
 //  - len < 12 -> kDrop; QR set -> kDrop.

@@ -11,42 +11,14 @@
 
 #include "common/byte_order.h"
 #include "dns/name.h"
+#include "dns/rdata_layout.h"
 
 namespace enumd::dns {
 namespace {
 
 constexpr size_t kMaxPointer = 0x3FFF;  // 14-bit offsets (RFC 1035 §4.1.4)
 constexpr int kMaxLabels = 128;         // 127 one-byte labels + the root fit 255
-constexpr size_t kSoaFixed = 20;        // SERIAL REFRESH RETRY EXPIRE MINIMUM
-constexpr size_t kMxPreference = 2;
 
-// Where RDATA of a type whose names may be compressed (RFC 3597 §4) holds its
-// names: `prefix` bytes, then `names` names, then exactly `suffix` bytes.
-struct RdataShape {
-  size_t prefix;
-  int names;
-  size_t suffix;
-};
-
-bool CompressibleShape(uint16_t rrtype, RdataShape* shape) noexcept {
-  switch (rrtype) {
-    case type::kNS:
-    case type::kCNAME:
-    case type::kPTR:
-      *shape = {0, 1, 0};
-      return true;
-    case type::kMX:
-      *shape = {kMxPreference, 1, 0};
-      return true;
-    case type::kSOA:
-      *shape = {0, 2, kSoaFixed};
-      return true;
-    default:
-      return false;  // NAPTR (RFC 3403 §4), SRV (RFC 2782) and the rest: verbatim
-  }
-}
-
-// True if `rdata` has exactly the layout `shape` describes, with valid names.
 // Offset inside SRV or NAPTR RDATA of its (uncompressed, non-root) target
 // name when the RDATA is well formed and the name ends it; 0 otherwise.
 size_t UncompressedNameOffset(uint16_t rrtype, const uint8_t* rdata, size_t rdlen) noexcept {
@@ -61,17 +33,6 @@ size_t UncompressedNameOffset(uint16_t rrtype, const uint8_t* rdata, size_t rdle
   }
   if (pos >= rdlen || rdata[pos] == 0) return 0;
   return WireNameLength(rdata + pos, rdlen - pos) == rdlen - pos ? pos : 0;
-}
-
-bool RdataMatchesShape(const uint8_t* rdata, size_t rdlen, const RdataShape& shape) noexcept {
-  if (rdlen < shape.prefix) return false;
-  size_t pos = shape.prefix;
-  for (int i = 0; i < shape.names; ++i) {
-    const size_t n = WireNameLength(rdata + pos, rdlen - pos);
-    if (n == 0) return false;
-    pos += n;
-  }
-  return rdlen - pos == shape.suffix;
 }
 
 }  // namespace
@@ -232,9 +193,9 @@ bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
   if (!Append(fixed, sizeof fixed)) return false;
   const size_t rdlen_at = size_ - 2;
 
-  RdataShape shape;
-  if (!CompressibleShape(rrtype, &shape) || !RdataMatchesShape(rdata, rdlen, shape)) {
-    // Verbatim: the type forbids compression, or the RDATA is not the shape
+  RdataLayout layout;
+  if (!CompressibleLayout(rrtype, &layout) || !RdataHasLayout(rdata, rdlen, layout)) {
+    // Verbatim: the type forbids compression, or the RDATA is not the layout
     // its type says (then it is not ours to rewrite).
     const size_t at = size_;
     if (!Append(rdata, rdlen)) return false;
@@ -248,13 +209,13 @@ bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
     return true;
   }
   const size_t rdata_start = size_;
-  if (!Append(rdata, shape.prefix)) return false;
-  size_t pos = shape.prefix;
-  for (int i = 0; i < shape.names; ++i) {
+  if (!Append(rdata, layout.prefix)) return false;
+  size_t pos = layout.prefix;
+  for (int i = 0; i < layout.names; ++i) {
     if (!WriteName(rdata + pos)) return false;
     pos += WireNameLength(rdata + pos, rdlen - pos);
   }
-  if (!Append(rdata + pos, shape.suffix)) return false;
+  if (!Append(rdata + pos, layout.suffix)) return false;
   Store16(buf_ + rdlen_at, static_cast<uint16_t>(size_ - rdata_start));
   return true;
 }

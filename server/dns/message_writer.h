@@ -66,14 +66,15 @@ class MessageWriter {
 
   // Appends one resource record in `section`. `owner` is an uncompressed wire
   // name; it is compressed against names already written. `rdata` is the
-  // uncompressed wire RDATA; the domain names inside the RDATA of NS, CNAME,
-  // PTR, MX, SOA (the types RFC 3597 §4 allows) are compressed too, all others
-  // are copied verbatim. Returns false (and writes nothing) if it does not fit.
-  // "Writes nothing" means: size, counts and compression state are as before
-  // and bytes at or past limit() are never touched; bytes in [size(), limit())
-  // are scratch and may have changed. RDATA of a compressible type that does
-  // not have that type's layout (NS/CNAME/PTR: one name; MX: 2 bytes + name;
-  // SOA: two names + 20 bytes) is copied verbatim rather than rejected.
+  // uncompressed wire RDATA; the domain names inside the RDATA of the types
+  // RFC 3597 §4 allows (NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO, MX:
+  // rdata_layout.h) are compressed too, all others are copied verbatim.
+  // Returns false (and writes nothing) if it does not fit. "Writes nothing"
+  // means: size, counts and compression state are as before and bytes at or
+  // past limit() are never touched; bytes in [size(), limit()) are scratch
+  // and may have changed. RDATA of a compressible type that does not have
+  // that type's layout (one name; MX: 2 bytes + name; MINFO: two names; SOA:
+  // two names + 20 bytes) is copied verbatim rather than rejected.
   // Also returns false if `owner` is not a valid wire name or no Start*.
   bool AddRR(Section section, const uint8_t* owner, uint16_t type, uint16_t rrclass, uint32_t ttl,
              const uint8_t* rdata, uint16_t rdlen) noexcept;

@@ -413,8 +413,9 @@ TEST_CASE("MessageWriter: compression is case-insensitive and on whole labels") 
 }
 
 TEST_CASE("MessageWriter: RDATA of types that must not be compressed is copied verbatim") {
-  // Only NS, CNAME, PTR, MX and SOA (RFC 3597 §4); and only when the RDATA
-  // has the shape the type says.
+  // Only the RFC 1035 types RFC 3597 §4 lists (NS, MD, MF, CNAME, SOA, MB,
+  // MG, MR, PTR, MINFO, MX; BIND compresses them too); and only when the
+  // RDATA has the layout the type says.
   struct Case {
     const char* what;
     uint16_t type;
@@ -423,6 +424,9 @@ TEST_CASE("MessageWriter: RDATA of types that must not be compressed is copied v
   };
   const std::vector<Case> cases = {
       {"PTR", type::kPTR, Pkt().Name("x.example.").b, true},
+      {"MB", type::kMB, Pkt().Name("x.example.").b, true},
+      {"MINFO", type::kMINFO, Pkt().Name("x.example.").Name("y.example.").b, true},
+      {"MINFO with one name", type::kMINFO, Pkt().Name("x.example.").b, false},
       {"NAPTR", type::kNAPTR, Naptr("x.example."), false},
       {"SRV", type::kSRV, Srv("x.example."), false},
       {"unknown type with a name inside", 65280, Pkt().Name("x.example.").b, false},
