@@ -6,19 +6,26 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
+#include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
 #include "dns/name.h"
+#include "dns/tsig_key_file.h"
 #include "net/server.h"
 #include "query/responder.h"
 #include "query/rrl.h"
 #include "store/zone_store.h"
+#include "zone/zone_file_reader.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_table.h"
 
@@ -38,18 +45,31 @@ class Handler : public net::QueryHandler {
  public:
   // `rrl` (shared by every handler; may be null = off) and `errors` outlive
   // the handler. `slot` is the handler's own RRL counter slot.
-  // `metrics` (null: metrics off) is this handler's own block.
+  // `metrics` (null: metrics off) is this handler's own block. UPDATEs go
+  // to `updates` (the writer), answered over UDP through `udp_fd`.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
           query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors,
-          metrics::QueryMetrics* metrics)
+          metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd)
       : responder_(store, zones, std::move(options)),
         rrl_(rrl),
         slot_(static_cast<unsigned>(slot)),
         errors_(errors),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        updates_(updates),
+        udp_fd_(udp_fd) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;
+    // RFC 2136 UPDATE (opcode 5, not a response): the writer's. Over UDP it
+    // answers later on this socket; over TCP this thread waits for it.
+    if (updates_ != nullptr && len >= dns::kHeaderSize && (q[2] & 0x80) == 0 &&
+        ((q[2] >> 3) & 0xF) == 5) {
+      if (!tcp && udp_fd_ >= 0 && peer != nullptr) {
+        updates_->SubmitUdp(q, len, peer, udp_fd_);
+        return 0;
+      }
+      return updates_->SubmitAndWait(q, len, peer, out, cap);
+    }
     const bool timed = metrics_ != nullptr && metrics_->ShouldTime();
     const uint64_t t0 = timed ? MonotonicNs() : 0;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
@@ -72,6 +92,8 @@ class Handler : public net::QueryHandler {
   ServeErrorLog* errors_;
   query::ServeError error_;
   metrics::QueryMetrics* metrics_;
+  UpdateWriter* updates_;
+  int udp_fd_;
 };
 
 std::string Lower(std::string wire) {
@@ -97,6 +119,9 @@ struct Daemon::Impl {
   std::unique_ptr<DaemonMetrics> metrics;  // null: metrics.listen not set
   query::RrlCounters rrl_logged;
   Clock::time_point rrl_logged_at;
+  // Before `server`: the handlers queue UPDATEs on it.
+  std::unique_ptr<UpdateWriter> updates;
+  ControlServer control;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
   Clock::time_point udp_dropped_logged_at;
@@ -111,6 +136,167 @@ struct Daemon::Impl {
   uint64_t pending_number = 0;            // under mu: the number of `pending`
   std::atomic<uint64_t> reloads_done{0};  // the number of the last reload finished
   std::atomic<bool> cancel{false};        // an import in progress stops
+  // Work for the writer thread from the control socket, run in order.
+  std::deque<std::function<void()>> tasks;  // under mu
+
+  // Runs `fn` on the writer thread and waits for it (the control socket's
+  // requests that are not UPDATEs). False when enumd is stopping.
+  bool OnWriter(const std::function<void()>& fn) {
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    bool done = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stopping) return false;
+      tasks.push_back([&] {
+        fn();
+        std::lock_guard<std::mutex> l(done_mu);
+        done = true;
+        done_cv.notify_all();
+      });
+    }
+    wake.notify_one();
+    std::unique_lock<std::mutex> l(done_mu);
+    done_cv.wait(l, [&] { return done; });
+    return true;
+  }
+
+  // Loads the TSIG keys and each zone's update settings into the writer.
+  // Problems are logged (a zone naming an unknown key takes no updates from
+  // it); `strict` (start-up) makes them errors.
+  Status ConfigureUpdates(bool strict) {
+    dns::TsigKeyRing keys;
+    Status first;
+    auto problem = [&](const std::string& what) {
+      Log(strict ? LogLevel::kError : LogLevel::kWarning, "%s", what.c_str());
+      if (first.ok()) first = Status::Error(what);
+    };
+    for (const std::string& file : config.key_files) {
+      auto loaded = dns::LoadTsigKeyFile(file);
+      if (!loaded.ok()) {
+        problem(loaded.status().message());
+        continue;
+      }
+      for (dns::TsigKey& k : *loaded) {
+        Status st = keys.Add(std::move(k));
+        if (!st.ok()) problem(file + ": " + st.message());
+      }
+    }
+    std::map<std::string, ZoneUpdateSettings> zones;
+    std::vector<config::ZoneConfig> served = config.zones;
+    if (served.empty()) {
+      for (const zone::Zone& z : registry.served().zones()) {
+        config::ZoneConfig zc;
+        zc.origin = dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data()));
+        served.push_back(std::move(zc));
+      }
+    }
+    for (const config::ZoneConfig& zc : served) {
+      ZoneUpdateSettings s;
+      s.policy.origin = Lower(dns::WireName(zc.origin));
+      s.serial = zc.serial == config::SerialPolicy::kUnixTime     ? zone::SerialPolicy::kUnixTime
+                 : zc.serial == config::SerialPolicy::kDateSerial ? zone::SerialPolicy::kDateSerial
+                                                                  : zone::SerialPolicy::kIncrement;
+      s.journal.max_entries = zc.journal_max_entries;
+      s.journal.max_bytes = zc.journal_max_bytes;
+      auto key_wire = [&](const std::string& name) {
+        std::string w = Lower(dns::WireName(name));
+        if (!w.empty() && !keys.Find(w))
+          problem("zone " + zc.origin + ": update key " + name + " is in no key file");
+        return w;
+      };
+      for (const std::string& k : zc.update.keys) s.policy.keys.push_back(key_wire(k));
+      for (const config::Cidr& c : zc.update.allow) {
+        zone::UpdatePrefix p;
+        p.v6 = c.v6;
+        std::memcpy(p.addr, c.addr, sizeof(p.addr));
+        p.length = c.length;
+        s.policy.addresses.push_back(p);
+      }
+      for (const std::string& text : zc.update.policy) {
+        auto words = config::ParseUpdateRule(text);
+        if (!words.ok()) {
+          problem("zone " + zc.origin + ": " + words.status().message());
+          continue;
+        }
+        const std::vector<std::string>& w = *words;
+        zone::UpdateRule r;
+        r.grant = w[0] == "grant";
+        r.key = key_wire(w[1]);
+        r.match = w[2] == "zonesub"     ? zone::UpdateRule::Match::kZoneSub
+                  : w[2] == "subdomain" ? zone::UpdateRule::Match::kSubdomain
+                  : w[2] == "name"      ? zone::UpdateRule::Match::kName
+                                        : zone::UpdateRule::Match::kWildcard;
+        size_t at = 3;
+        if (r.match != zone::UpdateRule::Match::kZoneSub) r.name = Lower(dns::WireName(w[at++]));
+        bool bad = false;
+        for (; at < w.size(); ++at) {
+          if (w[at] == "ANY" || w[at] == "any") continue;
+          uint16_t type = zone::RecordTypeFromText(w[at]);
+          if (type == 0) {
+            problem("zone " + zc.origin + ": update policy \"" + text + "\": unknown type " +
+                    w[at]);
+            bad = true;
+          }
+          r.types.push_back(type);
+        }
+        if (!bad) s.policy.rules.push_back(std::move(r));
+      }
+      zones[s.policy.origin] = std::move(s);
+    }
+    updates->Configure(std::move(keys), std::move(zones));
+    return strict ? first : Status::OK();
+  }
+
+  // The control socket's requests (see control_server.h).
+  uint8_t Control(uint8_t command, const std::string& payload, std::string* reply) {
+    switch (command) {
+      case 'U':
+        *reply = updates->SubmitLocal(payload);
+        return reply->empty() ? 1 : 0;
+      case 'I': {
+        const size_t nul = payload.find('\0');
+        if (nul == std::string::npos) {
+          *reply = "malformed import request";
+          return 1;
+        }
+        config::ZoneConfig zc;
+        zc.origin = payload.substr(0, nul);
+        zc.file = payload.substr(nul + 1);
+        bool ok = true;
+        Status st;
+        if (!OnWriter([&] {
+              st = Refresh(zc, true, &ok, /*force=*/true);
+              if (st.ok()) st = Publish(false);
+            })) {
+          *reply = "enumd is stopping";
+          return 1;
+        }
+        if (!st.ok() || !ok) {
+          *reply = st.ok() ? "import failed; see enumd's log" : st.message();
+          return 1;
+        }
+        auto meta = store->FindZone(Lower(dns::WireName(zc.origin)));
+        *reply = "zone " + zc.origin + " serial " + std::to_string(meta ? meta->serial : 0);
+        return 0;
+      }
+      case 'S': {
+        OnWriter([&] {
+          for (const zone::Zone& z : registry.served().zones()) {
+            auto meta = store->FindZone(Lower(z.origin));
+            *reply += dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())) +
+                      "\tserial " + std::to_string(meta ? meta->serial : 0) + "\t" +
+                      std::to_string(meta ? meta->names : 0) + " names\t" +
+                      std::to_string(meta ? meta->records : 0) + " records\n";
+          }
+        });
+        return 0;
+      }
+      default:
+        *reply = "unknown command";
+        return 1;
+    }
+  }
 
   // Logs UDP replies not sent since the last report, if any.
   void LogUdpDropped() {
@@ -129,7 +315,8 @@ struct Daemon::Impl {
   // version keeps it when the new one fails; only a zone without any is an
   // error. `*ok` (may be null) becomes false when the file could not be read
   // or imported, whatever is served.
-  Status Refresh(const config::ZoneConfig& zc, bool keep_previous, bool* ok = nullptr) {
+  Status Refresh(const config::ZoneConfig& zc, bool keep_previous, bool* ok = nullptr,
+                 bool force = false) {
     if (zc.file.empty()) return Status::OK();
     std::string origin = Lower(dns::WireName(zc.origin));
     auto meta = store->FindZone(origin);
@@ -147,7 +334,7 @@ struct Daemon::Impl {
       return Status::Error("zone " + zc.origin + ": " + why);
     }
     int64_t mtime = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
-    if (meta && meta->source_file == path && meta->source_mtime_ns == mtime &&
+    if (!force && meta && meta->source_file == path && meta->source_mtime_ns == mtime &&
         meta->source_size == static_cast<uint64_t>(sb.st_size))
       return Status::OK();
     if (store->read_only()) {
@@ -270,6 +457,7 @@ struct Daemon::Impl {
       Log(LogLevel::kWarning, "reload: %s changed; it takes effect at the next restart",
           key.c_str());
     config.zones = std::move(wanted.zones);
+    config.key_files = std::move(wanted.key_files);
     if (config.log_level != wanted.log_level) {
       config.log_level = wanted.log_level;
       SetLogLevel(ParseLogLevel(config.log_level));
@@ -289,6 +477,7 @@ struct Daemon::Impl {
       Log(LogLevel::kError, "reload: %s", st.message().c_str());
       ok = false;
     }
+    (void)ConfigureUpdates(false);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served", seconds * 1000,
         registry.served().zones().size());
@@ -327,8 +516,32 @@ struct Daemon::Impl {
   void WriterLoop() {
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
-      wake.wait_for(lock, kTick, [&] { return stopping || pending.has_value(); });
-      if (stopping) return;
+      wake.wait_for(lock, kTick, [&] {
+        return stopping || pending.has_value() || !tasks.empty() || updates->pending();
+      });
+      if (stopping) {
+        lock.unlock();
+        updates->Close();  // whoever waits gets an answer
+        lock.lock();
+        for (auto& t : tasks) t();
+        tasks.clear();
+        return;
+      }
+      // Updates first: each batch is short, and senders wait for it.
+      if (updates->pending()) {
+        lock.unlock();
+        updates->Process();
+        lock.lock();
+        continue;
+      }
+      if (!tasks.empty()) {
+        std::function<void()> task = std::move(tasks.front());
+        tasks.pop_front();
+        lock.unlock();
+        task();
+        lock.lock();
+        continue;
+      }
       if (pending) {
         config::Config wanted = std::move(*pending);
         pending.reset();
@@ -375,6 +588,9 @@ Status Daemon::Start() {
   Status st = d.Publish(true);
   if (!st.ok()) return st;
   if (d.cancel) return Status::Error("stopped during start-up");
+  d.updates = std::make_unique<UpdateWriter>(d.store.get(), [&d] { d.wake.notify_one(); });
+  st = d.ConfigureUpdates(true);
+  if (!st.ok()) return st;
 
   net::ServerOptions so;
   for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
@@ -439,11 +655,13 @@ Status Daemon::Start() {
   query::Rrl* rrl = d.rrl.get();
   ServeErrorLog* errors = &d.serve_errors;
   DaemonMetrics* metrics = d.metrics.get();
-  d.server = std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl, errors,
-                                                metrics](const net::HandlerRole& r) {
-    return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl,
-                                     r.slot, errors, metrics ? metrics->ForHandler() : nullptr);
-  });
+  UpdateWriter* updates = d.store->read_only() ? nullptr : d.updates.get();
+  d.server = std::make_unique<net::Server>(
+      so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates](const net::HandlerRole& r) {
+        return std::make_unique<Handler>(
+            s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl, r.slot, errors,
+            metrics ? metrics->ForHandler() : nullptr, updates, r.udp_fd);
+      });
   st = d.server->Start();
   if (!st.ok()) return st;
   if (metrics) {
@@ -466,6 +684,16 @@ Status Daemon::Start() {
     std::lock_guard<std::mutex> lock(d.mu);
     if (d.stopping) return Status::Error("stopped during start-up");
     d.writer = std::thread([&d] { d.WriterLoop(); });
+  }
+  if (!d.store->read_only()) {
+    const std::string socket_path =
+        d.config.control_socket.empty() ? d.config.store + "/enumd.sock" : d.config.control_socket;
+    st = d.control.Start(socket_path,
+                         [&d](uint8_t command, const std::string& payload, std::string* reply) {
+                           return d.Control(command, payload, reply);
+                         });
+    if (!st.ok()) return st;
+    Log(LogLevel::kInfo, "control socket %s", socket_path.c_str());
   }
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   Log(LogLevel::kInfo, "ready in %.1f ms", ms);
@@ -503,6 +731,7 @@ void Daemon::Stop() {
   Impl& d = *impl_;
   RequestStop();
   if (d.writer.joinable()) d.writer.join();
+  d.control.Stop();                  // after the writer: a waiting request has had its answer
   if (d.metrics) d.metrics->Stop();  // scrapes read the server and the store
   if (d.server) d.server->Stop();
   d.LogUdpDropped();  // what the last seconds added

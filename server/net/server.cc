@@ -109,8 +109,9 @@ Status Server::Impl::StartLocked() {
     tcp_admission = std::make_unique<TcpAdmission>(
         options.tcp_max_connections, options.tcp_max_connections_per_source, options.workers);
     int next_slot = 0;
-    auto make_handler = [&](int worker, Transport transport) {
-      std::unique_ptr<QueryHandler> handler = factory(HandlerRole{worker, transport, next_slot++});
+    auto make_handler = [&](int worker, Transport transport, int udp_fd = -1) {
+      std::unique_ptr<QueryHandler> handler =
+          factory(HandlerRole{worker, transport, next_slot++, udp_fd});
       if (!handler)
         throw std::runtime_error("no query handler for worker " + std::to_string(worker));
       return handler;
@@ -126,8 +127,9 @@ Status Server::Impl::StartLocked() {
       if (!bound.ok()) return bound.status();
       SocketAddress address = *ParseSocketAddress(endpoint.host, bound->port);
       for (size_t w = 0; w < bound->udp.size(); ++w) {
+        const int fd = bound->udp[w].get();
         starting[w]->AddUdp(std::move(bound->udp[w]),
-                            make_handler(static_cast<int>(w), Transport::kUdp));
+                            make_handler(static_cast<int>(w), Transport::kUdp, fd));
       }
       for (size_t w = 0; w < bound->tcp.size(); ++w) {
         Status s = starting[w]->AddTcp(std::move(bound->tcp[w]), address.ToString() + "/tcp");

@@ -68,6 +68,10 @@ struct HandlerRole {
   int worker = 0;  // 0 .. workers-1
   Transport transport = Transport::kTcp;
   int slot = 0;  // distinct for every handler of the server: 0 .. HandlerSlots()-1
+  // UDP: the socket the handler's queries come in on, for answers sent later
+  // from another thread (sendto is safe there; the socket lives until the
+  // server stops). -1 for TCP.
+  int udp_fd = -1;
 };
 
 class Server {

@@ -59,12 +59,19 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   // One read section per query: the zone table and the store generation it
   // reads are not freed before it ends (zone::ZoneRegistry::Publish).
   EpochGuard section(&reader_);
+  // The zone table first, then the store view: the writer publishes a new
+  // version's data (a view) before the table that points at it, so a view
+  // taken after the table always holds the table's generations. (The other
+  // way round, a query could take a view from before an import and then the
+  // table of the new version, whose data that view does not see.)
+  table_ = zones_->current();
   // One view of the store for the whole answer (no mix of two versions); it
   // brings the cache up to date with the names changed since the last query.
   const store::StoreView* view = store_->AcquireView(&node_cache_);
   scratch_.read.set_view(view);
   aux_scratch_.read.set_view(view);
   size_t n = RespondInside(pkt, len, out, cap, tcp);
+  table_ = nullptr;
   // An iterator made before a version flip would pin the old version's files.
   store_->ReleaseStale(&scratch_.read);
   store_->ReleaseStale(&aux_scratch_.read);

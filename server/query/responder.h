@@ -140,6 +140,7 @@ class Responder {
 
   const store::ZoneStore* store_;
   const zone::ZoneRegistry* zones_;
+  const zone::ZoneTable* table_ = nullptr;  // during Respond: the table it answers from
   ResponderOptions options_;
   ResponderStats stats_;
   size_t last_wildcard_skip_ = 0;

@@ -230,7 +230,7 @@ void Responder::AddAdditional(Context* c, const zone::Zone& zone,
 }
 
 bool Responder::AnswerFromZone(Context* c) noexcept {
-  const zone::ZoneTable* table = zones_->current();
+  const zone::ZoneTable* table = table_;  // taken before the view (Respond)
   const zone::Zone* zone = table ? table->Find(c->q.qname) : nullptr;
   // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1): a DS query for
   // the apex of a served zone is answered from the zone above it when that is

@@ -620,24 +620,7 @@ ZoneFileReader::Next ZoneFileReader::Impl::ParseRecord(ZoneRecord* rec) {
   {
     std::string_view t = Tok(k);
     if (tokens[k].quoted) return FailHere("bad type '\"" + std::string(t) + "\"'");
-    for (const TypeName& tn : kTypeNames) {
-      if (EqualsUpper(t, tn.name)) {
-        type = tn.type;
-        break;
-      }
-    }
-    if (type == 0) type = types::ExtraTypeByName(t);
-    if (type == 0) {
-      uint64_t v = 0;
-      if (t.size() > 4 && EqualsUpper(t.substr(0, 4), "TYPE")) {
-        if (ParseDecimal(t.substr(4), kMaxU16, &v) == Num::kOk) type = static_cast<uint16_t>(v);
-      } else if (t.size() < 32) {
-        char buf[32];
-        memcpy(buf, t.data(), t.size());
-        buf[t.size()] = '\0';
-        type = ldns_get_rr_type_by_name(buf);
-      }
-    }
+    type = RecordTypeFromText(t);
     if (type == 0) return FailHere("unknown type '" + std::string(t) + "'");
     // RFC 6895 §3.1: OPT and the meta/query range 128-255 never appear in zone data.
     if (type == dns::type::kOPT || (type >= 128 && type <= 255)) {
@@ -962,6 +945,23 @@ ZoneFileReader::Next ZoneFileReader::Impl::LdnsRdata(uint16_t type, size_t first
 
 ZoneFileReader::ZoneFileReader() : impl_(std::make_unique<Impl>()) {}
 ZoneFileReader::~ZoneFileReader() = default;
+
+uint16_t RecordTypeFromText(std::string_view t) {
+  for (const TypeName& tn : kTypeNames) {
+    if (EqualsUpper(t, tn.name)) return tn.type;
+  }
+  if (uint16_t type = types::ExtraTypeByName(t); type != 0) return type;
+  uint64_t v = 0;
+  if (t.size() > 4 && EqualsUpper(t.substr(0, 4), "TYPE")) {
+    if (ParseDecimal(t.substr(4), kMaxU16, &v) == Num::kOk) return static_cast<uint16_t>(v);
+    return 0;
+  }
+  if (t.empty() || t.size() >= 32) return 0;
+  char buf[32];
+  memcpy(buf, t.data(), t.size());
+  buf[t.size()] = '\0';
+  return ldns_get_rr_type_by_name(buf);
+}
 
 Status ZoneFileReader::Open(const std::string& path, const std::string& origin_text) {
   impl_ = std::make_unique<Impl>();

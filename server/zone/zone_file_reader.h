@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -61,6 +62,10 @@ class ZoneFileReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A record type's mnemonic as in a zone file (any case; "TYPE123" too) as
+// its number, or 0 when unknown.
+uint16_t RecordTypeFromText(std::string_view name);
 
 // Record-level checks that do not need the rest of the zone (RFC 3403/3402 for
 // NAPTR; field ranges). Returns an empty string when fine, else the reason.

@@ -480,9 +480,13 @@ class MalformedInputTest(_Shared):
         self.expect_rcode(header(flags=dns.opcode.NOTIFY << 11) + question(), dns.rcode.NOTIMP,
                           opcode=dns.opcode.NOTIFY)
 
-    def test_opcode_update_gets_notimp(self):
-        self.expect_rcode(header(flags=dns.opcode.UPDATE << 11) + question(), dns.rcode.NOTIMP,
+    def test_opcode_update_for_a_zone_without_updates_is_refused(self):
+        # RFC 2136 §3.3, as BIND answers a zone with no allow-update (issue 19).
+        self.expect_rcode(header(flags=dns.opcode.UPDATE << 11) + question(), dns.rcode.REFUSED,
                           opcode=dns.opcode.UPDATE)
+        # A zone not served: NOTAUTH (RFC 2136 §3.1.2).
+        self.expect_rcode(header(flags=dns.opcode.UPDATE << 11) + question("example.org."),
+                          dns.rcode.NOTAUTH, opcode=dns.opcode.UPDATE)
 
     def test_qr_set_gets_no_answer(self):
         self.expect_silence(header(flags=0x8000) + question())

@@ -1,0 +1,77 @@
+// See update_policy.h.
+#include "zone/update_policy.h"
+
+#include <algorithm>
+
+#include "dns/constants.h"
+#include "dns/name.h"
+
+namespace enumd::zone {
+
+namespace {
+
+const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+bool InPrefix(const UpdatePrefix& p, bool v6, const uint8_t* addr) {
+  if (p.v6 != v6) return false;
+  int bits = p.length;
+  for (int i = 0; bits > 0; ++i, bits -= 8) {
+    const uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
+    if ((addr[i] & mask) != (p.addr[i] & mask)) return false;
+  }
+  return true;
+}
+
+// BIND's ANY in update-policy: every type but these.
+bool CoveredByAny(uint16_t type) {
+  return type != dns::type::kSOA && type != dns::type::kNS && type != dns::type::kRRSIG &&
+         type != dns::type::kNSEC && type != 50 /* NSEC3 */ && type != 51 /* NSEC3PARAM */ &&
+         type != dns::type::kDS && type != 48 /* DNSKEY */;
+}
+
+bool Matches(const UpdateRule& r, const std::string& origin, const uint8_t* owner) {
+  switch (r.match) {
+    case UpdateRule::Match::kZoneSub:
+      return dns::IsSubdomain(owner, U8(origin));
+    case UpdateRule::Match::kSubdomain:
+      return dns::IsSubdomain(owner, U8(r.name));
+    case UpdateRule::Match::kName:
+      return dns::NameEqual(owner, U8(r.name));
+    case UpdateRule::Match::kWildcard: {
+      // "*.parent": strictly below the parent.
+      const uint8_t* n = U8(r.name);
+      if (n[0] != 1 || n[1] != '*') return false;
+      const uint8_t* parent = n + 2;
+      return dns::IsSubdomain(owner, parent) && !dns::NameEqual(owner, parent);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool UpdatePolicy::Admits(const std::string& key, bool v6, const uint8_t* peer) const {
+  if (!key.empty()) {
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) return true;
+    for (const UpdateRule& r : rules)
+      if (r.grant && r.key == key) return true;
+    return false;
+  }
+  for (const UpdatePrefix& p : addresses)
+    if (InPrefix(p, v6, peer)) return true;
+  return false;
+}
+
+bool UpdatePolicy::Allows(const std::string& key, const uint8_t* owner, uint16_t type) const {
+  if (key.empty() || rules.empty()) return true;  // admitted whole (Admits)
+  for (const UpdateRule& r : rules) {
+    if (r.key != key || !Matches(r, origin, owner)) continue;
+    const bool type_ok = r.types.empty()
+                             ? CoveredByAny(type)
+                             : std::find(r.types.begin(), r.types.end(), type) != r.types.end();
+    if (type_ok) return r.grant;
+  }
+  return false;
+}
+
+}  // namespace enumd::zone
