@@ -287,9 +287,15 @@ struct Daemon::Impl {
             *reply += dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())) +
                       "\tserial " + std::to_string(meta ? meta->serial : 0) + "\t" +
                       std::to_string(meta ? meta->names : 0) + " names\t" +
-                      std::to_string(meta ? meta->records : 0) + " records\n";
+                      std::to_string(meta ? meta->records : 0) + " records\tjournal " +
+                      std::to_string(meta ? meta->journal_next - meta->journal_first : 0) +
+                      " changes (" + std::to_string(meta ? meta->journal_bytes : 0) + " bytes)\n";
           }
         });
+        const UpdateCounters c = updates->counters();
+        *reply += "updates\treceived " + std::to_string(c.received) + "\tapplied " +
+                  std::to_string(c.applied) + "\trefused " + std::to_string(c.refused) +
+                  "\tfailed " + std::to_string(c.failed) + "\n";
         return 0;
       }
       default:

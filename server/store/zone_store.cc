@@ -135,9 +135,9 @@ bool IsStoreFile(const std::string& name) {
   };
   auto starts = [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; };
   return name == "CURRENT" || name == "LOCK" || name == "IDENTITY" || name == "LOG" ||
-         name == "enumd.sock" ||
-         name == "lost+found" || starts("LOG.old.") || starts("MANIFEST-") || starts("OPTIONS-") ||
-         starts("enumd-import") || ends(".log") || ends(".sst") || ends(".blob") || ends(".dbtmp");
+         name == "enumd.sock" || name == "lost+found" || starts("LOG.old.") ||
+         starts("MANIFEST-") || starts("OPTIONS-") || starts("enumd-import") || ends(".log") ||
+         ends(".sst") || ends(".blob") || ends(".dbtmp");
 }
 
 // A read-write open creates a database where none is: refuse a directory
@@ -192,7 +192,11 @@ bool IsNoSpace(const rocksdb::Status& s) {
 // behind (its entries overwritten) clears its cache instead. Every field is
 // an atomic and each entry carries the index it was written for, checked
 // before and after it is read (a seqlock), so a reader never applies a torn
-// entry.
+// entry. All accesses are sequentially consistent (no fences, which
+// ThreadSanitizer cannot model): if a reader saw a rewrite's action or hash,
+// the rewrite's zeroed stamp comes before it in the single total order, so
+// the reader's second stamp load cannot still see the old index. On x86 the
+// reader's loads are plain moves; only the writer pays.
 class ChangeLog {
  public:
   static constexpr uint64_t kEntries = 1 << 16;
@@ -201,11 +205,10 @@ class ChangeLog {
   // Writer only.
   void Append(Action action, uint64_t hash) {
     Entry& e = ring_[end_ % kEntries];
-    e.stamp.store(0, std::memory_order_relaxed);  // being written
-    std::atomic_thread_fence(std::memory_order_release);
-    e.action.store(action, std::memory_order_relaxed);
-    e.hash.store(hash, std::memory_order_relaxed);
-    e.stamp.store(end_ + 1, std::memory_order_release);
+    e.stamp.store(0);  // being written
+    e.action.store(action);
+    e.hash.store(hash);
+    e.stamp.store(end_ + 1);
     ++end_;
   }
   uint64_t end() const { return end_; }  // writer only
@@ -218,11 +221,10 @@ class ChangeLog {
     }
     for (uint64_t i = from; i < to; ++i) {
       const Entry& e = ring_[i % kEntries];
-      const uint64_t before = e.stamp.load(std::memory_order_acquire);
-      const uint64_t action = e.action.load(std::memory_order_relaxed);
-      const uint64_t hash = e.hash.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (before != i + 1 || e.stamp.load(std::memory_order_relaxed) != i + 1) {
+      const uint64_t before = e.stamp.load();
+      const uint64_t action = e.action.load();
+      const uint64_t hash = e.hash.load();
+      if (before != i + 1 || e.stamp.load() != i + 1) {
         cache->Clear();  // overwritten: the writer went a whole ring ahead
         return;
       }

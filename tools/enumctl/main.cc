@@ -11,9 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "common/control_frame.h"
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "enumctl/changes.h"
 #include "enumctl/lookup.h"
+#include "enumctl/submit.h"
+#include "enumctl/update_builder.h"
 #include "store/name_key.h"
 #include "store/node.h"
 #include "store/store_verify.h"
@@ -22,7 +26,6 @@
 #include "zone/zone_exporter.h"
 #include "zone/zone_file_reader.h"
 #include "zone/zone_importer.h"
-#include "zone/zone_updater.h"
 
 namespace {
 
@@ -43,6 +46,9 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
   add    --store DIR [--suffix S] [--order N] [--pref N] [--service S]
          [--flags F] [--ttl N] NUMBER URI add a NAPTR "!^.*$!URI!" for an E.164 number
   del    --store DIR [--suffix S] NUMBER  delete the number's NAPTR records
+  apply  --store DIR [--suffix S] FILE    add and delete records as one transaction
+                                          (enumctl apply --help)
+  status --store DIR                      a running enumd's zones and serials
   list   --store DIR [--suffix S] PREFIX  numbers (E.164) under a prefix, e.g. +6135550
   zones  --store DIR                      the zones in the store
   verify --store DIR                      read every table block and every node;
@@ -58,6 +64,10 @@ The origin of a zone file comes from --origin, else its $ORIGIN, else its SOA ow
 owner of an A record, in an NS or MX target...): warn (the default, as
 named-checkzone), fail (as named loading a primary zone) or ignore.
 --suffix is the ENUM suffix (default e164.arpa.).
+While enumd serves the store, import, add, del and apply go through it (its
+control socket, STORE/enumd.sock or --control PATH): each is one transaction
+of its writer, seen by queries as soon as enumctl returns. Otherwise they
+write the store directly.
 )";
 
 struct Args {
@@ -72,8 +82,9 @@ int Fail(const std::string& message) {
 }
 
 bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
-  static const char* kValued[] = {"--store",   "--origin", "--suffix", "--order",      "--pref",
-                                  "--service", "--flags",  "--ttl",    "--check-names"};
+  static const char* kValued[] = {"--store",       "--origin",  "--suffix", "--order",
+                                  "--pref",        "--service", "--flags",  "--ttl",
+                                  "--check-names", "--control"};
   static const char* kFlags[] = {"--longest-match", "--help"};
   if (argc < 2) return false;
   a->command = argv[1];
@@ -208,6 +219,20 @@ Result<enumd::zone::ImportOptions> ZoneFileOptions(const Args& a) {
   return o;
 }
 
+// Sends the builder's UPDATE through a running enumd, or applies it to the
+// store; *rcode gets the answer's rcode. Returns a process exit status
+// (0: it was applied or answered).
+int Submit(const Args& a, const enumd::enumctl::UpdateBuilder& b, int* rcode) {
+  auto msg = b.Finish();
+  if (!msg.ok()) return Fail(msg.status().message());
+  const std::string dir = Opt(a, "--store");
+  auto r =
+      enumd::enumctl::SubmitUpdate(enumd::enumctl::LiveEnumd(dir, Opt(a, "--control")), dir, *msg);
+  if (!r.ok()) return Fail(r.status().message());
+  *rcode = *r;
+  return 0;
+}
+
 int Check(const Args& a) {
   if (a.positional.size() != 1) return Fail("check takes one zone file");
   auto o = ZoneFileOptions(a);
@@ -225,6 +250,18 @@ int Import(const Args& a) {
   if (a.positional.size() != 1) return Fail("import takes one zone file");
   auto o = ZoneFileOptions(a);
   if (!o.ok()) return Fail(o.status().message());
+  if (auto live = enumd::enumctl::LiveEnumd(Opt(a, "--store"), Opt(a, "--control"))) {
+    // The server imports it (checked here first, so errors read as usual).
+    auto checked = enumd::zone::CheckZoneFile(a.positional[0], *o);
+    if (!checked.ok()) return Fail(checked.status().message());
+    std::error_code ec;
+    std::string path = std::filesystem::absolute(a.positional[0], ec).string();
+    auto reply = enumd::ControlRequest(*live, 'I', checked->origin_text + '\0' + path);
+    if (!reply.ok()) return Fail(reply.status().message());
+    if (reply->first != 0) return Fail(reply->second);
+    printf("imported %s through enumd: %s\n", checked->origin_text.c_str(), reply->second.c_str());
+    return 0;
+  }
   auto store = OpenStore(a, ZoneStore::Mode::kReadWrite, /*create=*/true);
   if (!store.ok()) return Fail(store.status().message());
   o->temp_dir = Opt(a, "--store");  // the sort's spill files: beside the store
@@ -288,7 +325,9 @@ int Add(const Args& a) {
       enumd::dns::type::kNAPTR, reinterpret_cast<const uint8_t*>(rd.data()), rd.size());
   if (!bad.empty()) return Fail(bad);
 
-  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  // The zone and the TTL from the store (a read-only open works beside a
+  // running enumd); the change itself is an UPDATE.
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
   if (!store.ok()) return Fail(store.status().message());
   auto zone = ZoneFor(**store, *name);
   if (!zone.ok()) return Fail(zone.status().message());
@@ -307,10 +346,15 @@ int Add(const Args& a) {
         node.Parse(v.ToStringView()) && node.Find(enumd::dns::type::kNAPTR, &rs))
       ttl = static_cast<unsigned long>(rs.ttl);
   }
-  Status st = enumd::zone::AddRecord(store->get(), zone->origin,
-                                     reinterpret_cast<const uint8_t*>(name->data()),
-                                     enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl), rd);
-  if (!st.ok()) return Fail(st.message());
+  store->reset();
+  enumd::enumctl::UpdateBuilder b(zone->origin);
+  // A CNAME there: RFC 2136 would ignore the record silently; say so.
+  b.RequireNoRRset(*name, enumd::dns::type::kCNAME);
+  b.Add(*name, enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl), rd);
+  int rcode = 0;
+  if (int rc = Submit(a, b, &rcode); rc != 0) return rc;
+  if (rcode == 7) return Fail("a CNAME cannot stand beside other data (RFC 1034 §3.6.2)");
+  if (rcode != 0) return Fail("the change was refused: " + enumd::enumctl::RcodeText(rcode));
   printf("%s\n", enumd::zone::RecordToText(reinterpret_cast<const uint8_t*>(name->data()),
                                            enumd::dns::type::kNAPTR, static_cast<uint32_t>(*ttl),
                                            reinterpret_cast<const uint8_t*>(rd.data()),
@@ -323,18 +367,79 @@ int Del(const Args& a) {
   if (a.positional.size() != 1) return Fail("del takes a number");
   auto name = NumberName(a, a.positional[0], false);
   if (!name.ok()) return Fail(name.status().message());
-  auto store = OpenStore(a, ZoneStore::Mode::kReadWrite);
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
   if (!store.ok()) return Fail(store.status().message());
   auto zone = ZoneFor(**store, *name);
   if (!zone.ok()) return Fail(zone.status().message());
-  auto n = enumd::zone::DeleteRecords(store->get(), zone->origin,
-                                      reinterpret_cast<const uint8_t*>(name->data()),
-                                      enumd::dns::type::kNAPTR);
-  if (!n.ok()) return Fail(n.status().message());
-  if (*n == 0) return Fail("no NAPTR records for " + a.positional[0]);
-  printf("deleted %llu NAPTR record(s) of %s\n", static_cast<unsigned long long>(*n),
-         a.positional[0].c_str());
+  store->reset();
+  enumd::enumctl::UpdateBuilder b(zone->origin);
+  b.RequireRRset(*name, enumd::dns::type::kNAPTR);  // else: nothing to delete, say so
+  b.DeleteRRset(*name, enumd::dns::type::kNAPTR);
+  int rcode = 0;
+  if (int rc = Submit(a, b, &rcode); rc != 0) return rc;
+  if (rcode == 8) return Fail("no NAPTR records for " + a.positional[0]);
+  if (rcode != 0) return Fail("the change was refused: " + enumd::enumctl::RcodeText(rcode));
+  printf("deleted the NAPTR records of %s\n", a.positional[0].c_str());
   return 0;
+}
+
+const char* kApplyUsage = R"(usage: enumctl apply --store DIR [--suffix S] [--control PATH] FILE
+
+Applies every change in FILE as one transaction: all of them or none. One
+change per line ('#' starts a comment):
+
+  add NAME TTL TYPE RDATA...     add a record (RDATA as in a zone file)
+  del NAME                       delete every RRset of the name
+  del NAME TYPE                  delete the RRset
+  del NAME TYPE RDATA...         delete one record
+
+NAME is an absolute domain name (ending in a dot) or an E.164 number
+(+61355500911) under the ENUM suffix; all names must be in one zone. The
+changes must fit one DNS message (64 KiB, some hundreds of changes); for
+more, split them or import a zone file. Records are checked as an import
+checks them; what RFC 2136 ignores (a CNAME beside data, a lower SOA serial)
+is ignored. The zone's SOA serial moves on by one.
+)";
+
+int Apply(const Args& a) {
+  if (a.opts.count("--help")) {
+    fputs(kApplyUsage, stdout);
+    return 0;
+  }
+  if (a.positional.size() != 1) return Fail("apply takes one file of changes (--help)");
+  auto changes = enumd::enumctl::ReadChanges(a.positional[0], Suffix(a));
+  if (!changes.ok()) return Fail(changes.status().message());
+  if (changes->empty()) return Fail(a.positional[0] + ": no changes");
+  auto store = OpenStore(a, ZoneStore::Mode::kReadOnly);
+  if (!store.ok()) return Fail(store.status().message());
+  auto zone = ZoneFor(**store, changes->front().owner);
+  if (!zone.ok()) return Fail(zone.status().message());
+  for (const auto& c : *changes) {
+    auto other = ZoneFor(**store, c.owner);
+    if (!other.ok() || other->origin != zone->origin)
+      return Fail(a.positional[0] + ":" + std::to_string(c.line) + ": " +
+                  enumd::dns::NameToText(reinterpret_cast<const uint8_t*>(c.owner.data())) +
+                  " is not in zone " +
+                  enumd::dns::NameToText(reinterpret_cast<const uint8_t*>(zone->origin.data())));
+  }
+  store->reset();
+  enumd::enumctl::UpdateBuilder b(zone->origin);
+  enumd::enumctl::AddTo(*changes, &b);
+  int rcode = 0;
+  if (int rc = Submit(a, b, &rcode); rc != 0) return rc;
+  if (rcode != 0) return Fail("the changes were refused: " + enumd::enumctl::RcodeText(rcode));
+  printf("applied %zu change(s) to %s\n", changes->size(),
+         enumd::dns::NameToText(reinterpret_cast<const uint8_t*>(zone->origin.data())).c_str());
+  return 0;
+}
+
+int StatusCommand(const Args& a) {
+  auto live = enumd::enumctl::LiveEnumd(Opt(a, "--store"), Opt(a, "--control"));
+  if (!live) return Fail("no enumd answers for store " + Opt(a, "--store"));
+  auto reply = enumd::ControlRequest(*live, 'S', "");
+  if (!reply.ok()) return Fail(reply.status().message());
+  fputs(reply->second.c_str(), stdout);
+  return reply->first == 0 ? 0 : 1;
 }
 
 int List(const Args& a) {
@@ -426,13 +531,15 @@ int main(int argc, char** argv) {
     fputs(kUsage, stderr);
     return 1;
   }
-  if (a.command == "help" || a.command == "--help" || a.opts.count("--help")) {
+  if (a.command == "help" || a.command == "--help" ||
+      (a.opts.count("--help") && a.command != "apply")) {
     fputs(kUsage, stdout);
     return 0;
   }
   static const std::map<std::string, int (*)(const Args&)> kCommands = {
-      {"check", Check}, {"import", Import}, {"export", Export}, {"add", Add},
-      {"del", Del},     {"list", List},     {"zones", Zones},   {"verify", Verify}};
+      {"check", Check}, {"import", Import},       {"export", Export}, {"add", Add},
+      {"del", Del},     {"list", List},           {"zones", Zones},   {"verify", Verify},
+      {"apply", Apply}, {"status", StatusCommand}};
   auto it = kCommands.find(a.command);
   if (it == kCommands.end()) return Fail("unknown command '" + a.command + "' (try --help)");
   return it->second(a);
