@@ -672,7 +672,8 @@ Status Daemon::Start() {
   if (!st.ok()) return st;
   if (metrics) {
     const config::ListenAddress& at = d.config.metrics_listen;
-    st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors});
+    st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
+                             d.store->read_only() ? nullptr : d.updates.get()});
     if (!st.ok()) return st;
     const bool v6 = at.host.find(':') != std::string::npos;
     Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),

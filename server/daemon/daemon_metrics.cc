@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "daemon/log.h"
+#include "daemon/update_writer.h"
 #include "dns/name.h"
 #include "metrics/exposition.h"
 #include "net/server.h"
@@ -143,6 +144,26 @@ std::string DaemonMetrics::Render() const {
   for (const auto& z : figures)
     out.Sample("enumd_zone_imported_time_seconds", {{"zone", z.origin}},
                static_cast<uint64_t>(z.meta.imported_at));
+
+  out.Family("enumd_zone_journal_changes", Type::kGauge,
+             "Changes (updates) in the zone's journal, the source of IXFR.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_journal_changes", {{"zone", z.origin}},
+               z.meta.journal_next - z.meta.journal_first);
+  out.Family("enumd_zone_journal_bytes", Type::kGauge, "Bytes of the zone's journal.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_journal_bytes", {{"zone", z.origin}}, z.meta.journal_bytes);
+
+  if (sources_.updates) {
+    const UpdateCounters c = sources_.updates->counters();
+    out.Family("enumd_updates_total", Type::kCounter,
+               "Dynamic updates (RFC 2136, and enumctl's changes) answered, by result: "
+               "applied (NOERROR), refused (REFUSED, NOTAUTH: not allowed or a bad "
+               "signature) or failed (any other RCODE: a prerequisite, a bad record...).");
+    out.Sample("enumd_updates_total", {{"result", "applied"}}, c.applied);
+    out.Sample("enumd_updates_total", {{"result", "refused"}}, c.refused);
+    out.Sample("enumd_updates_total", {{"result", "failed"}}, c.failed);
+  }
 
   out.Family("enumd_reloads_total", Type::kCounter,
              "Reloads (SIGHUP) finished, by result: failed when a zone file or the "

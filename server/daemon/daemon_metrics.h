@@ -42,6 +42,7 @@ class ZoneStore;
 namespace enumd::daemon {
 
 class ServeErrorLog;
+class UpdateWriter;
 
 class DaemonMetrics {
  public:
@@ -50,6 +51,7 @@ class DaemonMetrics {
     const net::Server* server = nullptr;
     const query::Rrl* rrl = nullptr;  // null: rate limiting off
     const ServeErrorLog* serve_errors = nullptr;
+    const UpdateWriter* updates = nullptr;  // null: the store is read-only
   };
 
   DaemonMetrics();

@@ -17,6 +17,7 @@ import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
+import dns.update
 
 import enumd_harness
 from enumd_harness import Enumd, make_query
@@ -219,6 +220,37 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(value(m, "enumd_tcp_connections_evicted_total"), 1)
             self.assertEqual(value(m, "enumd_tcp_connections_timed_out_total"), 1)
             self.assertEqual(value(m, "enumd_tcp_connections_open"), 0)
+
+    def test_updates_and_journal_are_counted(self):
+        zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
+                  "update": {"allow": ["127.0.0.1/32"]}},
+                 {"origin": "epc.mnc001.mcc001.3gppnetwork.org.", "file": THREEGPP}]
+        with MetricsServer([], extra={"zones": zones}) as enumd:
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_updates_total", result="applied"), 0)
+            self.assertEqual(value(m, "enumd_zone_journal_changes", zone="e164.arpa."), 0)
+
+            def update(zone, name, rcode):
+                u = dns.update.UpdateMessage(zone)
+                u.add(name, 300, "TXT", '"metrics"')
+                r = dns.query.udp(u, "127.0.0.1", port=enumd.port, timeout=5)
+                self.assertEqual(r.rcode(), rcode, r)
+
+            update("e164.arpa.", "9.9.9.e164.arpa.", dns.rcode.NOERROR)
+            update("e164.arpa.", "9.9.8.e164.arpa.", dns.rcode.NOERROR)
+            update("e164.arpa.", "outside.example.", dns.rcode.NOTZONE)
+            update("epc.mnc001.mcc001.3gppnetwork.org.", IMS, dns.rcode.REFUSED)  # takes no updates
+            m, body = enumd.metrics()
+            self.assertEqual(value(m, "enumd_updates_total", result="applied"), 2)
+            self.assertEqual(value(m, "enumd_updates_total", result="failed"), 1)
+            self.assertEqual(value(m, "enumd_updates_total", result="refused"), 1)
+            self.assertEqual(value(m, "enumd_zone_journal_changes", zone="e164.arpa."), 2)
+            self.assertGreater(value(m, "enumd_zone_journal_bytes", zone="e164.arpa."), 0)
+            self.assertEqual(value(m, "enumd_zone_serial", zone="e164.arpa."), 2009010920)
+            if PROMTOOL:
+                done = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
+                                      capture_output=True, text=True, timeout=30)
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
 
     def test_off_by_default(self):
         with Enumd(zones=[("e164.arpa.", PLAYGROUND)]) as enumd:
