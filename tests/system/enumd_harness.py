@@ -77,6 +77,14 @@ class ServerStartError(RuntimeError):
     """The server exited or did not answer in time; the message holds its log."""
 
 
+def sanitizer_env():
+    """The sanitizer options of this run (tools/asan.sh, tools/tsan.sh set
+    them), for a test that starts enumd with an environment of its own:
+    without them a TSan build would run without its suppressions."""
+    names = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS")
+    return {n: os.environ[n] for n in names if n in os.environ}
+
+
 def free_port(host=HOST):
     """Returns a port on which both a UDP and a TCP socket can bind on `host`.
 

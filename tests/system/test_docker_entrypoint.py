@@ -46,7 +46,8 @@ class Entrypoint:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ENUMD_BIN_DIR": BIN_DIR,
                "ENUMD_ZONES_DIR": self.zones, "ENUMD_CONFIG": BASE_CONFIG,
                "ENUMD_STORE": self.store, "ENUMD_RUN_DIR": self.run_dir,
-               "ENUMD_LISTEN": f"127.0.0.1:{self.port}", "ENUMD_WORKERS": "1"}
+               "ENUMD_LISTEN": f"127.0.0.1:{self.port}", "ENUMD_WORKERS": "1",
+               **enumd_harness.sanitizer_env()}
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([*self.prefix, "bash", ENTRYPOINT], env=env,
                                          stdout=log, stderr=subprocess.STDOUT,

@@ -193,6 +193,7 @@ class Playground:
             "ENUMD_RUN_DIR": self.run_dir,
             "ENUMD_WORKERS": "2",
         }
+        env.update(enumd_harness.sanitizer_env())
         env.update(self.env)
         return env
 
