@@ -187,6 +187,13 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) {
      t.zone->wildcards = v.text == "rfc4592" ? WildcardMode::kRfc4592 : WildcardMode::kLongestMatch;
    }},
+  {"zones[].reload", Kind::kChoice, "difference", 0, 0, "difference|whole", false,
+   "How a changed zone file is taken (at start, SIGHUP, enumctl import): difference writes "
+   "only the names that changed, in place, as one journaled change (BIND's and Knot's "
+   "ixfr-from-differences; caches keep the other names); whole replaces the zone with a new "
+   "version and journal. A difference of over 100000 names, or a changed zone whose serial "
+   "did not increase, is taken whole.",
+   [](Target& t, const Value& v) { t.zone->reload_difference = v.text == "difference"; }},
   {"zones[].serial", Kind::kChoice, "increment", 0, 0, "increment|unixtime|dateserial", false,
    "How an update moves the SOA serial when it does not set it (BIND's serial-update-method; "
    "RFC 1982 arithmetic): +1, the current Unix time, or YYYYMMDDnn; never backwards.",
@@ -197,7 +204,7 @@ constexpr Key kSchema[] = {
    }},
   {"zones[].journal", Kind::kMap, "{}", 0, 0, {}, false,
    "The zone's change journal (IXFR's source): each update's removed and added records. A "
-   "new import of the zone starts a new one.",
+   "zone replaced whole (see reload) starts a new one.",
    nullptr},
   {"zones[].journal.max_entries", Kind::kInt, "10000", 0, 100000000, {}, false,
    "Changes kept; the oldest go first. 0: no bound.",

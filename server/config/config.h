@@ -49,6 +49,9 @@ struct ZoneConfig {
   SerialPolicy serial = SerialPolicy::kIncrement;  // how changes move the SOA serial
   uint64_t journal_max_entries = 10000;            // 0: no bound
   uint64_t journal_max_bytes = uint64_t{64} << 20;
+  // A changed file: only its difference written (journaled, ixfr-from-
+  // differences), or the zone replaced whole.
+  bool reload_difference = true;
   UpdateConfig update;
 };
 

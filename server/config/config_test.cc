@@ -371,7 +371,7 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
        "expected one of rfc4592, longest-match, got 'bind'"},
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
-       "expected a map of origin, file, wildcards, serial, journal, update, got 'e164.arpa.'"},
+       "expected a map of origin, file, wildcards, reload, serial, journal, update, got 'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -409,7 +409,7 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
        "unknown key (expected one of: max_payload, spread)"},
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
-       "unknown key (expected one of: origin, file, wildcards, serial, journal, update)"},
+       "unknown key (expected one of: origin, file, wildcards, reload, serial, journal, update)"},
       {"listen:\n  - address: 127.0.0.1:53\n    proto: udp\n", 3, "listen[0].proto",
        "unknown key (expected one of: address, udp, tcp)"},
       {"udp.max_payload: 1232\n", 1, "udp.max_payload", "unknown key"},  // no dotted shortcuts

@@ -359,6 +359,9 @@ struct Daemon::Impl {
     o.keep_previous = keep_previous;
     o.temp_dir = config.store;  // a big zone's sort spills beside the store, not into /tmp
     o.cancel = &cancel;
+    o.diff = zc.reload_difference;  // only what changed (ixfr-from-differences)
+    o.journal.max_entries = zc.journal_max_entries;
+    o.journal.max_bytes = zc.journal_max_bytes;
     auto r = zone::ImportZoneFile(store.get(), path, o);
     if (!r.ok()) {
       if (ok) *ok = false;
@@ -369,6 +372,18 @@ struct Daemon::Impl {
       }
       return Status::Error("zone " + zc.origin + ": " + r.status().message());
     }
+    if (r->diffed) {
+      Log(LogLevel::kInfo,
+          "zone %s: serial %u, %llu names changed, written in place (journal: %llu changes) in "
+          "%.2f s",
+          zc.origin.c_str(), r->meta.serial, static_cast<unsigned long long>(r->names_changed),
+          static_cast<unsigned long long>(r->meta.journal_next - r->meta.journal_first),
+          r->seconds);
+      return Status::OK();
+    }
+    if (!r->full_reason.empty())
+      Log(LogLevel::kInfo, "zone %s: imported whole, a new journal: %s", zc.origin.c_str(),
+          r->full_reason.c_str());
     Log(LogLevel::kInfo, "zone %s: imported serial %u, %llu records in %.2f s", zc.origin.c_str(),
         r->meta.serial, static_cast<unsigned long long>(r->meta.records), r->seconds);
     return Status::OK();

@@ -806,6 +806,34 @@ Status ZoneStore::ForEachNode(
   return FromRocks(it->status(), "store read");
 }
 
+ZoneStore::NodeCursor::NodeCursor() = default;
+ZoneStore::NodeCursor::~NodeCursor() = default;
+
+std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen) const {
+  auto c = std::make_unique<NodeCursor>();
+  c->prefix_ = GenPrefix('N', gen);
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2u << 20;
+  ro.fill_cache = false;  // a whole-zone walk would evict what queries need
+  c->it_.reset(db_->NewIterator(ro));
+  return c;
+}
+
+bool ZoneStore::NodeCursor::Next(std::string_view* key, std::string_view* value) {
+  if (!started_) {
+    it_->Seek(prefix_);
+    started_ = true;
+  } else if (it_->Valid()) {
+    it_->Next();
+  }
+  if (!it_->Valid() || !it_->key().starts_with(prefix_)) return false;
+  *key = it_->key().ToStringView().substr(prefix_.size());
+  *value = it_->value().ToStringView();
+  return true;
+}
+
+Status ZoneStore::NodeCursor::status() const { return FromRocks(it_->status(), "store read"); }
+
 std::vector<ZoneStore::TableCheck> ZoneStore::VerifyTables() const {
   auto live = [&] {
     std::vector<rocksdb::LiveFileMetaData> files;

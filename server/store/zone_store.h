@@ -238,6 +238,25 @@ class ZoneStore {
   // across a version flip would keep a dropped generation's files on disk.
   // Cheap (one atomic load); readers call it after each query and when idle.
   void ReleaseStale(ReadContext* ctx) const noexcept;
+  // The nodes of `gen` in key order, pulled one at a time (a merge against
+  // another ordered stream: a diff import). Admin paths only; the store
+  // must outlive it.
+  class NodeCursor {
+   public:
+    NodeCursor();
+    ~NodeCursor();
+    // The next node (key without the generation prefix; the views last
+    // until the next call); false at the end or on an error (status()).
+    bool Next(std::string_view* key, std::string_view* value);
+    Status status() const;
+
+   private:
+    friend class ZoneStore;
+    std::unique_ptr<rocksdb::Iterator> it_;
+    std::string prefix_;
+    bool started_ = false;
+  };
+  std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen) const;
   // Calls fn(key, value) for every node of `gen` whose key starts with
   // `prefix`, in key order, until fn returns false. Admin paths only.
   Status ForEachNode(uint32_t gen, std::string_view prefix,

@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "store/name_key.h"
 #include "store/node.h"
 #include "zone/zone_file_reader.h"
+#include "zone/zone_transaction.h"
 
 namespace enumd::zone {
 
@@ -390,6 +393,102 @@ uint32_t SoaSerial(std::string_view rdata) {
   return Load32(p + m + r);
 }
 
+// The difference between the zone's current version and the nodes an
+// import builds (both in key order): a merge that records each node added,
+// changed or gone, and the journal entry that says the same in records.
+class NodeDiff {
+ public:
+  NodeDiff(const store::ZoneStore* store, const store::ZoneMeta& current, uint64_t max_names,
+           uint64_t max_bytes)
+      : current_(current),
+        cursor_(store->OpenNodes(current.generation)),
+        max_names_(max_names),
+        max_bytes_(max_bytes) {
+    Advance();
+  }
+
+  // The next node of the new version. False: the difference grew past the
+  // limits (overflowed()) or the store could not be read (status()).
+  bool Put(std::string_view key, std::string_view value) {
+    while (have_old_ && old_key_ < key) {
+      if (!Record(old_key_, old_value_, std::nullopt)) return false;
+      Advance();
+    }
+    if (have_old_ && old_key_ == key) {
+      bool same = old_value_ == value;
+      if (!same && !Record(key, old_value_, value)) return false;
+      Advance();
+      return true;
+    }
+    return Record(key, std::nullopt, value);
+  }
+  // The nodes of the current version after the last Put are gone.
+  bool Finish() {
+    while (have_old_) {
+      if (!Record(old_key_, old_value_, std::nullopt)) return false;
+      Advance();
+    }
+    return status_.ok();
+  }
+
+  bool overflowed() const { return overflowed_; }
+  const Status& status() const { return status_; }
+  const std::vector<store::ZoneStore::NodeChange>& changes() const { return changes_; }
+  bool names_changed() const { return names_changed_; }
+  const JournalBuilder& journal() const { return journal_; }
+
+ private:
+  void Advance() {
+    std::string_view k, v;
+    have_old_ = cursor_->Next(&k, &v);
+    if (have_old_) {
+      old_key_.assign(k);
+      old_value_.assign(v);
+    } else {
+      status_ = cursor_->status();
+    }
+  }
+
+  bool Record(std::string_view key, std::optional<std::string_view> before,
+              std::optional<std::string_view> after) {
+    if (!status_.ok()) return false;
+    if (changes_.size() >= max_names_) {
+      overflowed_ = true;
+      return false;
+    }
+    RRsets b, a;
+    if ((before && !ReadNode(*before, &b)) || (after && !ReadNode(*after, &a))) {
+      status_ = Status::Error("corrupt node in the store");
+      return false;
+    }
+    uint8_t wire[dns::kMaxNameWire];
+    const size_t len =
+        store::KeyToName(key, reinterpret_cast<const uint8_t*>(current_.origin.data()),
+                         current_.origin.size(), wire);
+    journal_.AddNode(std::string_view(reinterpret_cast<char*>(wire), len), b, a);
+    names_changed_ = names_changed_ || !before || !after;
+    changes_.push_back(
+        {std::string(key), after ? std::optional<std::string>(*after) : std::nullopt});
+    bytes_ += key.size() + (after ? after->size() : 0);
+    if (bytes_ + journal_.bytes() > max_bytes_) {
+      overflowed_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  store::ZoneMeta current_;
+  std::unique_ptr<store::ZoneStore::NodeCursor> cursor_;
+  uint64_t max_names_, max_bytes_;
+  bool have_old_ = false;
+  std::string old_key_, old_value_;
+  std::vector<store::ZoneStore::NodeChange> changes_;
+  uint64_t bytes_ = 0;
+  bool overflowed_ = false, names_changed_ = false;
+  JournalBuilder journal_;
+  Status status_;
+};
+
 class Importer {
  public:
   // `store` null: check only, nothing is written.
@@ -419,7 +518,12 @@ class Importer {
     if (have_stat) sorter_.Expect(static_cast<uint64_t>(sb.st_size) + 4096);
     st = ReadAll();
     if (!st.ok()) return st;
-    if (store_) {
+    std::optional<store::ZoneMeta> current;
+    if (store_ && options_.diff) current = store_->FindZone(lower);
+    if (current) {
+      diff_ = std::make_unique<NodeDiff>(store_, *current, options_.diff_max_names,
+                                         options_.diff_max_bytes);
+    } else if (store_) {
       // Only now: a file that fails to read costs the store nothing.
       auto imp = store_->BeginImport(lower);
       if (!imp.ok()) return imp.status();
@@ -428,7 +532,12 @@ class Importer {
     st = sorter_.ForEachName([this](std::string_view key, std::vector<Staged>* records) {
       return BuildNode(key, records);
     });
+    if (diff_ && diff_->overflowed()) return Whole("more than " + Limits() + " changed");
     if (!st.ok()) return st;
+    if (diff_ && !diff_->Finish()) {
+      if (diff_->overflowed()) return Whole("more than " + Limits() + " changed");
+      return diff_->status();
+    }
     if (!apex_has_ns_) return Error(soa_file_, soa_line_, "no NS records at the zone apex");
     for (const NsTarget& t : ns_targets_) {
       if (t.below_dname)
@@ -452,7 +561,31 @@ class Importer {
       meta.source_mtime_ns = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
       meta.source_size = static_cast<uint64_t>(sb.st_size);
     }
-    if (import_) {
+    if (diff_) {
+      if (!diff_->changes().empty() && !SerialGreater(serial_, current->serial))
+        return Whole("names changed but the serial did not increase (" +
+                     std::to_string(current->serial) + " to " + std::to_string(serial_) + ")");
+      store::ZoneMeta next = *current;
+      next.serial = serial_;
+      next.names = names_;
+      next.records = records_;
+      next.source_file = meta.source_file;
+      next.source_mtime_ns = meta.source_mtime_ns;
+      next.source_size = meta.source_size;
+      next.imported_at = static_cast<int64_t>(time(nullptr));
+      const std::string entry = diff_->journal().Finish(current->serial, serial_);
+      store::ZoneStore::ChangeOptions co;
+      co.journal = diff_->changes().empty() ? nullptr : &entry;
+      co.limits = options_.journal;
+      co.names_changed = diff_->names_changed();
+      st = store_->ApplyChanges(next, diff_->changes(), co);
+      if (!st.ok()) return st;
+      auto committed = store_->FindZone(lower);
+      if (!committed) return Status::Error("the zone is missing from the store");
+      meta = *committed;
+      result.diffed = true;
+      result.names_changed = diff_->changes().size();
+    } else if (import_) {
       st = import_->Commit(meta, options_.keep_previous, &result.previous_generation);
       if (!st.ok()) return st;
       auto committed = store_->FindZone(lower);
@@ -478,6 +611,20 @@ class Importer {
     return options_.cancel && options_.cancel->load(std::memory_order_relaxed);
   }
   static Status CancelledError() { return Status::Error("import cancelled"); }
+
+  // The difference is too large (or unusable): the zone imported whole.
+  Result<ImportResult> Whole(const std::string& why) {
+    diff_.reset();
+    ImportOptions o = options_;
+    o.diff = false;
+    auto r = Importer(store_, path_, o).Run();
+    if (r.ok()) r->full_reason = why;
+    return r;
+  }
+  std::string Limits() const {
+    return std::to_string(options_.diff_max_names) + " names or " +
+           std::to_string(options_.diff_max_bytes >> 20) + " MiB";
+  }
 
   Status Error(uint16_t file, uint32_t line, const std::string& reason) const {
     return Status::Error(Where(file, line) + ": " + reason);
@@ -699,8 +846,18 @@ class Importer {
     }
     ++names_;
     prev_key_.assign(key);
-    if (!import_) return Status::OK();
-    return import_->PutNode(key, w.Finish());
+    return Emit(key, w.Finish());
+  }
+
+  // A node of the new version, in key order: to the new version's tables,
+  // or to the difference with the current one (or nowhere: a check).
+  Status Emit(std::string_view key, const std::string& value) {
+    if (diff_) {
+      if (diff_->Put(key, value)) return Status::OK();
+      return diff_->overflowed() ? Status::Error("difference too large") : diff_->status();
+    }
+    if (import_) return import_->PutNode(key, value);
+    return Status::OK();
   }
 
   // Remembers the in-zone targets of the apex NS records.
@@ -803,8 +960,7 @@ class Importer {
         cut = cut_labels_;
       }
       ++ents_;
-      if (!import_) continue;
-      Status st = import_->PutNode(key.substr(0, len), store::NodeWriter(flags, cut).Finish());
+      Status st = Emit(key.substr(0, len), store::NodeWriter(flags, cut).Finish());
       if (!st.ok()) return st;
     }
     return Status::OK();
@@ -822,6 +978,7 @@ class Importer {
   ZoneFileReader reader_;
   RecordSorter sorter_;
   std::unique_ptr<store::ZoneImport> import_;
+  std::unique_ptr<NodeDiff> diff_;
   std::string origin_;
   int origin_labels_ = 0;
   std::vector<const std::string*> file_ptrs_;

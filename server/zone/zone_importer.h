@@ -44,6 +44,19 @@ struct ImportOptions {
   // BIND's check-names (zone/check_names.h): kWarn, as named-checkzone
   // does by default; kFail refuses the zone as named does a primary zone.
   CheckNamesMode check_names = CheckNamesMode::kWarn;
+  // When the store holds the zone already: write only the difference
+  // (BIND's and Knot's ixfr-from-differences). The names that changed are
+  // rewritten in place, in one atomic write with one journal entry (kept
+  // within `journal`), and only their cache entries are dropped; the
+  // zone's version and the rest of its journal stay, so secondaries can
+  // follow by IXFR. A full import (a new version, a new journal) is done
+  // instead when more than diff_max_names names or diff_max_bytes bytes
+  // changed, or when names changed but the SOA serial did not increase
+  // (RFC 1982): ImportResult::full_reason says why.
+  bool diff = false;
+  uint64_t diff_max_names = 100000;
+  uint64_t diff_max_bytes = uint64_t{64} << 20;
+  store::JournalLimits journal;
 };
 
 struct ImportResult {
@@ -59,6 +72,11 @@ struct ImportResult {
   uint64_t warning_count = 0;
   std::vector<std::string> warnings;
   double seconds = 0;
+  // ImportOptions::diff: whether the difference was written (names_changed
+  // names, possibly 0), or else why the zone was imported whole.
+  bool diffed = false;
+  uint64_t names_changed = 0;
+  std::string full_reason;
 };
 
 Result<ImportResult> ImportZoneFile(store::ZoneStore* store, const std::string& path,

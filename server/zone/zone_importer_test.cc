@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "zone/zone_test_support.h"
+#include "zone/zone_transaction.h"
 
 namespace enumd::zone {
 namespace {
@@ -597,6 +598,131 @@ TEST_CASE("ZoneImporter: a zone larger than the sort memory is merged from tempo
 }
 
 // --- check -----------------------------------------------------------------------
+
+// --- diff imports (ixfr-from-differences) ----------------------------------
+
+// The zone text with serial `serial` and `body` after the apex.
+std::string Serial(uint32_t serial, const std::string& body) {
+  std::string head = kHead;
+  head.replace(head.find(" 7 "), 3, " " + std::to_string(serial) + " ");
+  return head + body;
+}
+
+Result<ImportResult> ImportDiff(store::ZoneStore* s, const TempDir& dir, const std::string& text,
+                                uint64_t max_names = 100000) {
+  ImportOptions o;
+  o.diff = true;
+  o.diff_max_names = max_names;
+  o.journal.max_entries = 100;
+  return ImportZoneFile(s, dir.Write("zone.db", text), o);
+}
+
+std::vector<JournalDiff> Journal(const store::ZoneStore& s) {
+  auto meta = s.FindZone(OriginWire("e164.arpa."));
+  REQUIRE(meta.has_value());
+  std::vector<JournalDiff> out;
+  Status st = s.ForEachJournalEntry(*meta, 0, [&](uint64_t, std::string_view v) {
+    JournalDiff d;
+    REQUIRE(DecodeJournalEntry(v, &d));
+    out.push_back(d);
+    return true;
+  });
+  REQUIRE(st.ok());
+  return out;
+}
+
+TEST_CASE("ZoneImporter diff: only the changed names are written, with one journal entry") {
+  TempDir dir;
+  auto s = testing::OpenMemoryStore();
+  const std::string keep = "1.1 IN NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:a@b!\" .\n";
+  const std::string before = keep +
+                             "2.2 IN NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:old@b!\" .\n" +
+                             "3.3.3 IN TXT \"gone\"\n";
+  const std::string after = keep +
+                            "2.2 IN NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:new@b!\" .\n" +
+                            "4.4.4 IN TXT \"new\"\n";
+  auto first = ImportDiff(s.get(), dir, Serial(7, before));  // not in the store: whole
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->diffed);
+  const uint32_t generation = first->meta.generation;
+
+  auto second = ImportDiff(s.get(), dir, Serial(8, after));
+  INFO((second.ok() ? std::string() : second.status().message()));
+  REQUIRE(second.ok());
+  CHECK(second->diffed);
+  CHECK(second->full_reason.empty());
+  CHECK(second->meta.generation == generation);  // the same version, changed in place
+  CHECK(second->meta.serial == 8u);
+  // The apex (SOA) and 2.2 changed; 3.3.3 and its empty non-terminals 3.3
+  // and 3 are gone; 4.4.4, 4.4 and 4 are new. 1.1 and 1 are not touched.
+  CHECK(second->names_changed == 8);
+  // The store holds exactly what a fresh import of the new file holds.
+  testing::CheckEqualsReimport(*s, "e164.arpa.");
+  TempDir d2;
+  auto fresh = testing::OpenMemoryStore();
+  REQUIRE(testing::ImportText(fresh.get(), d2, Serial(8, after)).ok());
+  CHECK(RecordSet(DumpZone(*s, "e164.arpa.")) == RecordSet(DumpZone(*fresh, "e164.arpa.")));
+
+  auto journal = Journal(*s);
+  REQUIRE(journal.size() == 1);
+  CHECK(journal[0].old_serial == 7u);
+  CHECK(journal[0].new_serial == 8u);
+  auto types = [](const std::vector<JournalRecord>& list) {
+    std::vector<uint16_t> out;
+    for (const auto& r : list) out.push_back(r.type);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  // SOA 7, the old NAPTR, the TXT gone; SOA 8, the new NAPTR, the new TXT.
+  CHECK(types(journal[0].removed) == std::vector<uint16_t>{6, 16, 35});
+  CHECK(types(journal[0].added) == std::vector<uint16_t>{6, 16, 35});
+
+  // The same file again (touched): nothing changes, no journal entry.
+  auto third = ImportDiff(s.get(), dir, Serial(8, after));
+  REQUIRE(third.ok());
+  CHECK(third->diffed);
+  CHECK(third->names_changed == 0);
+  CHECK(Journal(*s).size() == 1);
+
+  // And a second change adds a second entry, 8 -> 9.
+  auto fourth = ImportDiff(s.get(), dir, Serial(9, after + "5 IN TXT \"five\"\n"));
+  REQUIRE(fourth.ok());
+  CHECK(fourth->diffed);
+  journal = Journal(*s);
+  REQUIRE(journal.size() == 2);
+  CHECK(journal[1].old_serial == 8u);
+  CHECK(journal[1].new_serial == 9u);
+  CHECK(journal[1].added.size() == 2);  // SOA and the TXT (5 is its own name: no ENT)
+}
+
+TEST_CASE("ZoneImporter diff: too large a difference, or no new serial, imports the zone whole") {
+  TempDir dir;
+  auto s = testing::OpenMemoryStore();
+  const std::string a = "1 IN TXT \"a\"\n2 IN TXT \"b\"\n";
+  const std::string b = "1 IN TXT \"x\"\n2 IN TXT \"y\"\n";
+  REQUIRE(ImportDiff(s.get(), dir, Serial(7, a)).ok());
+  const uint32_t generation = s->FindZone(OriginWire("e164.arpa."))->generation;
+
+  auto big = ImportDiff(s.get(), dir, Serial(8, b), /*max_names=*/2);  // apex + 2 names
+  REQUIRE(big.ok());
+  CHECK_FALSE(big->diffed);
+  CHECK(big->full_reason.find("more than 2 names") != std::string::npos);
+  CHECK(big->meta.generation != generation);  // a new version, a new journal
+  CHECK(Journal(*s).empty());
+  CHECK(big->meta.serial == 8u);
+
+  auto same_serial = ImportDiff(s.get(), dir, Serial(8, a));
+  REQUIRE(same_serial.ok());
+  CHECK_FALSE(same_serial->diffed);
+  CHECK(same_serial->full_reason.find("serial did not increase") != std::string::npos);
+  CHECK(RecordSet(DumpZone(*s, "e164.arpa.")).size() == 4);  // SOA, NS, 2 TXT
+  testing::CheckEqualsReimport(*s, "e164.arpa.");
+
+  // A bad file changes nothing, diff or not.
+  auto bad = ImportDiff(s.get(), dir, Serial(9, a + "3 IN TXT\n"));
+  CHECK_FALSE(bad.ok());
+  CHECK(s->FindZone(OriginWire("e164.arpa."))->serial == 8u);
+}
 
 TEST_CASE("CheckZoneFile: validates like an import and touches no store") {
   TempDir dir;

@@ -26,11 +26,6 @@ using dns::type::kSOA;
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
-// RFC 1982 §3.2: whether serial a is greater than serial b.
-bool SerialGreater(uint32_t a, uint32_t b) {
-  return (a < b && b - a > 0x80000000u) || (a > b && a - b < 0x80000000u);
-}
-
 // Where the serial sits in an SOA rdata (after MNAME and RNAME); 0 if the
 // rdata is malformed.
 size_t SerialOffset(std::string_view rdata) {
@@ -128,22 +123,9 @@ Status ZoneTransaction::ReadStore(const std::string& key, Node* out) const {
     case store::ReadStatus::kError:
       return Status::Error(std::string("cannot read the store: ") + ctx.error());
   }
-  store::NodeView view;
-  if (!view.Parse(v.ToStringView())) return Status::Error("corrupt node in the store");
+  if (!ReadNode(v.ToStringView(), &out->rrsets, &out->flags, &out->cut_labels))
+    return Status::Error("corrupt node in the store");
   out->exists = true;
-  out->flags = view.flags();
-  out->cut_labels = view.cut_labels();
-  store::RRsetView rs;
-  for (int i = 0; i < view.rrset_count(); ++i) {
-    view.At(i, &rs);
-    RRsetData& set = out->rrsets[rs.type];
-    set.ttl = rs.ttl;
-    size_t pos = 0;
-    const uint8_t* rd;
-    uint16_t len;
-    while (rs.NextRdata(&pos, &rd, &len))
-      set.rdatas.emplace_back(reinterpret_cast<const char*>(rd), len);
-  }
   return Status::OK();
 }
 
@@ -442,43 +424,72 @@ Status ZoneTransaction::BumpSerial(SerialPolicy policy, int64_t now, CommitResul
   return Status::OK();
 }
 
-std::string ZoneTransaction::JournalEntry(uint32_t old_serial, const std::string&,
-                                          uint32_t new_serial, const std::string&) const {
-  std::string removed, added;
-  uint32_t n_removed = 0, n_added = 0;
+std::string ZoneTransaction::JournalEntry(uint32_t old_serial, uint32_t new_serial) const {
+  JournalBuilder journal;
   for (const auto& [key, e] : entries_) {
     if (SameSets(e.before.rrsets, e.after.rrsets)) continue;
     uint8_t wire[dns::kMaxNameWire];
     size_t len = store::KeyToName(key, U8(meta_.origin), meta_.origin.size(), wire);
-    std::string owner(reinterpret_cast<char*>(wire), len);
-    // A record whose TTL changed is removed and added again (RFC 1995 §4).
-    auto in = [](const std::map<uint16_t, RRsetData>& sets, uint16_t type, uint32_t ttl,
-                 const std::string& rd) {
-      auto it = sets.find(type);
-      if (it == sets.end() || it->second.ttl != ttl) return false;
-      return std::find(it->second.rdatas.begin(), it->second.rdatas.end(), rd) !=
-             it->second.rdatas.end();
-    };
-    for (const auto& [type, set] : e.before.rrsets)
-      for (const std::string& rd : set.rdatas)
-        if (!in(e.after.rrsets, type, set.ttl, rd)) {
-          PutRecord(&removed, owner, type, set.ttl, rd);
-          ++n_removed;
-        }
-    for (const auto& [type, set] : e.after.rrsets)
-      for (const std::string& rd : set.rdatas)
-        if (!in(e.before.rrsets, type, set.ttl, rd)) {
-          PutRecord(&added, owner, type, set.ttl, rd);
-          ++n_added;
-        }
+    journal.AddNode(std::string_view(reinterpret_cast<char*>(wire), len), e.before.rrsets,
+                    e.after.rrsets);
   }
+  return journal.Finish(old_serial, new_serial);
+}
+
+bool SerialGreater(uint32_t a, uint32_t b) {
+  return (a < b && b - a > 0x80000000u) || (a > b && a - b < 0x80000000u);
+}
+
+bool ReadNode(std::string_view value, RRsets* out, uint8_t* flags, int* cut_labels) {
+  out->clear();
+  store::NodeView view;
+  if (!view.Parse(value)) return false;
+  if (flags) *flags = view.flags();
+  if (cut_labels) *cut_labels = view.cut_labels();
+  store::RRsetView rs;
+  for (int i = 0; i < view.rrset_count(); ++i) {
+    view.At(i, &rs);
+    RRsetData& set = (*out)[rs.type];
+    set.ttl = rs.ttl;
+    size_t pos = 0;
+    const uint8_t* rd;
+    uint16_t len;
+    while (rs.NextRdata(&pos, &rd, &len))
+      set.rdatas.emplace_back(reinterpret_cast<const char*>(rd), len);
+  }
+  return true;
+}
+
+void JournalBuilder::AddNode(std::string_view owner, const RRsets& before, const RRsets& after) {
+  auto in = [](const RRsets& sets, uint16_t type, uint32_t ttl, const std::string& rd) {
+    auto it = sets.find(type);
+    if (it == sets.end() || it->second.ttl != ttl) return false;
+    return std::find(it->second.rdatas.begin(), it->second.rdatas.end(), rd) !=
+           it->second.rdatas.end();
+  };
+  const std::string name(owner);
+  for (const auto& [type, set] : before)
+    for (const std::string& rd : set.rdatas)
+      if (!in(after, type, set.ttl, rd)) {
+        PutRecord(&removed_, name, type, set.ttl, rd);
+        ++n_removed_;
+      }
+  for (const auto& [type, set] : after)
+    for (const std::string& rd : set.rdatas)
+      if (!in(before, type, set.ttl, rd)) {
+        PutRecord(&added_, name, type, set.ttl, rd);
+        ++n_added_;
+      }
+}
+
+std::string JournalBuilder::Finish(uint32_t old_serial, uint32_t new_serial) const {
   std::string out;
   Append32(&out, old_serial);
   Append32(&out, new_serial);
-  Append32(&out, n_removed);
-  out += removed;
-  Append32(&out, n_added);
-  out += added;
+  Append32(&out, n_removed_);
+  out += removed_;
+  Append32(&out, n_added_);
+  out += added_;
   return out;
 }
 
@@ -540,7 +551,7 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
   }
   meta_.names = static_cast<uint64_t>(static_cast<int64_t>(meta_.names) + names);
   meta_.records = static_cast<uint64_t>(static_cast<int64_t>(meta_.records) + records);
-  const std::string journal = JournalEntry(result.old_serial, "", result.new_serial, "");
+  const std::string journal = JournalEntry(result.old_serial, result.new_serial);
   store::ZoneStore::ChangeOptions options;
   options.journal = &journal;
   options.limits = limits;

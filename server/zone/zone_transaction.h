@@ -50,6 +50,31 @@ struct RRsetData {
   std::vector<std::string> rdatas;  // wire RDATA, in the order they were added
 };
 
+// RFC 1982 §3.2: whether serial a is greater than serial b.
+bool SerialGreater(uint32_t a, uint32_t b);
+
+// A stored node as sets of records, by type.
+using RRsets = std::map<uint16_t, RRsetData>;
+// Decodes a node's value (store/node.h); false when it does not parse.
+// `flags` and `cut_labels` may be null.
+bool ReadNode(std::string_view value, RRsets* out, uint8_t* flags = nullptr,
+              int* cut_labels = nullptr);
+
+// Builds one journal entry (format below) from the nodes a change touched.
+class JournalBuilder {
+ public:
+  // The records of `owner` (wire) in `before` and not in `after` are
+  // removed, the others added; a record whose TTL changed is removed and
+  // added again (RFC 1995 §4).
+  void AddNode(std::string_view owner, const RRsets& before, const RRsets& after);
+  std::string Finish(uint32_t old_serial, uint32_t new_serial) const;
+  size_t bytes() const { return removed_.size() + added_.size(); }
+
+ private:
+  std::string removed_, added_;
+  uint32_t n_removed_ = 0, n_added_ = 0;
+};
+
 struct CommitResult {
   bool changed = false;  // false: nothing to do, nothing was written
   uint32_t old_serial = 0;
@@ -123,8 +148,7 @@ class ZoneTransaction {
   Status PruneEmpty(const std::string& key);
   Status FixCuts(const std::string& key);
   Status BumpSerial(SerialPolicy policy, int64_t now, CommitResult* result);
-  std::string JournalEntry(uint32_t old_serial, const std::string& old_soa, uint32_t new_serial,
-                           const std::string& new_soa) const;
+  std::string JournalEntry(uint32_t old_serial, uint32_t new_serial) const;
 
   store::ZoneStore* store_;
   store::ZoneMeta meta_;

@@ -76,10 +76,12 @@ def write_config(path, port, store, zones, **extra):
     keys.update(extra)
     lines = [f"{k}: {v}" for k, v in keys.items()]
     lines.append("zones:" if zones else "zones: []")
-    for origin, file in zones:
+    for origin, file, *zone_keys in zones:  # (origin, file[, {key: value}])
         lines.append(f"  - origin: {origin}")
         if file:
             lines.append(f"    file: {file}")
+        for k, v in (zone_keys[0] if zone_keys else {}).items():
+            lines.append(f"    {k}: {v}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -307,7 +309,8 @@ class DataSafetyTest(unittest.TestCase):
 
     def test_an_idle_server_does_not_hold_a_replaced_versions_files(self):
         write_zone(self.zone, 1, 2000, tag="a")
-        d = self.serve()
+        # A new version at each reload (not the difference written in place).
+        d = self.serve(zones=[(ORIGIN, self.zone, {"reload": "whole"})])
         old = {f for f in os.listdir(self.store) if f.endswith(".sst")}
         self.assertTrue(old)
         # Names that do not exist make the workers seek with an iterator, on

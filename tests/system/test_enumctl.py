@@ -416,6 +416,62 @@ class RunningEnumdTest(EnumctlTestCase):
             self.assertEqual(self.exported_set(store=store), record_set(ZONE_FILE))
 
 
+    def wait_log(self, server, text, count=1, timeout=30):
+        deadline = time.monotonic() + timeout
+        while server.log_text().count(text) < count:
+            if time.monotonic() > deadline:
+                self.fail(f"enumd never logged {text!r} {count} time(s):\n{server.log_text()}")
+            time.sleep(0.05)
+
+    def test_a_changed_zone_file_is_written_as_its_difference(self):
+        """ixfr-from-differences: SIGHUP or enumctl import of an edited file
+        rewrites only the names that changed, in place, and journals them
+        after the updates' entries; a file whose serial did not move on is
+        imported whole, with a new journal."""
+        zone = self.path("zone.db")
+        shutil.copy(ZONE_FILE, zone)
+        with open(ZONE_FILE) as f:
+            text = f.read()
+        with Enumd(zones=[(ORIGIN, zone)]) as server:
+            store = server.store
+            self.ok("add", "--store", store, "+61355500999", "sip:a@b")  # journal entry 1
+            serial = self.serial(server)
+            self.assertEqual(serial, 2009010919)
+            # Edit: a new serial, one number changed, one new; the update's
+            # number is not in the file, so the difference removes it.
+            edited = (text.replace("2009010918", "2009010930", 1)
+                      .replace("sip:61355500912@10.0.1.98", "sip:moved-61355500911@10.0.1.98", 1)
+                      + "4.4.4.0.0.5.5.5.3.1.6 IN NAPTR 10 100 \"u\" \"E2U+sip\" "
+                        "\"!^.*$!sip:new@b!\" .\n")
+            self.assertNotEqual(edited, text)
+            with open(zone, "w") as f:
+                f.write(edited)
+            server.signal(signal.SIGHUP)
+            self.wait_log(server, "written in place")
+            self.assertRegex(server.log_text(), r"serial 2009010930, \d+ names changed, written "
+                                                r"in place \(journal: 2 changes\)")
+            self.assertEqual(self.serial(server), 2009010930)
+            r = server.query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR")
+            self.assertIn("moved-61355500911", r.to_text())
+            self.assertIn("sip:new@b", server.query("4.4.4.0.0.5.5.5.3.1.6.e164.arpa.",
+                                                   "NAPTR").to_text())
+            self.assertEqual(server.query(self.NUMBER_NAME, "NAPTR").rcode(), dns.rcode.NXDOMAIN)
+            self.assertEqual(self.exported_set(store=store), record_set(zone))
+            self.assertIn("journal 2 changes", self.ok("status", "--store", store))
+            # The same file through enumctl import: nothing changed, nothing journaled.
+            self.ok("import", "--store", store, zone)
+            self.wait_log(server, "0 names changed, written in place (journal: 2 changes)")
+            # The serial did not move on: imported whole, a new journal.
+            with open(zone, "w") as f:
+                f.write(edited.replace("sip:new@b", "sip:newer@b"))
+            self.ok("import", "--store", store, zone)
+            self.wait_log(server, "imported whole, a new journal: names changed but the serial "
+                                  "did not increase")
+            self.assertIn("journal 0 changes", self.ok("status", "--store", store))
+            self.assertIn("sip:newer@b", server.query("4.4.4.0.0.5.5.5.3.1.6.e164.arpa.",
+                                                     "NAPTR").to_text())
+
+
 # --- kill -9 in the middle of an import -------------------------------------------
 
 class KilledImportTest(EnumctlTestCase):

@@ -230,7 +230,16 @@ class ReloadStressTest(unittest.TestCase):
         return False
 
     def test_thousands_of_reloads_against_checked_queries(self):
-        with Enumd(zones=[(ORIGIN, self.zone)], extra_config={"workers": 2}) as enumd:
+        """Each reload a new version of the zone (reclamation of the old ones)."""
+        self.stress("whole", SIGNALS // 2)
+
+    def test_thousands_of_differences_against_checked_queries(self):
+        """Each reload the file's difference, written in place (journaled)."""
+        self.stress("difference", SIGNALS // 2)
+
+    def stress(self, mode, signals):
+        zones = [{"origin": ORIGIN, "file": self.zone, "reload": mode}]
+        with Enumd(extra_config={"workers": 2, "zones": zones}) as enumd:
             versions = Versions()
             stop = threading.Event()
             clients = [Client(enumd.port, versions, tcp, seed, stop)
@@ -238,7 +247,7 @@ class ReloadStressTest(unittest.TestCase):
             for c in clients:
                 c.start()
             started = time.monotonic()
-            for k in range(1, SIGNALS + 1):
+            for k in range(1, signals + 1):
                 # `written` first: a reload still running from an earlier
                 # SIGHUP may read the file as soon as it is renamed, and a
                 # query answered from it must find k inside its window.
@@ -246,7 +255,7 @@ class ReloadStressTest(unittest.TestCase):
                     versions.written = k
                 self.write(k)
                 enumd.signal(signal.SIGHUP)
-                if k % 50 == 0 or k == SIGNALS:
+                if k % 50 == 0 or k == signals:
                     # Once version k answers, every query sent later must see
                     # k or newer, on any thread.
                     self.assertTrue(self.wait_served(enumd, k), f"version {k} never served")
@@ -265,14 +274,21 @@ class ReloadStressTest(unittest.TestCase):
             timeouts = sum(c.timeouts for c in clients)
             wrong = [w for c in clients for w in c.wrong]
             imports = log.count("imported serial")
-            print(f"\nreload stress: {SIGNALS} SIGHUPs in {elapsed:.1f} s, {reloads} reloads, "
-                  f"{imports} imports, {checked} answers checked "
+            diffs = log.count("written in place")
+            print(f"\nreload stress ({mode}): {signals} SIGHUPs in {elapsed:.1f} s, "
+                  f"{reloads} reloads, {imports} imports, {diffs} differences, "
+                  f"{checked} answers checked "
                   f"({sum(c.checked for c in clients if c.tcp)} over TCP), "
                   f"{len(wrong)} wrong, {timeouts} timeouts")
             self.assertEqual(wrong[:5], [])
             self.assertGreater(checked, 1000)
             self.assertLessEqual(timeouts, checked // 1000, "queries went unanswered")
-            self.assertGreaterEqual(reloads, SIGNALS // 50)
+            self.assertGreaterEqual(reloads, signals // 50)
+            if mode == "difference":
+                self.assertGreaterEqual(diffs, signals // 50)
+                self.assertEqual(imports, 1)  # only the first, at start
+            else:
+                self.assertEqual(diffs, 0)
             errors = [line for line in log.splitlines() if " error: " in line]
             self.assertEqual(errors, [])
             # Replaced versions were dropped: the store holds about one.
