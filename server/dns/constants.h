@@ -30,6 +30,13 @@ inline constexpr uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX 
 // compressed), and the transaction meta-types (RFC 2930, RFC 8945).
 inline constexpr uint16_t kMD = 3, kMF = 4, kMB = 7, kMG = 8, kMR = 9, kMINFO = 14, kTKEY = 249,
                           kTSIG = 250;
+
+// The types that may stand beside a CNAME (RFC 2181 §10.1 and RFC 4035
+// §2.5 for DNSSEC's; RFC 2535 §2.3.5 for its KEY, SIG and NXT): BIND's
+// dns_rdatatype_atcname.
+inline constexpr bool MayStandBesideCname(uint16_t t) {
+  return t == kRRSIG || t == kNSEC || t == 24 /* SIG */ || t == 25 /* KEY */ || t == 30 /* NXT */;
+}
 }  // namespace type
 
 namespace rrclass {

@@ -302,9 +302,10 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
             AddAdditional(c, *zone, rs);
           return true;
         }
-        // RRSIG and NSEC sit beside a CNAME (RFC 4035 §2.5), so queries for
-        // them are answered at the alias, never from the target (BIND, Knot).
-        if (qtype != dns::type::kCNAME && qtype != dns::type::kRRSIG && qtype != dns::type::kNSEC &&
+        // RRSIG, NSEC (RFC 4035 §2.5) and KEY sit beside a CNAME, so queries
+        // for them are answered at the alias, never from the target (BIND,
+        // Knot).
+        if (qtype != dns::type::kCNAME && !dns::type::MayStandBesideCname(qtype) &&
             r.node.Find(dns::type::kCNAME, &rs)) {
           if (!AddRRset(c, Section::kAnswer, name, is_qname, rs)) return true;
           size_t pos = 0;

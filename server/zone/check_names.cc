@@ -2,6 +2,7 @@
 
 #include "dns/constants.h"
 #include "dns/name.h"
+#include "zone/zone_file_reader_types.h"
 
 namespace enumd::zone {
 namespace {
@@ -99,6 +100,13 @@ const char* CheckNames(const uint8_t* owner, uint16_t type, const uint8_t* rdata
     return n == nullptr || HostName(n, false);
   };
   switch (type) {
+    case 50:  // NSEC3: the owner's first label is a hash, unpadded base32hex
+      return owner[0] > 0 &&
+                     types::Base32HexUnpadded(
+                         std::string_view(reinterpret_cast<const char*>(owner + 1), owner[0]),
+                         nullptr)
+                 ? nullptr
+                 : kBadNsec3Owner;
     case dns::type::kA:
     case dns::type::kAAAA:
       return HostName(owner, true) || GcMsdcs(owner) ? nullptr : kBadOwner;

@@ -10,6 +10,7 @@
 //     host name);
 //   PTR targets in in-addr.arpa., ip6.arpa. and ip6.int.: a host name, unless
 //     the owner is a DNS-SD browse name (b|db|r|dr|lb)._dns-sd._udp (RFC 6763 §11).
+//   NSEC3 owners: the first label an unpadded base32hex hash (RFC 5155 §3).
 // A host name: labels of letters, digits and '-', neither first nor last a
 // '-'. The root name passes everywhere.
 //
@@ -29,5 +30,11 @@ enum class CheckNamesMode { kIgnore, kWarn, kFail };
 // words: "bad owner name" or "bad name in RDATA". noexcept, no allocation.
 const char* CheckNames(const uint8_t* owner, uint16_t type, const uint8_t* rdata,
                        size_t rdlen) noexcept;
+
+// What CheckNames says of an NSEC3 whose owner's first label is not an
+// unpadded base32hex hash. BIND refuses such a zone in warn mode too (only
+// ignore lets it pass), so an import does.
+inline constexpr const char* kBadNsec3Owner =
+    "bad owner name (check-names): not an unpadded base32hex NSEC3 hash";
 
 }  // namespace enumd::zone

@@ -58,6 +58,15 @@ TEST_CASE("CheckNames: owner names of address and MX records must be host names"
   CHECK(Check("_a.example.", dns::type::kNS, "", "ns.example.") == nullptr);
 }
 
+TEST_CASE("CheckNames: an NSEC3 owner's first label is an unpadded base32hex hash") {
+  CHECK(Check("cpnmuog0.example.", 50) == nullptr);
+  CHECK(Check("CPNMU.example.", 50) == nullptr);            // any length, either case
+  CHECK(Check("CPNMU===.example.", 50) == kBadNsec3Owner);  // padded (BIND refuses)
+  CHECK(Check("www.example.", 50) == kBadNsec3Owner);       // 'w' is not base32hex
+  CHECK(Check("CPNMV.example.", 50) == kBadNsec3Owner);     // bits left over
+  CHECK(std::string(kBadNsec3Owner) != std::string(Check("host_1.example.", dns::type::kA, kAddr)));
+}
+
 TEST_CASE("CheckNames: targets of NS, MX, SRV, AFSDB, RT and the SOA's names") {
   CHECK(Check("x.example.", dns::type::kNS, "", "ns_1.example.net.") != nullptr);
   CHECK(Check("x.example.", dns::type::kNS, "", "*.example.net.") != nullptr);

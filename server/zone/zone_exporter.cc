@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 #include <rocksdb/slice.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -147,6 +148,8 @@ std::string RecordToText(const uint8_t* owner, uint16_t type, uint32_t ttl, cons
       (type == 35 && NaptrReplacementHasQuote(rdata, rdlen))) {
     text.clear();
   } else {
+    // ldns pads NSEC3's next hashed owner; RFC 5155 §3.3 (and BIND) has none.
+    if (type == 50) text.erase(std::remove(text.begin() + tab, text.end(), '='), text.end());
     text.replace(0, tab, dns::NameToText(owner));
     // ldns writes a CAA with an empty value as "0 issue"; BIND needs the "".
     if (type == 257 && rdlen >= 2 && size_t{2} + rdata[1] == rdlen) text += " \"\"";

@@ -37,6 +37,9 @@ TEST_CASE("$GENERATE: bad templates and ranges are errors") {
   CHECK(Ex("x${0,3,q}", 1).rfind("ERROR: bad $GENERATE base", 0) == 0);
   CHECK(Ex("x${0,3,d,q}", 1).rfind("ERROR: bad $GENERATE base", 0) == 0);
   CHECK(Ex("x${0,300,d}", 1).rfind("ERROR: $GENERATE width too large", 0) == 0);
+  // BIND (bad-generate-range.db): the value past 2^31-1 is out of range.
+  CHECK(Ex("foo${2147483647}", 1).rfind("ERROR: $GENERATE offset out of range", 0) == 0);
+  CHECK(Ex("foo${2147483646}", 1) == "foo2147483647");
   Range r;
   CHECK(ParseRange("1-10", &r) == nullptr);
   CHECK(r.count() == 10);

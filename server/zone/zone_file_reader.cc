@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -461,6 +462,15 @@ bool ZoneFileReader::Impl::Directive() {
     return true;
   }
   if (EqualsUpper(name, "$GENERATE")) return StartGenerate();
+  if (EqualsUpper(name, "$DATE")) {
+    // BIND's cache dumps carry the time they were written, which BIND reads
+    // for a cache's TTLs and ignores in a zone: so do we, once checked.
+    std::string_view t = args == 1 ? Tok(1) : std::string_view();
+    if (t.size() != 14 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return bad("$DATE takes one time, YYYYMMDDHHMMSS");
+    return true;
+  }
   return bad("unknown directive '" + std::string(name) + "'");
 }
 
@@ -515,10 +525,15 @@ bool ZoneFileReader::Impl::StartGenerate() {
     if (tokens.back().quoted && rhs[i] == '\\' && i + 1 < rhs.size() && rhs[i + 1] == '"') ++i;
     gen.rhs.push_back(rhs[i]);
   }
-  // A bad template fails the same way for every value: report it here.
-  gen_text.clear();
-  const char* why = generate::Expand(gen.lhs, range.start, &gen_text);
-  if (why == nullptr) why = generate::Expand(gen.rhs, range.start, &gen_text);
+  // A bad template fails the same way for every value, and a value out of
+  // range first at the last one: report either here.
+  const int64_t last = range.start + (range.stop - range.start) / range.step * range.step;
+  const char* why = nullptr;
+  for (int64_t v : {range.start, last}) {
+    gen_text.clear();
+    if (why == nullptr) why = generate::Expand(gen.lhs, v, &gen_text);
+    if (why == nullptr) why = generate::Expand(gen.rhs, v, &gen_text);
+  }
   if (why != nullptr) {
     FailHere(why);
     return false;
@@ -772,6 +787,10 @@ bool ZoneFileReader::Impl::CheckRanges(uint16_t type, size_t first, std::string*
         *reason = "NSAP address has an odd number of hex digits";
         return false;
       }
+      if (digits == 0) {
+        *reason = "NSAP address is empty";
+        return false;
+      }
       return true;
     }
     case 50:  // NSEC3: the next hashed owner is unpadded base32hex (RFC 5155 §3.3)
@@ -925,6 +944,20 @@ ZoneFileReader::Next ZoneFileReader::Impl::LdnsRdata(uint16_t type, size_t first
     ldns_text.append(Tok(k));
     if (tokens[k].quoted) ldns_text.push_back('"');
   }
+  // NSEC3's next hashed owner is unpadded base32hex (RFC 5155 §3.3), of any
+  // length; ldns decodes only whole 8-character groups (and a padded group
+  // wrongly), so it is decoded here and put in place of what ldns made of
+  // a stand-in of the same form.
+  std::string hash;
+  if (type == 50 && tokens.size() > first + 4) {
+    if (!types::Base32HexUnpadded(Tok(first + 4), &hash) || hash.empty() || hash.size() > 255)
+      return FailHere("bad NSEC3 rdata: the next hashed owner name is not base32hex");
+    ldns_text.assign(". 0 IN TYPE50");
+    for (size_t k = first; k < tokens.size(); ++k) {
+      ldns_text.push_back(' ');
+      ldns_text.append(k == first + 4 ? std::string_view("00000000") : Tok(k));
+    }
+  }
   ldns_rr* rr = nullptr;
   ldns_status st = ldns_rr_new_frm_str(&rr, ldns_text.c_str(), 0, ldns_origin, nullptr);
   if (st != LDNS_STATUS_OK) {
@@ -937,6 +970,11 @@ ZoneFileReader::Next ZoneFileReader::Impl::LdnsRdata(uint16_t type, size_t first
   }
   for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
     const ldns_rdf* rdf = ldns_rr_rdf(rr, i);
+    if (type == 50 && i == 4 && !hash.empty()) {  // the stand-in: length 5 and 5 zeros
+      out->push_back(static_cast<char>(hash.size()));
+      out->append(hash);
+      continue;
+    }
     out->append(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
   }
   ldns_rr_free(rr);

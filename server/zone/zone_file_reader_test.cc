@@ -672,6 +672,13 @@ TEST_CASE("ZoneFileReader error: what BIND refuses in NSAP and NSEC3 text (issue
   // RFC 5155 §3.3: the next hashed owner name has no base32 padding.
   ExpectLineError("x NSEC3 1 1 12 aabbccdd CPNMU=== MX", "next hashed owner name is padded");
   CHECK(ReadOne("x NSEC3 1 1 12 aabbccdd cpnmuog0 MX").rdata.size() > 0);
+  // Unpadded and not a whole 8-character group (BIND's good-nsec3-nopadhash):
+  // 5 characters, 3 octets of hash.
+  Rec nopad = ReadOne("x NSEC3 2 1 12 aabbccdd CPNMU MX DNSKEY NS");
+  REQUIRE(nopad.rdata.size() > 10);
+  CHECK(nopad.rdata[9] == 3);  // after alg, flags, iterations, salt length+4: the hash length
+  // "0x" and nothing: BIND says unexpected end of input.
+  ExpectLineError("x NSAP 0x", "NSAP address is empty");
 }
 
 TEST_CASE("ZoneFileReader: SVCB alpn is a char-string, then a list with \\, escapes") {
@@ -825,6 +832,9 @@ TEST_CASE("ZoneFileReader error: no TTL, no owner, bad directives, bad origin") 
              3, "no owner name");
   ExpectLineError("$GENERATE 10-1 $ A 10.0.0.$", "bad $GENERATE range: start after stop");
   ExpectLineError("$FOO bar", "unknown directive '$FOO'");
+  // BIND's $DATE (a cache dump's time) is read and ignored, as BIND does in a zone.
+  CHECK(ReadOne("$DATE 20210101000000\nx A 10.0.0.1").rdata.size() == 4);
+  ExpectLineError("$DATE yesterday", "$DATE takes one time, YYYYMMDDHHMMSS");
   ExpectLineError("$ORIGIN", "$ORIGIN takes one domain name");
   ReadResult bad_origin = ReadAll(dir.Write("z.db", "\n"), "a..b");
   CHECK(bad_origin.error == "invalid origin 'a..b': empty label in name");

@@ -495,4 +495,28 @@ Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& f, const st
   }
 }
 
+bool Base32HexUnpadded(std::string_view text, std::string* out) noexcept {
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'A' && c <= 'V') {
+      v = c - 'A' + 10;
+    } else if (c >= 'a' && c <= 'v') {
+      v = c - 'a' + 10;
+    } else {
+      return false;
+    }
+    acc = (acc << 5 | static_cast<uint32_t>(v)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      if (out) out->push_back(static_cast<char>(acc >> bits));
+    }
+  }
+  return (acc & ((1u << bits) - 1)) == 0;
+}
+
 }  // namespace enumd::zone::types

@@ -29,4 +29,10 @@ enum class Encoded { kNotMine, kOk, kError };
 Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& fields,
                         const std::string& origin, std::string* out, std::string* reason);
 
+// RFC 4648 §7 base32hex without padding, either case (RFC 5155 §3.3: an
+// NSEC3 hash, in its next-owner field and its owner's first label), as BIND
+// reads it: bits left over in the last character must be zero. Appends the
+// octets to `out` unless it is null; no allocation then.
+bool Base32HexUnpadded(std::string_view text, std::string* out) noexcept;
+
 }  // namespace enumd::zone::types

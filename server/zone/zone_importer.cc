@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_set>
 #include <vector>
 
@@ -539,7 +540,10 @@ class Importer {
       return diff_->status();
     }
     if (!apex_has_ns_) return Error(soa_file_, soa_line_, "no NS records at the zone apex");
-    for (const NsTarget& t : ns_targets_) {
+    for (NsTarget& t : ns_targets_) {
+      // A name that does not exist may still have an address through a
+      // wildcard at its closest encloser (BIND finds it so).
+      if (!t.seen && wildcard_addresses_.count(t.encloser)) t.address = true;
       if (t.below_dname)
         return Error(t.file, t.line, "NS target " + t.name + " is below a DNAME (RFC 6672 §2.4)");
       if (t.cname)
@@ -697,7 +701,8 @@ class Importer {
         if (const char* bad =
                 CheckNames(rec.owner, rec.type, U8(rec.rdata.data()), rec.rdata.size())) {
           std::string what = dns::NameToText(rec.owner) + ": " + bad;
-          if (options_.check_names == CheckNamesMode::kFail) return Error(file, line, what);
+          if (options_.check_names == CheckNamesMode::kFail || bad == kBadNsec3Owner)
+            return Error(file, line, what);
           Warn(file, line, what);
         }
       }
@@ -729,8 +734,8 @@ class Importer {
   }
 
   // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME stands alone (DNSSEC records
-  // aside). The error names the record that breaks the rule -- the later one
-  // in the file -- and where the other one is.
+  // aside: dns::type::MayStandBesideCname). The error names the record that breaks the rule -- the
+  // later one in the file -- and where the other one is.
   Status CheckCname(std::string_view key, const std::vector<Staged>& records) const {
     const Staged* cname = nullptr;
     const Staged* other = nullptr;
@@ -745,7 +750,7 @@ class Importer {
           return Error(s.file, s.line,
                        "CNAME beside other data at " + Name(key) + " (" + TypeText(other->type) +
                            " at " + Where(other->file, other->line) + ")");
-      } else if (s.type != dns::type::kRRSIG && s.type != dns::type::kNSEC) {
+      } else if (!dns::type::MayStandBesideCname(s.type)) {
         if (cname)
           return Error(s.file, s.line,
                        "CNAME beside other data at " + Name(key) + " (the CNAME is at " +
@@ -811,6 +816,8 @@ class Importer {
       t.below_dname = below_dname;
     }
     int labels = store::KeyLabelCount(key);
+    if (has_address && store::KeyIsWildcard(key))
+      wildcard_addresses_.emplace(key.substr(0, store::KeyPrefixLength(key, labels - 1)));
 
     // Zone cuts: names in canonical order visit a cut before everything below it.
     if (cut_labels_ > 0 && key.substr(0, cut_key_.size()) != cut_key_) cut_labels_ = 0;
@@ -852,6 +859,12 @@ class Importer {
   // A node of the new version, in key order: to the new version's tables,
   // or to the difference with the current one (or nowhere: a check).
   Status Emit(std::string_view key, const std::string& value) {
+    // Names in canonical order: an ancestor of an NS target comes before it,
+    // the shallower ones first, so the last one is its closest encloser.
+    for (NsTarget& t : ns_targets_)
+      if (key.size() < t.key.size() && t.key.compare(0, key.size(), key) == 0 &&
+          (key.empty() || key.back() == '\0'))
+        t.encloser.assign(key);
     if (diff_) {
       if (diff_->Put(key, value)) return Status::OK();
       return diff_->overflowed() ? Status::Error("difference too large") : diff_->status();
@@ -999,8 +1012,11 @@ class Importer {
     uint16_t file = 0;
     uint32_t line = 0;
     bool address = false, cname = false, below_dname = false, seen = false;
+    std::string encloser;  // the key of its deepest existing ancestor
   };
   std::vector<NsTarget> ns_targets_;
+  // The parents (keys) of the wildcards that hold A or AAAA records.
+  std::set<std::string> wildcard_addresses_;
   std::string dname_key_;  // the last DNAME owner; names below it are occluded
   bool dname_active_ = false;
   std::string canon_a_, canon_b_;

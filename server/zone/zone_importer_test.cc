@@ -370,6 +370,41 @@ TEST_CASE("ZoneImporter accepts: a CNAME written twice identically is one record
   CHECK(r->meta.records == 3);
 }
 
+TEST_CASE("ZoneImporter accepts: KEY, SIG and NXT beside a CNAME (RFC 2535 §2.3.5), as BIND") {
+  TempDir dir;
+  auto s = testing::OpenMemoryStore();
+  auto r = ImportText(
+      s.get(), dir,
+      Head("x IN CNAME y\n"
+           "x IN KEY 256 3 8 AwEAAcvK8Vm8Ewl6zhNEtfbeQJuUrx7JLlKrqvTsw1rIL2Zsb0ZAXfZs\n"));
+  INFO((r.ok() ? std::string() : r.status().message()));
+  REQUIRE(r.ok());
+  CHECK(r->meta.records == 4);
+}
+
+TEST_CASE("ZoneImporter accepts: an NS target with an address through a wildcard, as BIND") {
+  TempDir dir;
+  auto s = testing::OpenMemoryStore();
+  // ns.example.net.e164.arpa. does not exist; *.e164.arpa. answers for it.
+  std::string text =
+      "$ORIGIN e164.arpa.\n$TTL 300\n"
+      "@ SOA ns.example.net hostmaster.example.net 1 0 0 0 0\n"
+      "@ NS ns.example.net\n"
+      "* A 192.0.2.1\n";
+  auto r = ImportText(s.get(), dir, text);
+  INFO((r.ok() ? std::string() : r.status().message()));
+  CHECK(r.ok());
+  // A wildcard that holds no address does not help, nor one above the
+  // closest encloser (example.net.e164.arpa. exists: *.e164.arpa. does not
+  // answer below it).
+  const std::string head =
+      "$ORIGIN e164.arpa.\n$TTL 300\n"
+      "@ SOA ns.example.net hostmaster.example.net 1 0 0 0 0\n"
+      "@ NS ns.example.net\n";
+  ExpectImportError(head + "* TXT \"no address\"\n", 4, "has no A or AAAA record");
+  ExpectImportError(head + "* A 192.0.2.1\nexample.net TXT \"x\"\n", 4, "has no A or AAAA record");
+}
+
 TEST_CASE("ZoneImporter rejects: a class CH record") {
   ExpectImportError(Head("x IN A 10.0.0.1\n"
                          "version CH TXT \"1\"\n"),

@@ -37,12 +37,10 @@ size_t SerialOffset(std::string_view rdata) {
   return m + r;
 }
 
-bool IsDnssecType(uint16_t type) { return type == kRRSIG || type == kNSEC; }
-
 // Data beside which a CNAME may not stand (RFC 1034 §3.6.2, RFC 4035 §2.5).
 bool HasNonCnameData(const std::map<uint16_t, RRsetData>& rrsets) {
   for (const auto& [type, set] : rrsets)
-    if (type != kCNAME && !IsDnssecType(type)) return true;
+    if (type != kCNAME && !dns::type::MayStandBesideCname(type)) return true;
   return false;
 }
 
@@ -202,7 +200,7 @@ Result<bool> ZoneTransaction::Add(const uint8_t* owner, uint16_t type, uint32_t 
       set = RRsetData{ttl, {std::string(rdata)}};
       return true;
     }
-  } else if (has_cname && !IsDnssecType(type)) {
+  } else if (has_cname && !dns::type::MayStandBesideCname(type)) {
     return false;  // data beside a CNAME: ignored
   }
   auto existing = n.rrsets.find(type);
