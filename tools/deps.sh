@@ -6,7 +6,8 @@
 #                         valgrind for the leak check; lintian, dpkg-dev, man-db
 #                         and systemd-analyze for the Debian package and the
 #                         unit; docker-compose to check docker/compose.yaml;
-#                         curl and promtool (package prometheus) for /metrics)
+#                         curl and promtool (package prometheus) for /metrics;
+#                         dnstap-ldns and fstrm_capture for the dnstap logs)
 #   tools/deps.sh fuzz    build plus clang and its libFuzzer/sanitizer runtimes
 #                         (tools/fuzz.sh); libclang-rt-14-dev holds
 #                         libclang_rt.fuzzer-x86_64.a and is only a Recommends of
@@ -14,9 +15,10 @@
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config libldns-dev libuv1-dev libyaml-cpp-dev librocksdb-dev
-            doctest-dev libsystemd-dev libssl-dev)
+            doctest-dev libsystemd-dev libssl-dev libfstrm-dev)
 test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps valgrind
-           dpkg-dev lintian man-db groff-base systemd docker-compose curl prometheus)
+           dpkg-dev lintian man-db groff-base systemd docker-compose curl prometheus
+           dnstap-ldns fstrm-bin)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")

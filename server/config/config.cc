@@ -306,6 +306,30 @@ constexpr Key kSchema[] = {
   {"rate_limit.log_only", Kind::kBool, "false", 0, 0, {}, false,
    "Count and log what would be dropped or slipped, but send every answer (a dry run).",
    [](Target& t, const Value& v) { t.config->rate_limit.log_only = v.flag; }},
+  {"dnstap", Kind::kMap, "{}", 0, 0, {}, false,
+   "Query logging in dnstap (fstrm frames of protobuf messages, as BIND, Knot and NSD "
+   "write; read with `dnstap-ldns -r FILE`): to a file or a collector's Unix socket. Off "
+   "unless file or socket is set. The query threads hand messages to a writer thread "
+   "without waiting; what does not fit its queues is dropped and counted.",
+   nullptr},
+  {"dnstap.file", Kind::kPath, {}, 1, 4096, {}, false,
+   "The file written (replaced at each start); not with socket.",
+   [](Target& t, const Value& v) { t.config->dnstap.file = v.text; }},
+  {"dnstap.socket", Kind::kPath, {}, 1, 4096, {}, false,
+   "The Unix socket of a collector (fstrm_capture -u PATH); enumd reconnects when it goes "
+   "away. Not with file.",
+   [](Target& t, const Value& v) { t.config->dnstap.socket = v.text; }},
+  {"dnstap.sample", Kind::kInt, "1", 1, 1000000, {}, false,
+   "Log one query in this many (each handler thread counts its own).",
+   [](Target& t, const Value& v) { t.config->dnstap.sample = static_cast<uint32_t>(v.number); }},
+  {"dnstap.queries", Kind::kBool, "true", 0, 0, {}, false, "Log the queries (AUTH_QUERY).",
+   [](Target& t, const Value& v) { t.config->dnstap.queries = v.flag; }},
+  {"dnstap.responses", Kind::kBool, "true", 0, 0, {}, false,
+   "Log the responses (AUTH_RESPONSE, with the query).",
+   [](Target& t, const Value& v) { t.config->dnstap.responses = v.flag; }},
+  {"dnstap.identity", Kind::kString, {}, 0, 255, {}, false,
+   "The identity field of every message; absent: the host name.",
+   [](Target& t, const Value& v) { t.config->dnstap.identity = v.text; }},
   {"metrics", Kind::kMap, "{}", 0, 0, {}, false,
    "Prometheus metrics over HTTP (README \"Operating enumd\"). Off by default.",
    nullptr},
@@ -1060,6 +1084,10 @@ std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   check(a.metrics_enabled == b.metrics_enabled &&
             (!a.metrics_enabled || SameListen({a.metrics_listen}, {b.metrics_listen})),
         "metrics.listen");
+  check(a.dnstap.file == b.dnstap.file && a.dnstap.socket == b.dnstap.socket &&
+            a.dnstap.sample == b.dnstap.sample && a.dnstap.queries == b.dnstap.queries &&
+            a.dnstap.responses == b.dnstap.responses && a.dnstap.identity == b.dnstap.identity,
+        "dnstap");
   return keys;
 }
 

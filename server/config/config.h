@@ -55,6 +55,17 @@ struct ZoneConfig {
   UpdateConfig update;
 };
 
+// dnstap query logging (daemon/dnstap.h): off unless `file` or `socket`.
+struct DnstapConfig {
+  std::string file;       // a file it writes (replaced at start)
+  std::string socket;     // a Unix socket a collector listens on (fstrm_capture, ...)
+  uint32_t sample = 1;    // one query in `sample` is logged
+  bool queries = true;    // AUTH_QUERY messages
+  bool responses = true;  // AUTH_RESPONSE messages
+  std::string identity;   // "" = the host name
+  bool enabled() const { return !file.empty() || !socket.empty(); }
+};
+
 // Response rate limiting (UDP only), BIND's rate-limit semantics; see
 // query/rrl.h and the schema docs in config.cc.
 struct RateLimitConfig {
@@ -98,6 +109,7 @@ struct Config {
   // metrics.listen: the HTTP address of /metrics (Prometheus); absent: none.
   bool metrics_enabled = false;
   ListenAddress metrics_listen;
+  DnstapConfig dnstap;
 };
 
 // Loads a YAML file. Errors read "FILE:LINE: key 'x': reason".

@@ -17,6 +17,7 @@
 
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
+#include "daemon/dnstap.h"
 #include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
 #include "dns/name.h"
@@ -49,26 +50,34 @@ class Handler : public net::QueryHandler {
   // to `updates` (the writer), answered over UDP through `udp_fd`.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
           query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors,
-          metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd)
+          metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd, Dnstap::Tap* tap)
       : responder_(store, zones, std::move(options)),
         rrl_(rrl),
         slot_(static_cast<unsigned>(slot)),
         errors_(errors),
         metrics_(metrics),
         updates_(updates),
-        udp_fd_(udp_fd) {}
+        udp_fd_(udp_fd),
+        tap_(tap) {}
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;
+    // dnstap (null: off): the sampled queries, with what they were answered.
+    timespec received{};
+    const bool tapped = tap_ != nullptr && tap_->Sample();
+    if (tapped) clock_gettime(CLOCK_REALTIME, &received);
     // RFC 2136 UPDATE (opcode 5, not a response): the writer's. Over UDP it
     // answers later on this socket; over TCP this thread waits for it.
     if (updates_ != nullptr && len >= dns::kHeaderSize && (q[2] & 0x80) == 0 &&
         ((q[2] >> 3) & 0xF) == 5) {
       if (!tcp && udp_fd_ >= 0 && peer != nullptr) {
+        if (tapped) tap_->Log(q, len, nullptr, 0, tcp, peer, received);  // answered later
         updates_->SubmitUdp(q, len, peer, udp_fd_);
         return 0;
       }
-      return updates_->SubmitAndWait(q, len, peer, out, cap);
+      const size_t n = updates_->SubmitAndWait(q, len, peer, out, cap);
+      if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
+      return n;
     }
     const bool timed = metrics_ != nullptr && metrics_->ShouldTime();
     const uint64_t t0 = timed ? MonotonicNs() : 0;
@@ -81,6 +90,7 @@ class Handler : public net::QueryHandler {
       metrics_->Record(OutcomeOf(responder_.last_info(), out, n, tcp, peer));
       if (timed) metrics_->RecordDuration(MonotonicNs() - t0);
     }
+    if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
     return n;
   }
   void Idle() noexcept override { responder_.Idle(); }
@@ -94,6 +104,7 @@ class Handler : public net::QueryHandler {
   metrics::QueryMetrics* metrics_;
   UpdateWriter* updates_;
   int udp_fd_;
+  Dnstap::Tap* tap_;
 };
 
 std::string Lower(std::string wire) {
@@ -121,6 +132,9 @@ struct Daemon::Impl {
   Clock::time_point rrl_logged_at;
   // Before `server`: the handlers queue UPDATEs on it.
   std::unique_ptr<UpdateWriter> updates;
+  // Before `server`: the handlers' taps (null: dnstap off).
+  std::unique_ptr<Dnstap> dnstap;
+  uint64_t dnstap_dropped_logged = 0;
   ControlServer control;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
@@ -530,6 +544,15 @@ struct Daemon::Impl {
     }
     if (now - udp_dropped_logged_at >= kCounterLogInterval) {
       LogUdpDropped();
+      if (dnstap && dnstap->dropped() != dnstap_dropped_logged) {
+        const uint64_t total = dnstap->dropped();
+        Log(LogLevel::kWarning,
+            "dnstap: %llu messages dropped, the writer fell behind or the collector is away "
+            "(total %llu)",
+            static_cast<unsigned long long>(total - dnstap_dropped_logged),
+            static_cast<unsigned long long>(total));
+        dnstap_dropped_logged = total;
+      }
       udp_dropped_logged_at = now;
     }
   }
@@ -677,18 +700,32 @@ Status Daemon::Start() {
   ServeErrorLog* errors = &d.serve_errors;
   DaemonMetrics* metrics = d.metrics.get();
   UpdateWriter* updates = d.store->read_only() ? nullptr : d.updates.get();
+  if (d.config.dnstap.enabled()) {
+    auto tap = Dnstap::Open(d.config.dnstap, net::Server::HandlerSlots(so),
+                            std::string("enumd ") + ENUMD_VERSION);
+    if (!tap.ok()) return tap.status();
+    d.dnstap = std::move(tap.value());
+    Log(LogLevel::kInfo, "dnstap: logging %s%s%s of 1 in %u queries to %s",
+        d.config.dnstap.queries ? "queries" : "",
+        d.config.dnstap.queries && d.config.dnstap.responses ? " and " : "",
+        d.config.dnstap.responses ? "responses" : "", d.config.dnstap.sample,
+        d.config.dnstap.file.empty() ? ("socket " + d.config.dnstap.socket).c_str()
+                                     : d.config.dnstap.file.c_str());
+  }
+  Dnstap* dnstap = d.dnstap.get();
   d.server = std::make_unique<net::Server>(
-      so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates](const net::HandlerRole& r) {
-        return std::make_unique<Handler>(
-            s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl, r.slot, errors,
-            metrics ? metrics->ForHandler() : nullptr, updates, r.udp_fd);
+      so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap](const net::HandlerRole& r) {
+        return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro,
+                                         rrl, r.slot, errors,
+                                         metrics ? metrics->ForHandler() : nullptr, updates,
+                                         r.udp_fd, dnstap ? dnstap->ForHandler(r.slot) : nullptr);
       });
   st = d.server->Start();
   if (!st.ok()) return st;
   if (metrics) {
     const config::ListenAddress& at = d.config.metrics_listen;
     st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
-                             d.store->read_only() ? nullptr : d.updates.get()});
+                             d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get()});
     if (!st.ok()) return st;
     const bool v6 = at.host.find(':') != std::string::npos;
     Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <optional>
 
+#include "daemon/dnstap.h"
 #include "daemon/log.h"
 #include "daemon/update_writer.h"
 #include "dns/name.h"
@@ -163,6 +164,14 @@ std::string DaemonMetrics::Render() const {
     out.Sample("enumd_updates_total", {{"result", "applied"}}, c.applied);
     out.Sample("enumd_updates_total", {{"result", "refused"}}, c.refused);
     out.Sample("enumd_updates_total", {{"result", "failed"}}, c.failed);
+  }
+
+  if (sources_.dnstap) {
+    out.Family("enumd_dnstap_messages_total", Type::kCounter,
+               "dnstap messages handed to the writer (sent) or dropped because a handler's "
+               "queue was full (the writer fell behind, or the collector is away).");
+    out.Sample("enumd_dnstap_messages_total", {{"result", "sent"}}, sources_.dnstap->sent());
+    out.Sample("enumd_dnstap_messages_total", {{"result", "dropped"}}, sources_.dnstap->dropped());
   }
 
   out.Family("enumd_reloads_total", Type::kCounter,

@@ -43,6 +43,7 @@ namespace enumd::daemon {
 
 class ServeErrorLog;
 class UpdateWriter;
+class Dnstap;
 
 class DaemonMetrics {
  public:
@@ -52,6 +53,7 @@ class DaemonMetrics {
     const query::Rrl* rrl = nullptr;  // null: rate limiting off
     const ServeErrorLog* serve_errors = nullptr;
     const UpdateWriter* updates = nullptr;  // null: the store is read-only
+    const Dnstap* dnstap = nullptr;         // null: dnstap off
   };
 
   DaemonMetrics();
