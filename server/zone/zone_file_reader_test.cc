@@ -681,6 +681,15 @@ TEST_CASE("ZoneFileReader error: what BIND refuses in NSAP and NSEC3 text (issue
   ExpectLineError("x NSAP 0x", "NSAP address is empty");
 }
 
+TEST_CASE("ZoneFileReader: HHIT and BRID (RFC 9886) are base64, split or not, as in BIND") {
+  CHECK(ReadOne("h HHIT AAEC Aw==").rdata == std::string("\x00\x01\x02\x03", 4));
+  CHECK(ReadOne("b BRID AAECAw==").rdata == std::string("\x00\x01\x02\x03", 4));
+  CHECK(ReadOne("b BRID \\# 2 0000").rdata == std::string("\x00\x00", 2));
+  ExpectLineError("b BRID", "missing RDATA for BRID");
+  ExpectLineError("b BRID \"AAEC\"", "needs base64 data");
+  ExpectLineError("b BRID AA!C", "needs base64 data");
+}
+
 TEST_CASE("ZoneFileReader: SVCB alpn is a char-string, then a list with \\, escapes") {
   // RFC 9460 Appendix A.1 and its test vector: alpn="f\\\\oo\\,bar,h2"
   // holds the ids `f\oo,bar` and `h2` (BIND reads it so).

@@ -23,8 +23,8 @@ struct Name {
   uint16_t type;
 };
 constexpr Name kExtra[] = {
-    {"SVCB", 64},      {"HTTPS", 65}, {"NINFO", 56}, {"AVC", 258},    {"DOA", 259},
-    {"AMTRELAY", 260}, {"UID", 101},  {"GID", 102},  {"UNSPEC", 103},
+    {"SVCB", 64}, {"HTTPS", 65}, {"NINFO", 56},   {"AVC", 258}, {"DOA", 259}, {"AMTRELAY", 260},
+    {"UID", 101}, {"GID", 102},  {"UNSPEC", 103}, {"HHIT", 67}, {"BRID", 68},
 };
 
 // Presentation escapes (\DDD, \X) decoded; false when malformed.
@@ -385,6 +385,22 @@ Encoded EncodeExtraType(uint16_t type, const std::vector<TextToken>& f, const st
     case 56:   // NINFO
     case 258:  // AVC
       return CharStrings(f, out, reason);
+    case 67:    // HHIT (RFC 9886): base64, blanks allowed, as BIND 9.18.49 reads it
+    case 68: {  // BRID (RFC 9886): the same
+      std::string text;
+      for (const TextToken& t : f) {
+        if (t.quoted) {
+          *reason = "needs base64 data";
+          return Encoded::kError;
+        }
+        text.append(t.text);
+      }
+      if (text.empty() || !Base64(text, out)) {
+        *reason = "needs base64 data";
+        return Encoded::kError;
+      }
+      return Encoded::kOk;
+    }
     case 101:    // UID
     case 102: {  // GID
       uint64_t v = 0;

@@ -1,6 +1,7 @@
 // RDATA text -> wire for the record types that BIND 9.18 reads and ldns 1.8.3
 // does not (or reads wrongly): SVCB and HTTPS (RFC 9460), APL with no items
-// (RFC 3123), AMTRELAY (RFC 8777), DOA, NINFO, AVC, UID and GID. Private to
+// (RFC 3123), AMTRELAY (RFC 8777), DOA, NINFO, AVC, UID, GID, HHIT and BRID
+// (RFC 9886: base64, as BIND 9.18.49 reads them). Private to
 // zone_file_reader*.cc; appends to a caller-owned string, no exceptions.
 #pragma once
 
