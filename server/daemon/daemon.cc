@@ -18,6 +18,7 @@
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
+#include "daemon/status_report.h"
 #include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
 #include "dns/name.h"
@@ -139,6 +140,10 @@ struct Daemon::Impl {
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
   Clock::time_point udp_dropped_logged_at;
+  // For `enumctl status`: set by Start.
+  int64_t started_unix = time(nullptr);
+  std::vector<std::string> listeners;
+  int workers = 0;
 
   // The writer thread and what it is asked to do.
   std::thread writer;
@@ -294,28 +299,88 @@ struct Daemon::Impl {
         *reply = "zone " + zc.origin + " serial " + std::to_string(meta ? meta->serial : 0);
         return 0;
       }
-      case 'S': {
-        OnWriter([&] {
-          for (const zone::Zone& z : registry.served().zones()) {
-            auto meta = store->FindZone(Lower(z.origin));
-            *reply += dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())) +
-                      "\tserial " + std::to_string(meta ? meta->serial : 0) + "\t" +
-                      std::to_string(meta ? meta->names : 0) + " names\t" +
-                      std::to_string(meta ? meta->records : 0) + " records\tjournal " +
-                      std::to_string(meta ? meta->journal_next - meta->journal_first : 0) +
-                      " changes (" + std::to_string(meta ? meta->journal_bytes : 0) + " bytes)\n";
-          }
-        });
-        const UpdateCounters c = updates->counters();
-        *reply += "updates\treceived " + std::to_string(c.received) + "\tapplied " +
-                  std::to_string(c.applied) + "\trefused " + std::to_string(c.refused) +
-                  "\tfailed " + std::to_string(c.failed) + "\n";
+      case 'S':
+        *reply = StatusText(payload == "json");
         return 0;
-      }
       default:
         *reply = "unknown command";
         return 1;
     }
+  }
+
+  // The status `enumctl status` prints (JSON when `json`). Any thread: the
+  // zones are read on the writer thread.
+  std::string StatusText(bool json) {
+    StatusReport r;
+    r.version = ENUMD_VERSION;
+    r.pid = getpid();
+    r.started_unix = started_unix;
+    r.now_unix = time(nullptr);
+    r.listeners = listeners;
+    r.workers = workers;
+    r.store = store->path();
+    if (store->read_only()) r.read_only = store->read_only_reason();
+    OnWriter([&] {
+      for (const zone::Zone& served : registry.served().zones()) {
+        const std::string origin = Lower(served.origin);
+        auto meta = store->FindZone(origin);
+        StatusReport::Zone z;
+        z.origin = dns::NameToText(reinterpret_cast<const uint8_t*>(served.origin.data()));
+        z.wildcards = ModeName(served.mode);
+        for (const config::ZoneConfig& zc : config.zones)
+          if (Lower(dns::WireName(zc.origin)) == origin) z.file = zc.file;
+        if (meta) {
+          z.serial = meta->serial;
+          z.names = meta->names;
+          z.records = meta->records;
+          z.journal_changes = meta->journal_next - meta->journal_first;
+          z.journal_bytes = meta->journal_bytes;
+        }
+        r.zones.push_back(std::move(z));
+      }
+    });
+    auto add = [&r](const char* group, const char* name, uint64_t value) {
+      r.counters.push_back({group, name, value});
+    };
+    if (metrics) {
+      const metrics::QueryTotals q = metrics->QueryTotals();
+      add("queries", "udp", q.queries[0][0] + q.queries[0][1]);
+      add("queries", "tcp", q.queries[1][0] + q.queries[1][1]);
+      add("queries", "unanswered", q.dropped);
+      add("queries", "truncated", q.truncated);
+      add("responses", "noerror", q.rcodes[0]);
+      add("responses", "servfail", q.rcodes[2]);
+      add("responses", "nxdomain", q.rcodes[3]);
+      add("responses", "refused", q.rcodes[5]);
+    } else {
+      r.not_counted.emplace_back("queries", "counted only with metrics.listen set");
+    }
+    const UpdateCounters u = updates->counters();
+    add("updates", "received", u.received);
+    add("updates", "applied", u.applied);
+    add("updates", "refused", u.refused);
+    add("updates", "failed", u.failed);
+    if (server) {
+      const net::TcpCounts t = server->TcpTotals();
+      add("tcp", "open", t.open);
+      add("tcp", "accepted", t.accepted);
+      add("tcp", "refused", t.refused);
+      add("tcp", "evicted", t.evicted);
+      add("tcp", "timed_out", t.timed_out);
+      add("udp", "replies_not_sent", server->UdpRepliesDropped());
+    }
+    if (rrl) {
+      const query::RrlCounters c = rrl->Totals();
+      add("rate_limit", "dropped", c.dropped);
+      add("rate_limit", "slipped", c.slipped);
+    }
+    if (dnstap) {
+      add("dnstap", "sent", dnstap->sent());
+      add("dnstap", "dropped", dnstap->dropped());
+    }
+    add("serve_errors", "store", serve_errors.store_errors());
+    add("serve_errors", "oversize", serve_errors.oversize());
+    return json ? RenderJson(r) : RenderText(r);
   }
 
   // Logs UDP replies not sent since the last report, if any.
@@ -732,12 +797,16 @@ Status Daemon::Start() {
         v6 ? "]" : "", metrics->port());
   }
   std::vector<uint16_t> ports = d.server->ports();
+  d.workers = so.workers;
   for (size_t i = 0; i < so.endpoints.size(); ++i) {
     const auto& e = so.endpoints[i];
     bool v6 = e.host.find(':') != std::string::npos;
-    Log(LogLevel::kInfo, "listening on %s%s%s:%u %s%s%s, %d workers", v6 ? "[" : "", e.host.c_str(),
-        v6 ? "]" : "", i < ports.size() ? ports[i] : e.port, e.udp ? "udp" : "",
-        e.udp && e.tcp ? "+" : "", e.tcp ? "tcp" : "", so.workers);
+    char listener[160];
+    snprintf(listener, sizeof(listener), "%s%s%s:%u %s%s%s", v6 ? "[" : "", e.host.c_str(),
+             v6 ? "]" : "", i < ports.size() ? ports[i] : e.port, e.udp ? "udp" : "",
+             e.udp && e.tcp ? "+" : "", e.tcp ? "tcp" : "");
+    d.listeners.emplace_back(listener);
+    Log(LogLevel::kInfo, "listening on %s, %d workers", listener, so.workers);
   }
   {
     std::lock_guard<std::mutex> lock(d.mu);

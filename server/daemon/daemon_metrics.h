@@ -61,6 +61,8 @@ class DaemonMetrics {
 
   // A block for one query handler (the server's handler factory).
   metrics::QueryMetrics* ForHandler() { return queries_.Add(); }
+  // The handlers' counts summed (`enumctl status`). Any thread.
+  metrics::QueryTotals QueryTotals() const { return queries_.Sum(); }
   // Starts the HTTP endpoint at `at`. Errors name the address.
   Status Serve(const config::ListenAddress& at, Sources sources);
   uint16_t port() const;

@@ -7,6 +7,7 @@ Record sets are compared as dnspython parses the zone files, so "the same
 zone" means the same (owner, TTL, type, rdata) set whatever the layout.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -410,6 +411,18 @@ class RunningEnumdTest(EnumctlTestCase):
             self.assertIn(f"e164.arpa.\tserial {first + 3}", status)
             self.assertIn("journal 3 changes", status)
             self.assertRegex(status, r"updates\treceived \d+\tapplied 3\t")
+            self.assertRegex(status, r"^enumd [0-9.]+, pid \d+, up 0d 00:0\d:\d\d\n")
+            self.assertIn(f"listening on 127.0.0.1:{server.port} udp+tcp", status)
+            self.assertIn("queries\t(counted only with metrics.listen set)", status)
+            report = json.loads(self.ok("status", "--store", store, "--json"))
+            self.assertEqual(report["zones"][0]["origin"], ORIGIN)
+            self.assertEqual(report["zones"][0]["serial"], first + 3)
+            self.assertEqual(report["zones"][0]["journal_changes"], 3)
+            self.assertEqual(report["zones"][0]["file"], ZONE_FILE)
+            self.assertEqual(report["counters"]["updates"]["applied"], 3)
+            self.assertEqual(report["listeners"], [f"127.0.0.1:{server.port} udp+tcp"])
+            self.assertIsNone(report["read_only"])
+            self.assertGreaterEqual(report["uptime_seconds"], 0)
             # An import through it: the file's version again.
             self.ok("import", "--store", store, ZONE_FILE)
             self.assertEqual(self.serial(server), 2009010918)

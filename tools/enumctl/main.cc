@@ -48,7 +48,8 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
   del    --store DIR [--suffix S] NUMBER  delete the number's NAPTR records
   apply  --store DIR [--suffix S] FILE    add and delete records as one transaction
                                           (enumctl apply --help)
-  status --store DIR                      a running enumd's zones and serials
+  status --store DIR [--json]             a running enumd: uptime, listeners, zones,
+                                          serials, journals, counters
   list   --store DIR [--suffix S] PREFIX  numbers (E.164) under a prefix, e.g. +6135550
   zones  --store DIR                      the zones in the store
   verify --store DIR                      read every table block and every node;
@@ -85,7 +86,7 @@ bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
   static const char* kValued[] = {"--store",       "--origin",  "--suffix", "--order",
                                   "--pref",        "--service", "--flags",  "--ttl",
                                   "--check-names", "--control"};
-  static const char* kFlags[] = {"--longest-match", "--help"};
+  static const char* kFlags[] = {"--longest-match", "--help", "--json"};
   if (argc < 2) return false;
   a->command = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -436,7 +437,7 @@ int Apply(const Args& a) {
 int StatusCommand(const Args& a) {
   auto live = enumd::enumctl::LiveEnumd(Opt(a, "--store"), Opt(a, "--control"));
   if (!live) return Fail("no enumd answers for store " + Opt(a, "--store"));
-  auto reply = enumd::ControlRequest(*live, 'S', "");
+  auto reply = enumd::ControlRequest(*live, 'S', a.opts.count("--json") ? "json" : "");
   if (!reply.ok()) return Fail(reply.status().message());
   fputs(reply->second.c_str(), stdout);
   return reply->first == 0 ? 0 : 1;

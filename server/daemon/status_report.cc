@@ -1,0 +1,96 @@
+#include "daemon/status_report.h"
+
+#include <cstdio>
+#include <map>
+
+namespace enumd::daemon {
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof(buf), "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string RenderText(const StatusReport& r) {
+  std::string out;
+  char line[512];
+  const int64_t up = r.now_unix - r.started_unix;
+  snprintf(line, sizeof(line), "enumd %s, pid %lld, up %lldd %02lld:%02lld:%02lld\n",
+           r.version.c_str(), static_cast<long long>(r.pid), static_cast<long long>(up / 86400),
+           static_cast<long long>(up / 3600 % 24), static_cast<long long>(up / 60 % 60),
+           static_cast<long long>(up % 60));
+  out += line;
+  for (const std::string& l : r.listeners) out += "listening on " + l + "\n";
+  out += "workers " + std::to_string(r.workers) + "\n";
+  out +=
+      "store " + r.store + (r.read_only.empty() ? "" : " (read-only: " + r.read_only + ")") + "\n";
+  for (const StatusReport::Zone& z : r.zones) {
+    out += z.origin + "\tserial " + std::to_string(z.serial) + "\t" + std::to_string(z.names) +
+           " names\t" + std::to_string(z.records) + " records\tjournal " +
+           std::to_string(z.journal_changes) + " changes (" + std::to_string(z.journal_bytes) +
+           " bytes)\t" + z.wildcards + (z.file.empty() ? "" : "\t" + z.file) + "\n";
+  }
+  // Counters: one line per group, "group\tname value\t...".
+  std::vector<std::string> order;
+  std::map<std::string, std::string> lines;
+  for (const StatusReport::Counter& c : r.counters) {
+    if (!lines.count(c.group)) order.push_back(c.group);
+    lines[c.group] += "\t" + c.name + " " + std::to_string(c.value);
+  }
+  for (const std::string& g : order) out += g + lines[g] + "\n";
+  for (const auto& [group, why] : r.not_counted) out += group + "\t(" + why + ")\n";
+  return out;
+}
+
+std::string RenderJson(const StatusReport& r) {
+  std::string out = "{";
+  out += "\"version\":" + JsonString(r.version);
+  out += ",\"pid\":" + std::to_string(r.pid);
+  out += ",\"started\":" + std::to_string(r.started_unix);
+  out += ",\"uptime_seconds\":" + std::to_string(r.now_unix - r.started_unix);
+  out += ",\"listeners\":[";
+  for (size_t i = 0; i < r.listeners.size(); ++i)
+    out += (i ? "," : "") + JsonString(r.listeners[i]);
+  out += "],\"workers\":" + std::to_string(r.workers);
+  out += ",\"store\":" + JsonString(r.store);
+  out += ",\"read_only\":" + (r.read_only.empty() ? std::string("null") : JsonString(r.read_only));
+  out += ",\"zones\":[";
+  for (size_t i = 0; i < r.zones.size(); ++i) {
+    const StatusReport::Zone& z = r.zones[i];
+    out += std::string(i ? "," : "") + "{\"origin\":" + JsonString(z.origin) +
+           ",\"serial\":" + std::to_string(z.serial) + ",\"names\":" + std::to_string(z.names) +
+           ",\"records\":" + std::to_string(z.records) +
+           ",\"journal_changes\":" + std::to_string(z.journal_changes) +
+           ",\"journal_bytes\":" + std::to_string(z.journal_bytes) +
+           ",\"wildcards\":" + JsonString(z.wildcards) + ",\"file\":" + JsonString(z.file) + "}";
+  }
+  out += "],\"counters\":{";
+  std::vector<std::string> order;
+  std::map<std::string, std::string> groups;
+  for (const StatusReport::Counter& c : r.counters) {
+    if (!groups.count(c.group)) order.push_back(c.group);
+    std::string& g = groups[c.group];
+    g += (g.empty() ? "" : ",") + JsonString(c.name) + ":" + std::to_string(c.value);
+  }
+  for (size_t i = 0; i < order.size(); ++i)
+    out += (i ? "," : "") + JsonString(order[i]) + ":{" + groups[order[i]] + "}";
+  out += "},\"not_counted\":{";
+  for (size_t i = 0; i < r.not_counted.size(); ++i)
+    out += (i ? "," : "") + JsonString(r.not_counted[i].first) + ":" +
+           JsonString(r.not_counted[i].second);
+  return out + "}}\n";
+}
+
+}  // namespace enumd::daemon
