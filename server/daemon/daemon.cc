@@ -675,6 +675,7 @@ Status Daemon::Start() {
   Impl& d = *impl_;
   auto started = Clock::now();
   store::ZoneStore::Options store_options;
+  store_options.statistics = d.config.metrics_enabled;  // block cache hits, for /metrics
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
   store_options.read_only_if_full = true;
   // Queries read store views inside their read sections of the registry's

@@ -146,6 +146,49 @@ std::string DaemonMetrics::Render() const {
     out.Sample("enumd_zone_imported_time_seconds", {{"zone", z.origin}},
                static_cast<uint64_t>(z.meta.imported_at));
 
+  const store::ZoneStore::Figures store =
+      sources_.store ? sources_.store->GetFigures() : store::ZoneStore::Figures();
+  auto generation = [&store](uint32_t gen) {
+    for (const auto& g : store.generations)
+      if (g.gen == gen) return g;
+    return store::ZoneStore::Figures::Generation{gen, 0, 0};
+  };
+  out.Family("enumd_zone_table_files", Type::kGauge,
+             "Table files of the store holding the zone's version.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_table_files", {{"zone", z.origin}}, generation(z.meta.generation).files);
+  out.Family("enumd_zone_table_bytes", Type::kGauge,
+             "Bytes of the table files that hold only the zone's version.");
+  for (const auto& z : figures)
+    out.Sample("enumd_zone_table_bytes", {{"zone", z.origin}}, generation(z.meta.generation).bytes);
+  out.Family("enumd_store_table_files", Type::kGauge, "Live table files of the store.");
+  out.Sample("enumd_store_table_files", {}, store.table_files);
+  out.Family("enumd_store_table_bytes", Type::kGauge, "Bytes of the store's live table files.");
+  out.Sample("enumd_store_table_bytes", {}, store.table_bytes);
+  out.Family("enumd_store_block_cache_bytes", Type::kGauge,
+             "Bytes in the store's block cache (cache.blocks_mb).");
+  out.Sample("enumd_store_block_cache_bytes", {}, store.block_cache_usage);
+  out.Family("enumd_store_block_cache_capacity_bytes", Type::kGauge,
+             "Capacity of the store's block cache.");
+  out.Sample("enumd_store_block_cache_capacity_bytes", {}, store.block_cache_capacity);
+  if (store.have_block_stats) {
+    out.Family("enumd_store_block_cache_hits_total", Type::kCounter,
+               "Table blocks found in the block cache.");
+    out.Sample("enumd_store_block_cache_hits_total", {}, store.block_cache_hits);
+    out.Family("enumd_store_block_cache_misses_total", Type::kCounter,
+               "Table blocks read from disk (or the page cache).");
+    out.Sample("enumd_store_block_cache_misses_total", {}, store.block_cache_misses);
+  }
+  out.Family("enumd_store_compactions_total", Type::kCounter,
+             "RocksDB compactions finished since enumd started.");
+  out.Sample("enumd_store_compactions_total", {}, store.compactions);
+  if (store.last_compaction_unix != 0) {
+    out.Family("enumd_store_last_compaction_time_seconds", Type::kGauge,
+               "When the last compaction finished, in Unix time.");
+    out.Sample("enumd_store_last_compaction_time_seconds", {},
+               static_cast<uint64_t>(store.last_compaction_unix));
+  }
+
   out.Family("enumd_zone_journal_changes", Type::kGauge,
              "Changes (updates) in the zone's journal, the source of IXFR.");
   for (const auto& z : figures)

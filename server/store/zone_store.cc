@@ -7,14 +7,18 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -186,6 +190,17 @@ bool IsNoSpace(const rocksdb::Status& s) {
 
 }  // namespace
 
+// Counts the compactions RocksDB finishes (for /metrics).
+struct ZoneStore::CompactionCounter : rocksdb::EventListener {
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo& info) override {
+    if (!info.status.ok()) return;
+    count.fetch_add(1, std::memory_order_relaxed);
+    last_unix.store(static_cast<int64_t>(time(nullptr)), std::memory_order_relaxed);
+  }
+  std::atomic<uint64_t> count{0};
+  std::atomic<int64_t> last_unix{0};
+};
+
 // The log of changed names that travels with the views: one writer appends,
 // any number of readers apply the entries between their last view and the
 // current one to their caches. A ring: a reader that fell more than a ring
@@ -315,6 +330,12 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   // shard of a sharded LRU cache (64 MiB / 64 shards), so it was evicted as
   // soon as it was released and re-read and checksummed on every Get -- 55% of
   // the server's time in the profile.
+  store->compactions_ = std::make_shared<CompactionCounter>();
+  opts.listeners.push_back(store->compactions_);
+  if (options.statistics) {
+    opts.statistics = rocksdb::CreateDBStatistics();
+    opts.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  }
   rocksdb::BlockBasedTableOptions table;
   store->cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.block_cache = store->cache_;
@@ -833,6 +854,48 @@ bool ZoneStore::NodeCursor::Next(std::string_view* key, std::string_view* value)
 }
 
 Status ZoneStore::NodeCursor::status() const { return FromRocks(it_->status(), "store read"); }
+
+ZoneStore::Figures ZoneStore::GetFigures() const {
+  Figures f;
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  for (const auto& file : files) {
+    ++f.table_files;
+    f.table_bytes += file.size;
+    // A node key is "N" + 4-byte generation + name; a file may span several.
+    auto gen_of = [](const std::string& key, uint32_t* gen) {
+      if (key.size() < 5 || key[0] != 'N') return false;
+      *gen = Load32(reinterpret_cast<const uint8_t*>(key.data() + 1));
+      return true;
+    };
+    uint32_t lo, hi;
+    const bool has_lo = gen_of(file.smallestkey, &lo), has_hi = gen_of(file.largestkey, &hi);
+    if (!has_lo && !has_hi) continue;
+    if (!has_lo) lo = hi;
+    if (!has_hi) hi = lo;
+    for (uint32_t g = lo; g <= hi && g - lo < 64; ++g) {
+      auto it = std::find_if(f.generations.begin(), f.generations.end(),
+                             [g](const Figures::Generation& x) { return x.gen == g; });
+      if (it == f.generations.end()) it = f.generations.insert(f.generations.end(), {g, 0, 0});
+      ++it->files;
+      if (lo == hi) it->bytes += file.size;  // a file shared by generations: counted, not sized
+    }
+  }
+  if (cache_) {
+    f.block_cache_usage = cache_->GetUsage();
+    f.block_cache_capacity = cache_->GetCapacity();
+  }
+  if (options_->statistics) {
+    f.have_block_stats = true;
+    f.block_cache_hits = options_->statistics->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    f.block_cache_misses = options_->statistics->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  }
+  if (compactions_) {
+    f.compactions = compactions_->count.load(std::memory_order_relaxed);
+    f.last_compaction_unix = compactions_->last_unix.load(std::memory_order_relaxed);
+  }
+  return f;
+}
 
 std::vector<ZoneStore::TableCheck> ZoneStore::VerifyTables() const {
   auto live = [&] {

@@ -157,6 +157,9 @@ class ZoneStore {
     // The readers of views (the server's query threads; see AcquireView).
     // Null: nobody reads concurrently, so replaced views are freed at once.
     EpochDomain* readers = nullptr;
+    // RocksDB's ticker statistics (block cache hits and misses, for
+    // /metrics): per-core counters, on only when someone reads them.
+    bool statistics = false;
   };
 
   // Opens (read-write: creating) the store at `path`. Errors are one line
@@ -305,6 +308,24 @@ class ZoneStore {
   const std::string& read_only_reason() const { return read_only_reason_; }
   const std::string& path() const { return path_; }
 
+  // What the store holds and does, for /metrics. Any thread; reads RocksDB's
+  // metadata (no table is read).
+  struct Figures {
+    uint64_t table_files = 0, table_bytes = 0;
+    uint64_t block_cache_usage = 0, block_cache_capacity = 0;
+    bool have_block_stats = false;  // Options::statistics
+    uint64_t block_cache_hits = 0, block_cache_misses = 0;
+    uint64_t compactions = 0;          // finished since the store was opened
+    int64_t last_compaction_unix = 0;  // 0: none yet
+    // Per generation (a zone's version): the table files holding its nodes.
+    struct Generation {
+      uint32_t gen = 0;
+      uint64_t files = 0, bytes = 0;
+    };
+    std::vector<Generation> generations;
+  };
+  Figures GetFigures() const;
+
   // For `enumctl verify`: every block of every live table file read and
   // checked against its checksum (as RocksDB's `sst_dump --command=verify`).
   struct TableCheck {
@@ -336,6 +357,8 @@ class ZoneStore {
   rocksdb::Status WriteServed(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
   friend class ZoneImport;
 
+  struct CompactionCounter;  // a RocksDB EventListener
+  std::shared_ptr<CompactionCounter> compactions_;
   std::unique_ptr<rocksdb::Env> mem_env_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::Options> options_;  // what the DB was opened with (imports' tables too)

@@ -221,6 +221,25 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(value(m, "enumd_tcp_connections_timed_out_total"), 1)
             self.assertEqual(value(m, "enumd_tcp_connections_open"), 0)
 
+    def test_store_figures(self):
+        with MetricsServer([("e164.arpa.", PLAYGROUND), ("epc.mnc001.mcc001.3gppnetwork.org.",
+                                                          THREEGPP)]) as enumd:
+            for i in range(20):
+                enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR")
+            m, body = enumd.metrics()
+            files = value(m, "enumd_store_table_files")
+            self.assertGreaterEqual(files, 2)  # one import, one file, per zone at least
+            self.assertEqual(files, len([f for f in os.listdir(enumd.store)
+                                         if f.endswith(".sst")]))
+            self.assertGreater(value(m, "enumd_store_table_bytes"), 0)
+            for zone in ("e164.arpa.", "epc.mnc001.mcc001.3gppnetwork.org."):
+                self.assertGreaterEqual(value(m, "enumd_zone_table_files", zone=zone), 1)
+                self.assertGreater(value(m, "enumd_zone_table_bytes", zone=zone), 0)
+            self.assertEqual(value(m, "enumd_store_block_cache_capacity_bytes"), 64 << 20)
+            self.assertGreater(value(m, "enumd_store_block_cache_hits_total") +
+                               value(m, "enumd_store_block_cache_misses_total"), 0)
+            self.assertIsNotNone(value(m, "enumd_store_compactions_total"))
+
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
                   "update": {"allow": ["127.0.0.1/32"]}},
