@@ -140,6 +140,9 @@ struct Daemon::Impl {
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
   Clock::time_point udp_dropped_logged_at;
+  // Each origin's per-zone metrics counter (zone::Zone::metrics_id), by
+  // lower-case wire origin. Writer thread.
+  std::map<std::string, uint16_t> zone_metric_ids;
   // For `enumctl status`: set by Start.
   int64_t started_unix = time(nullptr);
   std::vector<std::string> listeners;
@@ -524,6 +527,15 @@ struct Daemon::Impl {
         Log(LogLevel::kInfo, "zone %s serial %u: %llu names, %llu records, wildcards %s",
             zc.origin.c_str(), meta->serial, static_cast<unsigned long long>(meta->names),
             static_cast<unsigned long long>(meta->records), ModeName(z.mode));
+      // The zone's per-zone query counter: one per origin for good, so a
+      // reload that drops and re-adds a zone keeps counting in the same one.
+      auto id = zone_metric_ids.find(Lower(z.origin));
+      if (id == zone_metric_ids.end()) {
+        const uint16_t next =
+            static_cast<uint16_t>(std::min(zone_metric_ids.size(), metrics::kZoneSlots - 1));
+        id = zone_metric_ids.emplace(Lower(z.origin), next).first;
+      }
+      z.metrics_id = id->second;
       table->Add(std::move(z));
     }
     std::set<uint32_t> kept;
@@ -533,6 +545,10 @@ struct Daemon::Impl {
       for (const zone::Zone& z : table->zones())
         origins.push_back(dns::NameToText(reinterpret_cast<const uint8_t*>(z.origin.data())));
       metrics->SetZones(std::move(origins));
+      std::vector<std::pair<std::string, uint16_t>> ids;
+      for (const auto& [origin, id] : zone_metric_ids)
+        ids.emplace_back(dns::NameToText(reinterpret_cast<const uint8_t*>(origin.data())), id);
+      metrics->SetZoneIds(std::move(ids));
     }
     // Returns once no query can still be reading the old table.
     std::unique_ptr<zone::ZoneTable> old = registry.Publish(std::move(table));

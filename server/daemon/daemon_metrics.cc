@@ -52,6 +52,11 @@ void DaemonMetrics::SetZones(std::vector<std::string> origins) {
   zones_ = std::move(origins);
 }
 
+void DaemonMetrics::SetZoneIds(std::vector<std::pair<std::string, uint16_t>> ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  zone_ids_ = std::move(ids);
+}
+
 void DaemonMetrics::ReloadDone(bool ok, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++(ok ? reloads_ok_ : reloads_failed_);
@@ -103,6 +108,7 @@ std::string DaemonMetrics::Render() const {
              sources_.serve_errors ? sources_.serve_errors->oversize() : 0);
 
   std::vector<std::string> zones;
+  std::vector<std::pair<std::string, uint16_t>> zone_ids;
   uint64_t reloads_ok, reloads_failed;
   int64_t last_reload_unix;
   double last_reload_seconds;
@@ -110,6 +116,7 @@ std::string DaemonMetrics::Render() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     zones = zones_;
+    zone_ids = zone_ids_;
     reloads_ok = reloads_ok_;
     reloads_failed = reloads_failed_;
     last_reload_unix = last_reload_unix_;
@@ -130,6 +137,14 @@ std::string DaemonMetrics::Render() const {
     if (sources_.store) meta = sources_.store->FindZone(wire);
     if (meta) figures.push_back({origin, *meta});
   }
+  out.Family("enumd_zone_queries_total", Type::kCounter,
+             "Queries answered from the zone (zone=\"other\": zones beyond the first 63).");
+  const metrics::QueryTotals zone_totals = queries_.Sum();
+  for (const auto& [origin, id] : zone_ids)
+    if (id < metrics::kZoneSlots - 1)
+      out.Sample("enumd_zone_queries_total", {{"zone", origin}}, zone_totals.zones[id]);
+  out.Sample("enumd_zone_queries_total", {{"zone", "other"}},
+             zone_totals.zones[metrics::kZoneSlots - 1]);
   out.Family("enumd_zones", Type::kGauge, "Zones served.");
   out.Sample("enumd_zones", {}, static_cast<uint64_t>(zones.size()));
   out.Family("enumd_zone_serial", Type::kGauge, "SOA serial of the zone version served.");

@@ -70,6 +70,9 @@ class DaemonMetrics {
 
   // The zones served now, as text origins ("e164.arpa."). Writer thread.
   void SetZones(std::vector<std::string> origins);
+  // Every origin that was given a per-zone counter (zone::Zone::metrics_id),
+  // by id. Writer thread.
+  void SetZoneIds(std::vector<std::pair<std::string, uint16_t>> ids);
   // A reload finished: `ok` false when any part of it failed (logged).
   void ReloadDone(bool ok, double seconds);
 
@@ -82,6 +85,7 @@ class DaemonMetrics {
   int64_t started_unix_;
   mutable std::mutex mu_;           // zones_ and the reload figures
   std::vector<std::string> zones_;  // text origins
+  std::vector<std::pair<std::string, uint16_t>> zone_ids_;
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   int64_t last_reload_unix_ = 0;
   double last_reload_seconds_ = 0;
@@ -114,6 +118,7 @@ inline metrics::QueryOutcome OutcomeOf(const query::ResponseInfo& info, const ui
   o.opcode = info.opcode;
   o.edns = info.edns;
   o.do_bit = info.do_bit;
+  o.zone = info.zone;
   if (o.sent) {
     o.rcode = static_cast<uint16_t>((info.rcode & ~0x0fu) | (out[3] & 0x0fu));
     o.truncated = (out[2] & 0x02) != 0;

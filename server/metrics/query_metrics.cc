@@ -75,6 +75,7 @@ void QueryMetrics::Record(const QueryOutcome& o) noexcept {
   queries_[t][static_cast<size_t>(o.family)].Add();
   if (o.has_question) qtypes_[QtypeSlot(o.qtype)].Add();
   opcodes_[o.opcode & 0x0f].Add();
+  if (o.zone >= 0) zones_[static_cast<size_t>(o.zone) < kZoneSlots ? o.zone : kZoneSlots - 1].Add();
   if (o.edns) edns_.Add();
   if (o.do_bit) do_bit_.Add();
   if (!o.sent) {
@@ -100,6 +101,7 @@ void QueryMetrics::AddTo(QueryTotals* t) const noexcept {
   for (size_t i = 0; i < kOpcodes; ++i) t->opcodes[i] += opcodes_[i].Get();
   for (size_t i = 0; i < kRcodeSlots; ++i) t->rcodes[i] += rcodes_[i].Get();
   t->truncated += truncated_.Get();
+  for (size_t i = 0; i < kZoneSlots; ++i) t->zones[i] += zones_[i].Get();
   t->edns += edns_.Get();
   t->do_bit += do_bit_.Get();
   for (size_t i = 0; i < 2; ++i) {

@@ -36,6 +36,7 @@ struct QueryOutcome {
   bool do_bit = false;
   bool truncated = false;
   size_t response_bytes = 0;
+  int zone = -1;  // per-zone counter (zone::Zone::metrics_id); -1: none
 };
 
 // The sizes the response-size histogram tells apart (bytes): the classic UDP
@@ -52,6 +53,9 @@ inline constexpr unsigned kTimeSampleEvery = 16;
 inline constexpr size_t kQtypeSlots = 16;  // 15 named types + other
 inline constexpr size_t kRcodeSlots = 25;  // 0..23 + other
 inline constexpr size_t kOpcodes = 16;
+// Per-zone query counters: zones get ids 0..kZoneSlots-2 as they first
+// appear; later ones share the last slot.
+inline constexpr size_t kZoneSlots = 64;
 
 struct QueryTotals {
   uint64_t queries[2][2] = {};  // [transport][family]
@@ -60,6 +64,7 @@ struct QueryTotals {
   uint64_t opcodes[kOpcodes] = {};
   uint64_t rcodes[kRcodeSlots] = {};
   uint64_t truncated = 0;
+  uint64_t zones[kZoneSlots] = {};
   uint64_t edns = 0;
   uint64_t do_bit = 0;
   uint64_t sizes[2][kSizeBuckets + 1] = {};  // [transport], per bucket (not cumulative)
@@ -92,6 +97,7 @@ class alignas(64) QueryMetrics {
   Counter opcodes_[kOpcodes];
   Counter rcodes_[kRcodeSlots];
   Counter truncated_, edns_, do_bit_;
+  Counter zones_[kZoneSlots];
   Counter sizes_[2][kSizeBuckets + 1];
   Counter size_sum_[2];
   Counter times_[kTimeBuckets + 1];

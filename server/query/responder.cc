@@ -161,6 +161,7 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
   } else {
     start();
     bool answered = AnswerFromZone(&c);
+    if (c.zone) info.zone = c.zone->metrics_id;
     // Additional data that could not be read is left out (it is optional),
     // but the failure is reported like any other.
     if (answered && c.zone && aux_scratch_.read.error()[0])

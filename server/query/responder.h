@@ -66,6 +66,7 @@ struct ResponseInfo {
   bool edns = false;   // the query had a valid OPT (so does the answer)
   bool do_bit = false;
   bool truncated = false;  // TC set
+  int zone = -1;           // the zone's metrics_id; -1: answered from no zone
 };
 
 struct ResponderStats {

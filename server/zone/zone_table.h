@@ -26,6 +26,9 @@ struct Zone {
   std::string origin;  // wire form, as configured (its case is what answers show)
   int origin_labels = 0;
   WildcardMode mode = WildcardMode::kRfc4592;
+  // Which of the metrics' per-zone counters its queries count in (the
+  // daemon keeps one per origin across reloads; kMetricsOther = the rest).
+  uint16_t metrics_id = 0;
 };
 
 class ZoneTable {

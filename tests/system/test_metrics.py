@@ -239,6 +239,17 @@ class MetricsTest(unittest.TestCase):
             self.assertGreater(value(m, "enumd_store_block_cache_hits_total") +
                                value(m, "enumd_store_block_cache_misses_total"), 0)
             self.assertIsNotNone(value(m, "enumd_store_compactions_total"))
+            # Per zone: the 20 numbers (and the harness's readiness probes) in
+            # e164.arpa., exactly these 3 in the 3GPP zone, none for a name
+            # outside both (REFUSED).
+            for _ in range(3):
+                enumd.query(IMS, "NAPTR")
+            enumd.query("example.org.", "A")
+            m, _ = enumd.metrics()
+            self.assertGreaterEqual(value(m, "enumd_zone_queries_total", zone="e164.arpa."), 20)
+            self.assertEqual(value(m, "enumd_zone_queries_total",
+                                   zone="epc.mnc001.mcc001.3gppnetwork.org."), 3)
+            self.assertEqual(value(m, "enumd_zone_queries_total", zone="other"), 0)
 
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
