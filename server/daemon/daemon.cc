@@ -59,7 +59,10 @@ class Handler : public net::QueryHandler {
         metrics_(metrics),
         updates_(updates),
         udp_fd_(udp_fd),
-        tap_(tap) {}
+        tap_(tap) {
+    if (metrics_ != nullptr)
+      responder_.set_cache_counters(metrics_->cache_hits(), metrics_->cache_misses());
+  }
   size_t Handle(const uint8_t* q, size_t len, uint8_t* out, size_t cap, net::Transport t,
                 const sockaddr* peer) noexcept override {
     const bool tcp = t == net::Transport::kTcp;

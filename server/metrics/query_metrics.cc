@@ -102,6 +102,8 @@ void QueryMetrics::AddTo(QueryTotals* t) const noexcept {
   for (size_t i = 0; i < kRcodeSlots; ++i) t->rcodes[i] += rcodes_[i].Get();
   t->truncated += truncated_.Get();
   for (size_t i = 0; i < kZoneSlots; ++i) t->zones[i] += zones_[i].Get();
+  t->cache_hits += cache_hits_.Get();
+  t->cache_misses += cache_misses_.Get();
   t->edns += edns_.Get();
   t->do_bit += do_bit_.Get();
   for (size_t i = 0; i < 2; ++i) {
@@ -114,6 +116,13 @@ void QueryMetrics::AddTo(QueryTotals* t) const noexcept {
 
 void QueryTotals::Write(TextExposition* out) const {
   using Type = TextExposition::Type;
+  out->Family("enumd_node_cache_hits_total", Type::kCounter,
+              "Names found in the query threads' node caches (cache.names_mb), present or "
+              "known absent.");
+  out->Sample("enumd_node_cache_hits_total", {}, cache_hits);
+  out->Family("enumd_node_cache_misses_total", Type::kCounter,
+              "Names looked for in the node caches and read from the store.");
+  out->Sample("enumd_node_cache_misses_total", {}, cache_misses);
   out->Family("enumd_queries_total", Type::kCounter,
               "DNS messages received, by transport and address family.");
   for (size_t i = 0; i < 2; ++i)

@@ -65,6 +65,7 @@ struct QueryTotals {
   uint64_t rcodes[kRcodeSlots] = {};
   uint64_t truncated = 0;
   uint64_t zones[kZoneSlots] = {};
+  uint64_t cache_hits = 0, cache_misses = 0;  // the node caches
   uint64_t edns = 0;
   uint64_t do_bit = 0;
   uint64_t sizes[2][kSizeBuckets + 1] = {};  // [transport], per bucket (not cumulative)
@@ -86,6 +87,10 @@ class alignas(64) QueryMetrics {
     return n % kTimeSampleEvery == 0;
   }
   void RecordDuration(uint64_t nanoseconds) noexcept;
+  // Where this thread's node cache counts its hits and misses
+  // (store::NodeCache::set_counters).
+  Counter* cache_hits() { return &cache_hits_; }
+  Counter* cache_misses() { return &cache_misses_; }
 
   // Adds this thread's counts to `t`. Any thread.
   void AddTo(QueryTotals* t) const noexcept;
@@ -98,6 +103,7 @@ class alignas(64) QueryMetrics {
   Counter rcodes_[kRcodeSlots];
   Counter truncated_, edns_, do_bit_;
   Counter zones_[kZoneSlots];
+  Counter cache_hits_, cache_misses_;
   Counter sizes_[2][kSizeBuckets + 1];
   Counter size_sum_[2];
   Counter times_[kTimeBuckets + 1];

@@ -120,6 +120,10 @@ class Responder {
   const RrlResponse& last_response() const { return last_response_; }
   // What the last response was, for the metrics (ResponseInfo).
   const ResponseInfo& last_info() const { return last_info_; }
+  // Where the node cache counts its hits and misses (null: nowhere).
+  void set_cache_counters(Counter* hits, Counter* misses) {
+    node_cache_.set_counters(hits, misses);
+  }
 
  private:
   struct Context;

@@ -97,7 +97,11 @@ NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key, std::string_v
                                Kind kind) noexcept {
   if (!capacity_) return Hit::kUnknown;
   auto* s = const_cast<Slot*>(FindSlot(gen, key, kind, Hash(gen, key, kind)));
-  if (!s) return Hit::kUnknown;
+  if (!s) {
+    if (misses_) misses_->Add();
+    return Hit::kUnknown;
+  }
+  if (hits_) hits_->Add();
   // A record in use that the ring is about to write over (the oldest eighth)
   // moves to the head: FIFO alone would evict hot records as readily as cold
   // ones, and each costs a RocksDB read to bring back.

@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/counter.h"
+
 namespace enumd::store {
 
 class NodeCache {
@@ -61,6 +63,12 @@ class NodeCache {
   void Clear() noexcept;
 
   bool enabled() const { return capacity_ != 0; }
+  // Where Find counts its hits (kPresent, kAbsent) and misses (kUnknown);
+  // null: nowhere. For the metrics (per-worker counters).
+  void set_counters(Counter* hits, Counter* misses) {
+    hits_ = hits;
+    misses_ = misses;
+  }
   // The owner's note of what the cache is valid for (the store keeps RocksDB's
   // sequence number here).
   uint64_t sequence() const { return sequence_; }
@@ -105,6 +113,8 @@ class NodeCache {
   const Slot* FindSlot(uint32_t gen, std::string_view key, Kind kind, uint64_t h) const noexcept;
 
   size_t capacity_ = 0;  // ring bytes
+  Counter* hits_ = nullptr;
+  Counter* misses_ = nullptr;
   uint64_t bucket_mask_ = 0;
   // Both from mmap, zero-filled on first touch: pages the cache never uses
   // cost no memory. Transparent huge pages are asked for: a probe is two

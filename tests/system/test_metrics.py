@@ -250,6 +250,15 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(value(m, "enumd_zone_queries_total",
                                    zone="epc.mnc001.mcc001.3gppnetwork.org."), 3)
             self.assertEqual(value(m, "enumd_zone_queries_total", zone="other"), 0)
+            # The node caches: the 20 names were read once (misses), asked
+            # again they are found (hits).
+            misses = value(m, "enumd_node_cache_misses_total")
+            hits = value(m, "enumd_node_cache_hits_total")
+            self.assertGreater(misses, 0)
+            for i in range(20):
+                enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR")
+            m, _ = enumd.metrics()
+            self.assertGreaterEqual(value(m, "enumd_node_cache_hits_total") - hits, 20)
 
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
