@@ -191,8 +191,8 @@ constexpr Key kSchema[] = {
    "How a changed zone file is taken (at start, SIGHUP, enumctl import): difference writes "
    "only the names that changed, in place, as one journaled change (BIND's and Knot's "
    "ixfr-from-differences; caches keep the other names); whole replaces the zone with a new "
-   "version and journal. A difference of over 100000 names, or a changed zone whose serial "
-   "did not increase, is taken whole.",
+   "version and journal. A difference of over 100000 names is taken whole; a changed zone "
+   "whose serial did not increase is refused (the served version stays), as BIND and Knot do.",
    [](Target& t, const Value& v) { t.zone->reload_difference = v.text == "difference"; }},
   {"zones[].serial", Kind::kChoice, "increment", 0, 0, "increment|unixtime|dateserial", false,
    "How an update moves the SOA serial when it does not set it (BIND's serial-update-method; "

@@ -288,17 +288,29 @@ struct Daemon::Impl {
         config::ZoneConfig zc;
         zc.origin = payload.substr(0, nul);
         zc.file = payload.substr(nul + 1);
+        const size_t flag = zc.file.find('\0');
+        const bool whole = flag != std::string::npos && zc.file.substr(flag + 1) == "whole";
+        if (flag != std::string::npos) zc.file.resize(flag);
+        // The zone's settings (journal bounds, reload mode) when configured.
+        for (const config::ZoneConfig& c : config.zones)
+          if (Lower(dns::WireName(c.origin)) == Lower(dns::WireName(zc.origin))) {
+            const std::string file = zc.file;
+            zc = c;
+            zc.file = file;
+          }
+        if (whole) zc.reload_difference = false;
         bool ok = true;
+        std::string why;
         Status st;
         if (!OnWriter([&] {
-              st = Refresh(zc, true, &ok, /*force=*/true);
+              st = Refresh(zc, true, &ok, /*force=*/true, &why);
               if (st.ok()) st = Publish(false);
             })) {
           *reply = "enumd is stopping";
           return 1;
         }
         if (!st.ok() || !ok) {
-          *reply = st.ok() ? "import failed; see enumd's log" : st.message();
+          *reply = !st.ok() ? st.message() : why.empty() ? "import failed; see enumd's log" : why;
           return 1;
         }
         auto meta = store->FindZone(Lower(dns::WireName(zc.origin)));
@@ -407,7 +419,7 @@ struct Daemon::Impl {
   // error. `*ok` (may be null) becomes false when the file could not be read
   // or imported, whatever is served.
   Status Refresh(const config::ZoneConfig& zc, bool keep_previous, bool* ok = nullptr,
-                 bool force = false) {
+                 bool force = false, std::string* why_failed = nullptr) {
     if (zc.file.empty()) return Status::OK();
     std::string origin = Lower(dns::WireName(zc.origin));
     auto meta = store->FindZone(origin);
@@ -450,6 +462,7 @@ struct Daemon::Impl {
     auto r = zone::ImportZoneFile(store.get(), path, o);
     if (!r.ok()) {
       if (ok) *ok = false;
+      if (why_failed) *why_failed = r.status().message();
       if (meta) {
         Log(LogLevel::kError, "zone %s: %s; still serving serial %u", zc.origin.c_str(),
             r.status().message().c_str(), meta->serial);

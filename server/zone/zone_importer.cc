@@ -567,8 +567,10 @@ class Importer {
     }
     if (diff_) {
       if (!diff_->changes().empty() && !SerialGreater(serial_, current->serial))
-        return Whole("names changed but the serial did not increase (" +
-                     std::to_string(current->serial) + " to " + std::to_string(serial_) + ")");
+        return Error(soa_file_, soa_line_,
+                     "the zone changed but its serial did not increase (" +
+                         std::to_string(current->serial) + " to " + std::to_string(serial_) +
+                         "): secondaries would not see the change; raise the serial");
       store::ZoneMeta next = *current;
       next.serial = serial_;
       next.names = names_;

@@ -51,8 +51,10 @@ struct ImportOptions {
   // zone's version and the rest of its journal stay, so secondaries can
   // follow by IXFR. A full import (a new version, a new journal) is done
   // instead when more than diff_max_names names or diff_max_bytes bytes
-  // changed, or when names changed but the SOA serial did not increase
-  // (RFC 1982): ImportResult::full_reason says why.
+  // changed: ImportResult::full_reason says why. A file whose names changed
+  // but whose SOA serial did not increase (RFC 1982) is refused, as BIND and
+  // Knot refuse it in this mode: secondaries that see the same serial would
+  // never fetch the change.
   bool diff = false;
   uint64_t diff_max_names = 100000;
   uint64_t diff_max_bytes = uint64_t{64} << 20;

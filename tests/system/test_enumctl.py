@@ -423,8 +423,11 @@ class RunningEnumdTest(EnumctlTestCase):
             self.assertEqual(report["listeners"], [f"127.0.0.1:{server.port} udp+tcp"])
             self.assertIsNone(report["read_only"])
             self.assertGreaterEqual(report["uptime_seconds"], 0)
-            # An import through it: the file's version again.
-            self.ok("import", "--store", store, ZONE_FILE)
+            # An import through it of the file, older than the zone now (its
+            # serial is lower): refused as a difference, taken --whole.
+            err = self.fails("import", "--store", store, ZONE_FILE)
+            self.assertIn("serial did not increase", err)
+            self.ok("import", "--store", store, "--whole", ZONE_FILE)
             self.assertEqual(self.serial(server), 2009010918)
             self.assertEqual(self.exported_set(store=store), record_set(ZONE_FILE))
 
@@ -439,8 +442,8 @@ class RunningEnumdTest(EnumctlTestCase):
     def test_a_changed_zone_file_is_written_as_its_difference(self):
         """ixfr-from-differences: SIGHUP or enumctl import of an edited file
         rewrites only the names that changed, in place, and journals them
-        after the updates' entries; a file whose serial did not move on is
-        imported whole, with a new journal."""
+        after the updates' entries; a changed file whose serial did not move
+        on is refused, the served version kept (BIND, Knot)."""
         zone = self.path("zone.db")
         shutil.copy(ZONE_FILE, zone)
         with open(ZONE_FILE) as f:
@@ -474,15 +477,14 @@ class RunningEnumdTest(EnumctlTestCase):
             # The same file through enumctl import: nothing changed, nothing journaled.
             self.ok("import", "--store", store, zone)
             self.wait_log(server, "0 names changed, written in place (journal: 2 changes)")
-            # The serial did not move on: imported whole, a new journal.
+            # Changed, but the serial did not move on: refused, the zone kept.
             with open(zone, "w") as f:
                 f.write(edited.replace("sip:new@b", "sip:newer@b"))
-            self.ok("import", "--store", store, zone)
-            self.wait_log(server, "imported whole, a new journal: names changed but the serial "
-                                  "did not increase")
-            self.assertIn("journal 0 changes", self.ok("status", "--store", store))
-            self.assertIn("sip:newer@b", server.query("4.4.4.0.0.5.5.5.3.1.6.e164.arpa.",
-                                                     "NAPTR").to_text())
+            err = self.fails("import", "--store", store, zone)
+            self.assertIn("the zone changed but its serial did not increase", err)
+            self.assertIn("journal 2 changes", self.ok("status", "--store", store))
+            self.assertIn("sip:new@b", server.query("4.4.4.0.0.5.5.5.3.1.6.e164.arpa.",
+                                                   "NAPTR").to_text())
 
 
 # --- kill -9 in the middle of an import -------------------------------------------

@@ -37,8 +37,10 @@ const char* kUsage = R"(usage: enumctl COMMAND [options] ARGS
 
   check  [--origin O] [--check-names M] FILE
                                           validate a BIND zone file; writes nothing
-  import --store DIR [--origin O] [--check-names M] FILE
-                                          replace the zone in the store (atomic)
+  import --store DIR [--origin O] [--check-names M] [--whole] FILE
+                                          replace the zone in the store (atomic);
+                                          through a running enumd only its
+                                          difference, unless --whole
   export --store DIR [--longest-match] ORIGIN
                                           print the zone in BIND format; with
                                           --longest-match, as an RFC 4592 zone
@@ -86,7 +88,7 @@ bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
   static const char* kValued[] = {"--store",       "--origin",  "--suffix", "--order",
                                   "--pref",        "--service", "--flags",  "--ttl",
                                   "--check-names", "--control"};
-  static const char* kFlags[] = {"--longest-match", "--help", "--json"};
+  static const char* kFlags[] = {"--longest-match", "--help", "--json", "--whole"};
   if (argc < 2) return false;
   a->command = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -257,7 +259,11 @@ int Import(const Args& a) {
     if (!checked.ok()) return Fail(checked.status().message());
     std::error_code ec;
     std::string path = std::filesystem::absolute(a.positional[0], ec).string();
-    auto reply = enumd::ControlRequest(*live, 'I', checked->origin_text + '\0' + path);
+    // "origin \0 path [\0 whole]": whole replaces the zone instead of
+    // writing its difference (a file older than the zone served).
+    std::string request = checked->origin_text + '\0' + path;
+    if (a.opts.count("--whole")) request += std::string(1, '\0') + "whole";
+    auto reply = enumd::ControlRequest(*live, 'I', request);
     if (!reply.ok()) return Fail(reply.status().message());
     if (reply->first != 0) return Fail(reply->second);
     printf("imported %s through enumd: %s\n", checked->origin_text.c_str(), reply->second.c_str());
