@@ -810,6 +810,10 @@ class Importer {
       dname_active_ = true;
     }
     if (apex && has_ns) CollectNsTargets(*records);
+    if (apex) {
+      st = CheckCdsConsistency(*records);
+      if (!st.ok()) return st;
+    }
     for (NsTarget& t : ns_targets_) {
       if (t.key != key) continue;
       t.seen = true;
@@ -872,6 +876,45 @@ class Importer {
       return diff_->overflowed() ? Status::Error("difference too large") : diff_->status();
     }
     if (import_) return import_->PutNode(key, value);
+    return Status::OK();
+  }
+
+  // BIND's CDS/CDNSKEY consistency check (RFC 7344, RFC 8078) at the apex:
+  // every algorithm of a CDS (CDNSKEY) has a DNSKEY of that algorithm, and a
+  // deletion record ("0 0 0 00", "0 3 0 AA==") stands alone in its RRset.
+  Status CheckCdsConsistency(const std::vector<Staged>& records) const {
+    constexpr uint16_t kDnskey = 48, kCds = 59, kCdnskey = 60;
+    bool dnskey_algorithms[256] = {};
+    for (const Staged& s : records)
+      if (s.type == kDnskey && s.rdata.size() >= 4)
+        dnskey_algorithms[static_cast<uint8_t>(s.rdata[3])] = true;
+    for (uint16_t type : {kCds, kCdnskey}) {
+      const char* name = type == kCds ? "CDS" : "CDNSKEY";
+      const std::string deletion =
+          type == kCds ? std::string("\0\0\0\0\0", 5) : std::string("\0\0\3\0\0", 5);
+      const Staged* deleting = nullptr;
+      const Staged* other = nullptr;
+      for (const Staged& s : records) {
+        if (s.type != type) continue;
+        if (s.rdata == deletion) {
+          deleting = &s;
+          continue;
+        }
+        other = &s;
+        const size_t at = type == kCds ? 2 : 3;  // the algorithm octet
+        const uint8_t alg = s.rdata.size() > at ? static_cast<uint8_t>(s.rdata[at]) : 0;
+        if (!dnskey_algorithms[alg])
+          return Error(s.file, s.line,
+                       std::string(name) + " for algorithm " + std::to_string(alg) +
+                           " but no DNSKEY of that algorithm at the apex (RFC 7344 §4.1; BIND's "
+                           "CDS/CDNSKEY consistency check)");
+      }
+      if (deleting && other)
+        return Error(other->file, other->line,
+                     std::string(name) + " deletion record (at " +
+                         Where(deleting->file, deleting->line) + ") beside other " + name +
+                         " records (RFC 8078 §4)");
+    }
     return Status::OK();
   }
 
