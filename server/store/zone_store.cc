@@ -330,9 +330,9 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   // shard of a sharded LRU cache (64 MiB / 64 shards), so it was evicted as
   // soon as it was released and re-read and checksummed on every Get -- 55% of
   // the server's time in the profile.
-  store->compactions_ = std::make_shared<CompactionCounter>();
-  opts.listeners.push_back(store->compactions_);
   if (options.statistics) {
+    store->compactions_ = std::make_shared<CompactionCounter>();
+    opts.listeners.push_back(store->compactions_);
     opts.statistics = rocksdb::CreateDBStatistics();
     opts.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   }

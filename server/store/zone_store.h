@@ -158,7 +158,8 @@ class ZoneStore {
     // Null: nobody reads concurrently, so replaced views are freed at once.
     EpochDomain* readers = nullptr;
     // RocksDB's ticker statistics (block cache hits and misses, for
-    // /metrics): per-core counters, on only when someone reads them.
+    // /metrics) and a count of its compactions: on only when someone reads
+    // them.
     bool statistics = false;
   };
 
