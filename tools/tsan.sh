@@ -15,5 +15,5 @@ root=$PWD
 export BUILD_DIR=${BUILD_DIR:-build-tsan}
 ENUMD_DEPS=test bash tools/build.sh -DENUMD_TSAN=ON -DENUMD_WERROR=ON
 cd "$BUILD_DIR"
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:suppressions=$root/tests/tsan.supp}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:history_size=4:suppressions=$root/tests/tsan.supp}
 ctest --output-on-failure -j2 "$@"

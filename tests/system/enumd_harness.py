@@ -313,6 +313,10 @@ class _Server:
                     f"{self.label} could not bind port {self.port}; log:\n{self.log_text()}")
             try:
                 response = self.query(qname, qtype, timeout=0.2)
+                if response.flags & dns.flags.TC:
+                    # Truncated (a rate limiter's slip): ask again over TCP,
+                    # as a resolver would.
+                    response = self.query(qname, qtype, tcp=True, timeout=1.0)
                 if self._is_ready(response):
                     return
                 last = f"answered {dns.rcode.to_text(response.rcode())}"

@@ -356,7 +356,9 @@ class DataSafetyTest(unittest.TestCase):
         t0 = time.monotonic()
         self.assertEqual(d.stop(timeout=5), 0)
         took = time.monotonic() - t0
-        self.assertLess(took, 1.5, f"SIGTERM took {took:.2f} s during an import")
+        # Milliseconds in a plain build; the bound leaves room for sanitizer
+        # builds on a busy machine, far below the import's own length.
+        self.assertLess(took, 3.0, f"SIGTERM took {took:.2f} s during an import")
         self.assertIn("import cancelled", d.log())
         out = enumctl("zones", "--store", self.store).stdout
         self.assertIn("serial 1\t", out)
@@ -370,7 +372,7 @@ class DataSafetyTest(unittest.TestCase):
         t0 = time.monotonic()
         self.assertEqual(d.stop(timeout=5), 0)
         took = time.monotonic() - t0
-        self.assertLess(took, 1.5)
+        self.assertLess(took, 3.0)
         self.assertIn("stopped during start-up", d.log())
         self.assertEqual([f for f in os.listdir(self.store) if f.startswith("enumd-import")], [])
 
