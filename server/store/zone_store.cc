@@ -9,20 +9,24 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/metadata.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "common/byte_order.h"
 #include "dns/constants.h"
@@ -323,6 +327,11 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   if (options.in_memory) {
     store->mem_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     opts.env = store->mem_env_.get();
+  } else {
+    // After a write that found the disk full RocksDB stops writing; its
+    // SstFileManager watches for free space and resumes on its own (without
+    // one, Resume answers Busy until a restart).
+    opts.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
   }
   // Point reads dominate: bloom filters on whole keys. Index and filter
   // blocks stay with the table readers (about 1.2 MiB of filter per million
@@ -596,9 +605,35 @@ Status ZoneStore::CollectGarbage() {
   return Status::OK();
 }
 
+Status ZoneStore::CheckRoomFor(uint64_t bytes) const {
+  if (mem_env_) return Status::OK();
+  struct statvfs fs;
+  if (statvfs(path_.c_str(), &fs) != 0) return Status::OK();  // unknown: let RocksDB try
+  const uint64_t free_bytes = uint64_t{fs.f_bavail} * fs.f_frsize;
+  // The log record, a memtable flush of about the same, and room for the
+  // MANIFEST and the info log.
+  const uint64_t wanted = 2 * bytes + (uint64_t{1} << 20);
+  if (free_bytes >= wanted) return Status::OK();
+  return Status::Error("store " + path_ + ": No space left on device (" +
+                       std::to_string(free_bytes) + " bytes free, " + std::to_string(wanted) +
+                       " wanted); nothing was written");
+}
+
 Status ZoneStore::Resume() {
   if (read_only_) return Status::Error("store " + path_ + " is open read-only");
-  return FromRocks(db_->Resume(), "store " + path_);
+  // After a failed write (a full disk) RocksDB retries on its own thread,
+  // and Resume answers Busy while it does: wait for that attempt (about a
+  // second apart) rather than fail a write that would succeed.
+  rocksdb::Status s = db_->Resume();
+  for (int i = 0; i < 50 && s.IsBusy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s = db_->Resume();
+  }
+  if (s.IsBusy())
+    return Status::Error("store " + path_ +
+                         " stopped writing after an I/O error and has not recovered; restart "
+                         "enumd to write again (it keeps serving meanwhile)");
+  return FromRocks(s, "store " + path_);
 }
 
 std::string ZoneStore::ImportDir(uint32_t gen) const {
@@ -1054,6 +1089,12 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
     }
   }
   b.Put(MetaKey(meta.origin), meta.Encode());
+  // RocksDB cannot recover from a log write that found the disk full (its
+  // log file stays failed until the store is reopened): refuse the write
+  // here instead while the disk lacks room for it, cleanly, and it works
+  // again once space is freed.
+  st = CheckRoomFor(b.GetDataSize());
+  if (!st.ok()) return st;
   // The caches forget exactly what changed, once the change is published.
   for (const NodeChange& c : changes)
     log_->Append(ChangeLog::kErase, NodeCache::KeyHash(meta.generation, c.key));

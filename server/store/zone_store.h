@@ -297,6 +297,9 @@ class ZoneStore {
   };
   Status ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
                       const ChangeOptions& options);
+  // OK when the store's disk has room for a write of `bytes` (and what
+  // RocksDB writes after it); else why not. statvfs: no I/O.
+  Status CheckRoomFor(uint64_t bytes) const;
   // Makes every write so far durable (after ApplyChanges with sync false).
   Status SyncWal();
   // Calls fn(seq, entry) for the zone's journal entries from `from_seq` on,

@@ -155,7 +155,7 @@ const char* Expand(std::string_view tmpl, int64_t value, std::string* out) {
               ParseModifier(tmpl.substr(i + 2, close - i - 2), &offset, &width, &base))
         return why;
       // BIND computes the value in an int and refuses an overflow.
-      if (value + offset > kMaxValue) return "$GENERATE offset out of range for this range";
+      if (value + offset > kMaxValue) return kOffsetOverflow;
       if (base == 'n' || base == 'N') {
         AppendNibbles(value + offset, base == 'N', width, out);
       } else {
