@@ -22,6 +22,7 @@ import random
 import shutil
 import socket
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -40,6 +41,7 @@ import dns.rrset
 import dns.tsig
 import dns.tsigkeyring
 import dns.update
+import dns.wire
 
 from enumd_harness import HOST, _recv_exact, compare_answers, make_query
 from playground_queries import ZONE_FILE
@@ -267,6 +269,440 @@ class DifferentialUpdateTest(KeyedTestCase):
             for rcode in ("NOERROR", "YXDOMAIN", "NXDOMAIN", "NXRRSET", "YXRRSET", "NOTZONE",
                           "REFUSED"):
                 self.assertIn(rcode, rcodes)
+
+
+# --- 2. bad input: malformed and badly signed UPDATEs --------------------------
+
+def wire_name(text):
+    return dns.name.from_text(text).canonicalize().to_wire()
+
+
+def record(owner, rdtype, rdclass=1, ttl=0, rdata=b""):
+    """One resource record in wire form; owner as text or wire bytes."""
+    name = owner if isinstance(owner, bytes) else wire_name(owner)
+    return name + struct.pack("!HHIH", rdtype, rdclass, ttl, len(rdata)) + rdata
+
+
+def update_message(zone=(ORIGIN, dns.rdatatype.SOA, 1), prereqs=(), updates=(), counts=None,
+                   msg_id=None, flags=None):
+    """A raw UPDATE: header, zone section, prerequisites, updates. `counts`
+    (ZOCOUNT, PRCOUNT, UPCOUNT, ADCOUNT) replaces the true counts."""
+    zones = [zone] if isinstance(zone, tuple) else list(zone)
+    body = b"".join(wire_name(z) + struct.pack("!HH", t, c) for z, t, c in zones)
+    body += b"".join(prereqs) + b"".join(updates)
+    true_counts = (len(zones), len(prereqs), len(updates), 0)
+    header = struct.pack("!HH4H", random.randrange(65536) if msg_id is None else msg_id,
+                         dns.opcode.UPDATE << 11 if flags is None else flags,
+                         *(counts or true_counts))
+    return header + body
+
+
+def tsig_sign(message, key_name, secret, now=None, fudge=300):
+    """Appends a TSIG RR (RFC 8945, hmac-sha256) to a raw message, whatever
+    the message says: written here rather than by dnspython, which signs only
+    messages it can build."""
+    import base64
+    import hashlib
+    import hmac
+    now = int(time.time()) if now is None else now
+    key = wire_name(key_name)
+    alg = wire_name("hmac-sha256.")
+    when = struct.pack("!HIH", now >> 32, now & 0xFFFFFFFF, fudge)
+    variables = key + struct.pack("!HI", 255, 0) + alg + when + struct.pack("!HH", 0, 0)
+    mac = hmac.new(base64.b64decode(secret), message + variables, hashlib.sha256).digest()
+    rdata = alg + when + struct.pack("!H", len(mac)) + mac + message[:2] + struct.pack("!HH", 0, 0)
+    arcount = struct.unpack("!H", message[10:12])[0] + 1
+    signed = message[:10] + struct.pack("!H", arcount) + message[12:]
+    return signed + record(key, dns.rdatatype.TSIG, 255, 0, rdata)
+
+
+TSIG_ERRORS = {0: "NOERROR", 16: "BADSIG", 17: "BADKEY", 18: "BADTIME", 22: "BADTRUNC"}
+
+
+def reply_summary(reply):
+    """(rcode name, TSIG error name or None) of a raw reply; None for no reply."""
+    if reply is None:
+        return None
+    rcode = dns.rcode.to_text(reply[3] & 0xF)
+    tsig_error = None
+    try:
+        counts = struct.unpack("!4H", reply[4:12])
+        p = dns.wire.Parser(reply, 12)
+        for _ in range(counts[0]):
+            p.get_name()
+            p.get_struct("!HH")
+        for _ in range(sum(counts[1:])):
+            p.get_name()
+            rdtype, _, _, rdlen = p.get_struct("!HHIH")
+            end = p.current + rdlen
+            if rdtype == dns.rdatatype.TSIG:
+                p.get_name()
+                p.get_struct("!HIH")
+                (mac_size,) = p.get_struct("!H")
+                p.get_bytes(mac_size)
+                _, error, _ = p.get_struct("!HHH")
+                tsig_error = TSIG_ERRORS.get(error, str(error))
+            p.seek(end)
+    except Exception:  # a reply we cannot walk: compare the rcode only
+        pass
+    return rcode, tsig_error
+
+
+NEW = "1.2.3.9.9.5.5.5.3.1.6.e164.arpa."  # what the bad updates try to add
+
+
+def add_new(name=NEW, rdtype=dns.rdatatype.TXT, rdclass=1, ttl=300, rdata=b"\x03bad"):
+    return record(name, rdtype, rdclass, ttl, rdata)
+
+
+class BadInputTest(KeyedTestCase):
+    """Malformed and badly signed UPDATEs, each sent to BIND and enumd over
+    UDP and TCP: both must answer the same rcode and TSIG error (or both
+    stay silent), keep answering, and leave the zone as it was.
+
+    Deliberate difference: an RRset grown past what enumd can serve (65,535
+    bytes in a message) is refused with SERVFAIL; BIND 9.18 refuses, with
+    the same SERVFAIL, any RRset past 100 records (max-records-per-type, a
+    denial-of-service limit of its own; Knot has none). The test uses an
+    RRset that is over both limits."""
+
+    def signed(self, message, **kw):
+        return tsig_sign(message, self.key.name, self.key.secret, **kw)
+
+    def cases(self):
+        """(what, message[, difference]): a difference is (enumd's answer,
+        BIND's answer, why) where they deliberately differ."""
+        ok_update = add_new()
+        valid = update_message(updates=[ok_update])
+        valid_signed = self.signed(valid)
+        other_key = "c3RyYW5nZXJzZWNyZXRzdHJhbmdlcnNlY3JldHN0cmFuZ2Vy"
+        tampered = bytearray(valid_signed)
+        tampered[-30] ^= 0x01  # a byte of the MAC
+        yield "a valid signed update cut inside the update section", valid_signed[:40]
+        yield "a header only, 8 bytes", valid[:8]
+        yield "UPCOUNT one more than present", self.signed(
+            update_message(updates=[ok_update], counts=(1, 0, 2, 0)))
+        yield "ARCOUNT says 2, one TSIG present", (
+            valid_signed[:10] + struct.pack("!H", 2) + valid_signed[12:])
+        yield "two zones in the zone section", self.signed(update_message(
+            zone=[(ORIGIN, 6, 1), ("example.", 6, 1)], updates=[ok_update]))
+        yield "no zone section", self.signed(update_message(zone=[], updates=[ok_update]))
+        yield "zone type A instead of SOA", self.signed(
+            update_message(zone=(ORIGIN, dns.rdatatype.A, 1), updates=[ok_update]))
+        yield "zone class CH", self.signed(update_message(
+            zone=(ORIGIN, 6, 3), updates=[ok_update])), (
+            ("NOTAUTH", "NOERROR"), ("NOTIMP", "NOERROR"),
+            "BIND hands class CH to its built-in _bind view, which takes no updates "
+            "(NOTIMP); enumd has no views and serves e164.arpa. in class IN only, so "
+            "it is not authoritative for this zone: NOTAUTH (RFC 2136 §3.1.2)")
+        yield "zone class HS", self.signed(update_message(
+            zone=(ORIGIN, 6, 4), updates=[ok_update])), (
+            ("NOTAUTH", "NOERROR"), ("REFUSED", "BADKEY"),
+            "BIND has no view of class HS, so no keys either (REFUSED, BADKEY); enumd "
+            "verifies the key, then answers NOTAUTH as for any zone it does not serve")
+        yield "a zone not served", self.signed(update_message(
+            zone=("example.", 6, 1), updates=[add_new("a.example.")]))
+        yield "prerequisite of class CH", self.signed(update_message(
+            prereqs=[record(NEW, dns.rdatatype.ANY, 3)], updates=[ok_update]))
+        yield "prerequisite with TTL 300", self.signed(update_message(
+            prereqs=[record(NEW, dns.rdatatype.ANY, 254, 300)], updates=[ok_update]))
+        yield "prerequisite 'RRset exists' with RDATA", self.signed(update_message(
+            prereqs=[record(NEW, dns.rdatatype.TXT, 255, 0, b"\x01x")], updates=[ok_update]))
+        yield "prerequisite outside the zone", self.signed(update_message(
+            prereqs=[record("a.example.", dns.rdatatype.ANY, 254)], updates=[ok_update]))
+        yield "an update outside the zone after a good one", self.signed(update_message(
+            updates=[ok_update, add_new("1.example.")]))
+        yield "an update of class CH", self.signed(update_message(
+            updates=[add_new(rdclass=3)]))
+        yield "a delete (class ANY) with TTL 300", self.signed(update_message(
+            updates=[ok_update, record(NEW, dns.rdatatype.TXT, 255, 300)]))
+        yield "a delete (class ANY) with RDATA", self.signed(update_message(
+            updates=[ok_update, record(NEW, dns.rdatatype.TXT, 255, 0, b"\x01x")]))
+        yield "an add of type AXFR", self.signed(update_message(
+            updates=[add_new(rdtype=dns.rdatatype.AXFR)]))
+        yield "a TXT whose RDATA overruns itself", self.signed(update_message(
+            updates=[add_new(rdata=b"\x09abc")])), (
+            ("FORMERR", "NOERROR"), ("FORMERR", None),
+            "BIND checks every record's RDATA while parsing, before the TSIG, and "
+            "answers unsigned; enumd checks RDATA (its import rules) after verifying "
+            "the key, so its FORMERR is signed and the client can trust it")
+        at = 12 + len(wire_name(ORIGIN)) + 4  # where the update's owner starts
+        yield "a compression loop in an owner", self.signed(update_message(
+            updates=[struct.pack("!H", 0xC000 | at) + ok_update[len(wire_name(NEW)):]]))
+        yield "QR set: a response, never answered", self.signed(update_message(
+            updates=[ok_update], flags=0x8000 | dns.opcode.UPDATE << 11))
+        yield "signed with an unknown key", tsig_sign(valid, "stranger.", other_key)
+        yield "a changed MAC", bytes(tampered)
+        yield "signed 20 minutes ago (BADTIME)", self.signed(valid, now=int(time.time()) - 1200)
+        yield "signed 20 minutes ahead (BADTIME)", self.signed(valid,
+                                                               now=int(time.time()) + 1200)
+        yield "unsigned, the zone wants a key", valid
+        yield "trailing garbage after the TSIG", valid_signed + b"\x00\x01\x02", (
+            ("FORMERR", None), ("NOERROR", "NOERROR"),
+            "BIND ignores bytes after the last record and applies the update; enumd "
+            "answers FORMERR to any message with trailing bytes, queries included "
+            "(README, 'Malformed input'): the bytes are outside the MAC and the "
+            "counts, so the message is not what its sender signed")
+
+    def state(self, server):
+        """What must not change: the SOA and the target name's answer."""
+        soa = server.query(ORIGIN, "SOA").answer[0][0].serial
+        r = server.query(NEW, "ANY", tcp=True)
+        return soa, dns.rcode.to_text(r.rcode()), sorted(
+            f"{rrset.name} {rrset.ttl} {rd}" for rrset in r.answer for rd in rrset)
+
+    def test_bad_updates_answered_as_bind_does_and_change_nothing(self):
+        with UpdatableEnumd(self.key, ZONE_FILE) as enumd, \
+                UpdatableBind(self.key, ZONE_FILE) as bind:
+            seen = set()
+            for what, message, *difference in self.cases():
+                for tcp in (False, True):
+                    with self.subTest(what=what, tcp=tcp):
+                        got, before = {}, {}
+                        for server in (enumd, bind):
+                            before[server.label] = self.state(server)
+                            send = server.raw_tcp if tcp else server.raw_udp
+                            got[server.label] = reply_summary(send(message, timeout=2.0))
+                        if difference:
+                            ours, bind_says, why = difference[0]
+                            self.assertEqual(got["enumd"], ours, what)
+                            self.assertEqual(got["named"], bind_says, f"{what}: {why}")
+                        else:
+                            self.assertEqual(got["enumd"], got["named"], what)
+                            seen.add(got["named"])
+                        # enumd never applies any of these; BIND too, except
+                        # where it answered NOERROR (trailing garbage).
+                        self.assertEqual(self.state(enumd), before["enumd"], what)
+                        if got["named"] is None or got["named"][0] != "NOERROR":
+                            self.assertEqual(self.state(bind), before["named"], what)
+            # The cases reach every kind of refusal, not one rcode for all.
+            for expected in (("FORMERR", None), ("FORMERR", "NOERROR"), ("NOTAUTH", "BADSIG"),
+                             ("NOTAUTH", "BADKEY"), ("NOTAUTH", "BADTIME"), ("REFUSED", None),
+                             ("NOTZONE", "NOERROR"), ("NOTAUTH", "NOERROR"), None):
+                self.assertIn(expected, seen)
+            self.assertNotIn(("NOERROR", "NOERROR"), seen)
+
+    def test_oversize_rrset_refused_and_nothing_of_it_written(self):
+        txt = b"\xf0" + b"x" * 240
+        with UpdatableEnumd(self.key, ZONE_FILE) as enumd, \
+                UpdatableBind(self.key, ZONE_FILE) as bind:
+            for server in (enumd, bind):
+                first = [add_new(rdata=txt[:1] + b"%03d" % i + txt[4:]) for i in range(99)]
+                reply = server.raw_tcp(self.signed(update_message(updates=first)), timeout=5)
+                self.assertEqual(reply_summary(reply), ("NOERROR", "NOERROR"), server.label)
+                before = self.state(server)
+                # 180 more: 279 records of 246 bytes, over 65,535 bytes and
+                # over BIND's 100 records.
+                more = [add_new(rdata=txt[:1] + b"%03d" % (100 + i) + txt[4:])
+                        for i in range(180)]
+                reply = server.raw_tcp(self.signed(update_message(updates=more)), timeout=5)
+                self.assertEqual(reply_summary(reply), ("SERVFAIL", "NOERROR"), server.label)
+                self.assertEqual(self.state(server), before, server.label)
+                self.assertEqual(len(before[2]), 99)
+
+
+# --- 3. durability: kill -9 during a stream of updates ---------------------------
+
+def number_name(number):
+    """The ENUM name of a digit string."""
+    return ".".join(reversed(number)) + "." + ORIGIN
+
+
+class DurabilityTest(KeyedTestCase):
+    """Two clients (one over UDP, one over TCP) send numbered updates, each
+    adding a NAPTR and a TXT to a new number in one transaction; enumd is
+    killed with SIGKILL at a random moment and restarted. Afterwards every
+    update answered NOERROR must be there, every other one entirely there or
+    entirely absent, and the SOA serial (policy increment) must be the
+    original plus the number of transactions present."""
+
+    ROUNDS = 100 if LONG else 10
+
+    def client(self, port, tcp, prefix, acked, sent, stop):
+        seq = 0
+        while not stop.is_set():
+            number = f"{prefix}{seq:05d}"
+            seq += 1
+            name = number_name(number)
+            u = signed_update(self.key)
+            u.add(name, 300, "NAPTR", naptr(number))
+            u.add(name, 300, "TXT", f'"{number}"')
+            sent.append(name)
+            try:
+                rcode = send_update(port, u, tcp=tcp, timeout=0.5)
+            except (dns.exception.DNSException, OSError, EOFError):
+                if stop.wait(0.02):
+                    return
+                continue  # the server is gone or restarting: not acknowledged
+            if rcode == dns.rcode.NOERROR:
+                acked.append(name)
+
+    def present(self, server, name):
+        r = server.query(name, "ANY", tcp=True)
+        types = sorted(dns.rdatatype.to_text(x.rdtype) for x in r.answer)
+        self.assertIn(types, ([], ["NAPTR", "TXT"]), f"half a transaction at {name}")
+        return bool(types)
+
+    def test_every_acknowledged_update_survives_kill_9(self):
+        rng = random.Random(os.environ.get("ENUMD_TEST_SEED") or time.time_ns())
+        with UpdatableEnumd(self.key, ZONE_FILE) as enumd:
+            base = enumd.query(ORIGIN, "SOA").answer[0][0].serial
+            applied = 0
+            all_acked = []
+            for rnd in range(self.ROUNDS):
+                acked, sent, stop = [], [], threading.Event()
+                threads = [threading.Thread(target=self.client, args=(
+                    enumd.port, tcp, f"49{rnd:03d}{int(tcp)}", acked, sent, stop))
+                    for tcp in (False, True)]
+                for t in threads:
+                    t.start()
+                time.sleep(rng.uniform(0.05, 0.5))
+                enumd.crash_and_restart()
+                stop.set()
+                for t in threads:
+                    t.join()
+                for name in sent:
+                    present = self.present(enumd, name)
+                    applied += present
+                    if name in acked:
+                        self.assertTrue(present, f"round {rnd}: acknowledged {name} lost")
+                all_acked += acked
+                serial = enumd.query(ORIGIN, "SOA").answer[0][0].serial
+                self.assertEqual(serial, base + applied, f"round {rnd}")
+            self.assertGreater(len(all_acked), self.ROUNDS * 5, "too few updates to prove much")
+            if os.environ.get("ENUMD_TEST_VERBOSE"):
+                print(f"\n{self.ROUNDS} kills, {len(all_acked)} acknowledged, {applied} applied",
+                      file=sys.stderr)
+            for name in all_acked:  # still there after every later crash
+                self.assertTrue(self.present(enumd, name), f"acknowledged {name} lost later")
+
+
+# --- 4. read-your-writes and atomic visibility -----------------------------------
+
+class VisibilityTest(KeyedTestCase):
+    """What an acknowledged update changed is visible to the next query,
+    whichever socket it comes on; no answer shows half of a transaction."""
+
+    def enumd(self):
+        # Two query workers: a query may land on either.
+        return UpdatableEnumd(self.key, ZONE_FILE, extra_config={"workers": 2})
+
+    def test_each_update_is_visible_to_the_next_query_on_another_socket(self):
+        with self.enumd() as enumd:
+            previous = None
+            for i in range(150):
+                name = number_name(f"4888{i:04d}")
+                u = signed_update(self.key)
+                u.add(name, 300, "NAPTR", naptr(f"v{i}"))
+                if previous:
+                    u.delete(previous, "NAPTR")
+                self.assertEqual(send_update(enumd.port, u, tcp=i % 2 == 1), dns.rcode.NOERROR)
+                for tcp in (False, True):
+                    r = enumd.query(name, "NAPTR", tcp=tcp)
+                    self.assertEqual(len(r.answer), 1, f"update {i} not visible (tcp={tcp})")
+                    if previous:
+                        r = enumd.query(previous, "NAPTR", tcp=tcp)
+                        self.assertEqual(r.rcode(), dns.rcode.NXDOMAIN,
+                                         f"delete {i} not visible (tcp={tcp})")
+                previous = name
+
+    def test_no_query_sees_half_of_a_transaction(self):
+        # X and Y are two numbers. Transaction k moves the route between them:
+        # odd k: X's NAPTR goes, X becomes a CNAME to Y, Y gets the NAPTR;
+        # even k: Y's NAPTR and X's CNAME go, X gets the NAPTR back. A query
+        # for X's NAPTR sees both names in one answer (the CNAME is
+        # followed), so it must find exactly one NAPTR, tagged k, and tags
+        # never go back. P's NAPTR is replaced (delete one record, add
+        # another: a carrier change) in the same transactions: always one.
+        x, y, p = (number_name(n) for n in ("61355507001", "61355507002", "61355507003"))
+        errors, counts, stop = [], {"queries": 0, "via_cname": 0, "direct": 0}, threading.Event()
+
+        def tag(rrset):
+            return int(rrset[0].regexp.decode().split(":")[1].split("@")[0][1:])
+
+        def check(port, tcp):
+            last_x = last_p = 0
+            while not stop.is_set():
+                try:
+                    qx = make_query(x, "NAPTR")
+                    rx = (dns.query.tcp if tcp else dns.query.udp)(qx, HOST, port=port, timeout=2)
+                    qp = make_query(p, "NAPTR")
+                    rp = (dns.query.tcp if tcp else dns.query.udp)(qp, HOST, port=port, timeout=2)
+                except (dns.exception.DNSException, OSError) as e:
+                    errors.append(f"query failed: {e!r}")
+                    return
+                counts["queries"] += 2
+                naptrs = [s for s in rx.answer if s.rdtype == dns.rdatatype.NAPTR]
+                cnames = [s for s in rx.answer if s.rdtype == dns.rdatatype.CNAME]
+                if len(naptrs) != 1 or len(naptrs[0]) != 1:
+                    errors.append(f"X answer with {len(naptrs)} NAPTR RRsets:\n{rx}")
+                    return
+                owner = naptrs[0].name.to_text()
+                if cnames:
+                    counts["via_cname"] += 1
+                    if owner != y or cnames[0][0].target.to_text() != y:
+                        errors.append(f"X answer mixes versions:\n{rx}")
+                        return
+                else:
+                    counts["direct"] += 1
+                    if owner != x:
+                        errors.append(f"X answer without CNAME from {owner}:\n{rx}")
+                        return
+                t = tag(naptrs[0])
+                if cnames and t % 2 == 0 or not cnames and t % 2 == 1:
+                    errors.append(f"tag {t} at the wrong number:\n{rx}")
+                    return
+                if t < last_x:
+                    errors.append(f"X went back from version {last_x} to {t}")
+                    return
+                last_x = t
+                if len(rp.answer) != 1 or len(rp.answer[0]) != 1:
+                    errors.append(f"P answer without exactly one NAPTR:\n{rp}")
+                    return
+                tp = tag(rp.answer[0])
+                if tp < last_p or tp < t:  # P was read after X: at least X's version
+                    errors.append(f"P at version {tp} after {last_p}, X at {t}")
+                    return
+                last_p = tp
+
+        with self.enumd() as enumd:
+            u = signed_update(self.key)
+            u.add(x, 300, "NAPTR", naptr("v0"))
+            u.add(p, 300, "NAPTR", naptr("v0"))
+            self.assertEqual(send_update(enumd.port, u, tcp=True), dns.rcode.NOERROR)
+            checkers = [threading.Thread(target=check, args=(enumd.port, tcp))
+                        for tcp in (False, True)]
+            for t in checkers:
+                t.start()
+            k = 0
+            deadline = time.monotonic() + (20 if LONG else 4)
+            try:
+                while time.monotonic() < deadline and not errors:
+                    k += 1
+                    u = signed_update(self.key)
+                    if k % 2 == 1:
+                        u.delete(x, "NAPTR")
+                        u.add(x, 300, "CNAME", y)
+                        u.add(y, 300, "NAPTR", naptr(f"v{k}"))
+                    else:
+                        u.delete(y, "NAPTR")
+                        u.delete(x, "CNAME")
+                        u.add(x, 300, "NAPTR", naptr(f"v{k}"))
+                    u.delete(p, "NAPTR", naptr(f"v{k - 1}"))
+                    u.add(p, 300, "NAPTR", naptr(f"v{k}"))
+                    self.assertEqual(send_update(enumd.port, u, tcp=k % 2 == 0),
+                                     dns.rcode.NOERROR, f"transaction {k}")
+            finally:
+                stop.set()
+                for t in checkers:
+                    t.join()
+            self.assertEqual(errors, [])
+            # Enough of both states, and of switches, to mean something.
+            if os.environ.get("ENUMD_TEST_VERBOSE"):
+                print(f"\n{k} transactions, {counts}", file=sys.stderr)
+            self.assertGreater(k, 50)
+            self.assertGreater(counts["via_cname"], 20, counts)
+            self.assertGreater(counts["direct"], 20, counts)
 
 
 if __name__ == "__main__":

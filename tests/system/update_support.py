@@ -63,6 +63,16 @@ class UpdatableEnumd(Enumd):
         super().__init__(zones=[(ORIGIN, zone_file)], extra_config=extra, **kw)
 
 
+    def crash_and_restart(self):
+        """SIGKILLs enumd and starts it again on the same port, config and
+        store; returns once it answers."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self._spawn()
+        self._wait_ready()
+
+
 class UpdatableBind(Bind):
     """named as primary of ORIGIN, from a private copy of `zone_file` (named
     writes its journal beside it), allow-update { key KEY; }, serial-update-
