@@ -150,8 +150,9 @@ UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
 
   // BIND refuses an update after which an in-zone name server of the apex
   // has no address (REFUSED, "post update name server sanity check
-  // failed"); enumd answers the same. Only when the check held before: a
-  // zone imported without that address must not refuse every later update.
+  // failed"); enumd answers the same. Only when the check held before:
+  // import refuses such a zone, but a store already in that state must not
+  // refuse every later update.
   bool check_ns = false;
   {
     auto targets = InZoneNsTargets(txn);
