@@ -9,7 +9,9 @@
 // request (enumd's own TSIG code, enumd_dns). Every UPDATE replaces the
 // NAPTR RRset of one number (delete the RRset, add one record whose regexp
 // carries a unique tag): number PREFIX + client (2 digits) + sequence mod
-// 1000 (3 digits), so the zone does not grow with the run.
+// 1000 (3 digits), so the zone does not grow with the run. The tag holds a
+// run id, so that no update rewrites what is there already: each one is a
+// real change (a server answers a no-op without writing anything).
 //
 //   --clients C --duration S   throughput: C clients, each a connected UDP
 //       socket with one UPDATE in flight (closed loop: the next leaves when
@@ -100,7 +102,10 @@ struct Options {
 class UpdateMaker {
  public:
   UpdateMaker(const Options& o, TsigKey key)
-      : key_(std::move(key)), origin_(enumd::dns::WireName(o.zone)), prefix_(o.prefix) {}
+      : key_(std::move(key)),
+        origin_(enumd::dns::WireName(o.zone)),
+        prefix_(o.prefix),
+        run_(static_cast<unsigned>(time(nullptr)) ^ (static_cast<unsigned>(getpid()) << 16)) {}
 
   // The signed UPDATE `seq` of client `client`; *tag is what its record's
   // regexp carries, *owner the number's name (wire).
@@ -109,7 +114,7 @@ class UpdateMaker {
     std::snprintf(digits, sizeof(digits), "%02d%03d", client % 100, static_cast<int>(seq % 1000));
     *owner = NumberName(prefix_ + digits, origin_);
     char t[64];
-    std::snprintf(t, sizeof(t), "c%ds%llu@", client, static_cast<unsigned long long>(seq));
+    std::snprintf(t, sizeof(t), "r%uc%ds%llu@", run_, client, static_cast<unsigned long long>(seq));
     *tag = t;
     std::string m;
     Put16(&m, id);
@@ -166,6 +171,9 @@ class UpdateMaker {
   TsigKey key_;
   std::string origin_;
   std::string prefix_;
+  // In every tag: a run never writes what an earlier run left (that update
+  // would change nothing, and servers skip the write).
+  unsigned run_;
 };
 
 int Connect(const Options& o) {
