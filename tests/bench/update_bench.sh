@@ -30,9 +30,10 @@
 #               query on another socket until the answer shows it: p50/p99
 #               from the NOERROR to that answer, and the share that the
 #               first query already saw (read-your-writes: 100%)
-#   queries     loadgen closed loop (64 in flight over 8 sockets): qps alone,
-#               then again while update_load --clients 16 runs; the second
-#               as a share of the first, and the updates/s meanwhile
+#   queries     loadgen closed loop (64 in flight over 8 sockets): a warm-up
+#               run, then qps alone, then again while update_load --clients
+#               16 runs; the second as a share of the first, and the
+#               updates/s meanwhile
 # Raw figures go to $WORKDIR/update-N.tsv. Servers are stopped on exit.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -231,6 +232,7 @@ for s in $SERVERS; do
   for k in rtt_p50_us rtt_p99_us vis_p50_us vis_p99_us first_query_pct failed; do
     rec "$s" "vis.$k" "$(kv "$RUN/v.out" $k)"
   done
+  loadgen "$port" "$RUN/q0.out" --duration "$DURATION"  # warm-up: caches, as serve_bench.sh
   loadgen "$port" "$RUN/q0.out" --duration "$DURATION"
   update_load "$port" "$RUN/u16.out" --clients 16 --duration "$DURATION" &
   upid=$!
