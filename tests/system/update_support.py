@@ -1,7 +1,6 @@
-"""Servers and clients for the UPDATE system tests (test_update.py) and the
-update benchmark (tests/bench/update_bench.sh): enumd and BIND 9 serving the
-same zone with dynamic updates allowed to one TSIG key, nsupdate runs, and
-signed UPDATEs from dnspython.
+"""Servers and clients for the UPDATE system tests (test_update.py): enumd
+and BIND 9 serving the same zone with dynamic updates allowed to one TSIG
+key, nsupdate runs, and signed UPDATEs from dnspython.
 
     keys = TsigKeyFile(tmpdir)            # tsig-keygen -a hmac-sha256
     with UpdatableEnumd(keys, ZONE_FILE) as enumd, \\
@@ -18,11 +17,9 @@ import re
 import shutil
 import subprocess
 
-import dns.message
 import dns.name
 import dns.query
 import dns.rcode
-import dns.tsig
 import dns.tsigkeyring
 import dns.update
 
