@@ -143,6 +143,20 @@ UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
 
   // §3.3: the policy, for every update before any is applied.
   for (const dns::UpdateRecord& rr : msg.updates) {
+    if (dns::KindOfUpdate(rr) == dns::UpdateOp::kDeleteAllRRsets && !key.empty() &&
+        !policy.rules.empty()) {
+      // Deleting a whole name asks for every type it holds now, as BIND
+      // checks it (each existing RRset against the rules; nothing held:
+      // nothing to refuse).
+      auto held = txn->GetAll(U8(rr.owner));
+      if (!held.ok()) return Fail(dns::rcode::kServFail, held.status().message());
+      for (const auto& [type, set] : *held) {
+        if (!policy.Allows(key, U8(rr.owner), type))
+          return Fail(dns::rcode::kRefused,
+                      "the key may not delete " + Name(rr.owner) + " type " + std::to_string(type));
+      }
+      continue;
+    }
     if (!policy.Allows(key, U8(rr.owner), rr.type))
       return Fail(dns::rcode::kRefused,
                   "the key may not change " + Name(rr.owner) + " type " + std::to_string(rr.type));

@@ -120,5 +120,53 @@ TEST_CASE("ApplyUpdate: a zone already without a name server's address still tak
   CHECK(wrote2);
 }
 
+TEST_CASE("UpdatePolicy: ANY covers every type, no types all but SOA/NS/RRSIG/NSEC (BIND)") {
+  UpdatePolicy p;
+  p.origin = testing::OriginWire("e164.arpa.");
+  const std::string key = Name("k.");
+  UpdateRule any;
+  any.key = key;
+  any.match = UpdateRule::Match::kSubdomain;
+  any.name = Name("1.e164.arpa.");
+  any.any = true;
+  UpdateRule none = any;
+  none.any = false;
+  none.name = Name("2.e164.arpa.");
+  p.rules = {any, none};
+  const std::string in1 = Name("x.1.e164.arpa."), in2 = Name("x.2.e164.arpa.");
+  auto allows = [&](const std::string& n, uint16_t t) {
+    return p.Allows(key, reinterpret_cast<const uint8_t*>(n.data()), t);
+  };
+  for (uint16_t t : {kA, kNS, dns::type::kSOA, dns::type::kDS, dns::type::kNAPTR})
+    CHECK(allows(in1, t));
+  CHECK(allows(in2, kA));
+  CHECK(allows(in2, dns::type::kDS));
+  for (uint16_t t : {kNS, dns::type::kSOA, dns::type::kRRSIG, dns::type::kNSEC})
+    CHECK_FALSE(allows(in2, t));
+}
+
+TEST_CASE("ApplyUpdate: deleting a name asks the policy for every type it holds") {
+  Fixture f("1.1 IN TXT x\n1.1 IN A 10.0.0.1\n2.1 IN TXT y\n");
+  UpdatePolicy p;
+  p.origin = testing::OriginWire("e164.arpa.");
+  UpdateRule txt;
+  txt.key = Name("k.");
+  txt.types = {kTXT};
+  p.rules = {txt};
+  auto apply = [&](const std::string& owner) {
+    dns::UpdateMessage m;
+    m.zone = p.origin;
+    m.zone_type = dns::type::kSOA;
+    m.zone_class = kIN;
+    m.updates = {Rec(owner, kANY, kClassAny)};
+    auto t = ZoneTransaction::Begin(f.store.get(), m.zone);
+    REQUIRE(t.ok());
+    return ApplyUpdate(m, txt.key, p, t->get()).rcode;
+  };
+  CHECK(apply("1.1.e164.arpa.") == dns::rcode::kRefused);  // its A is not granted
+  CHECK(apply("2.1.e164.arpa.") == dns::rcode::kNoError);  // TXT only
+  CHECK(apply("3.1.e164.arpa.") == dns::rcode::kNoError);  // nothing there
+}
+
 }  // namespace
 }  // namespace enumd::zone
