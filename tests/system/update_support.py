@@ -76,9 +76,10 @@ class UpdatableBind(Bind):
     method increment, AXFR allowed from 127.0.0.1 (the tests list its names
     with it)."""
 
-    def __init__(self, key, zone_file, **kw):
+    def __init__(self, key, zone_file, policy=None, **kw):
         self.key = key
         self.source_zone = zone_file
+        self.policy = policy  # update-policy rules instead of allow-update
         super().__init__(zones=[(ORIGIN, zone_file)], **kw)
 
     def _prepare(self):
@@ -90,8 +91,10 @@ class UpdatableBind(Bind):
             conf = f.read()
         conf = f'include "{self.key.path}";\n' + conf.replace(
             "    check-names ignore;\n",
-            "    check-names ignore;\n"
-            f'    allow-update {{ key "{self.key.name}"; }};\n'
+            "    check-names ignore;\n" +
+            (f'    allow-update {{ key "{self.key.name}"; }};\n' if self.policy is None else
+             "    update-policy {\n" + "".join(f"        {r};\n" for r in self.policy) +
+             "    };\n") +
             "    serial-update-method increment;\n"
             "    allow-transfer { 127.0.0.1; };\n"
             # BIND's default (yes) gives the authority SOA of a negative
