@@ -230,7 +230,8 @@ constexpr Key kSchema[] = {
   {"zones[].update.policy", Kind::kStringList, "[]", 0, 0, {}, false,
    "BIND update-policy rules, first match wins, no match refuses: \"grant KEY zonesub "
    "TYPE...\", \"grant KEY subdomain NAME TYPE...\", \"deny KEY name NAME ANY\", "
-   "\"grant KEY wildcard *.NAME NAPTR\". ANY covers every type but SOA, NS and DNSSEC's.",
+   "\"grant KEY wildcard *.NAME NAPTR\". As in BIND, ANY covers every type (SOA and NS "
+   "too) and no types every type but SOA, NS, RRSIG, NSEC and NSEC3.",
    [](Target& t, const Value& v) { t.zone->update.policy = v.texts; }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
    "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update "
@@ -1040,7 +1041,8 @@ Result<std::vector<std::string>> ParseUpdateRule(const std::string& text) {
   std::istringstream in(text);
   for (std::string word; in >> word;) w.push_back(word);
   if (w.size() < 3 || (w[0] != "grant" && w[0] != "deny"))
-    return Status::Error("expected \"grant|deny KEY MATCH [NAME] TYPE...\", got \"" + text + "\"");
+    return Status::Error("expected \"grant|deny KEY MATCH [NAME] [TYPE...]\", got \"" + text +
+                         "\"");
   const std::string& match = w[2];
   const bool named = match == "subdomain" || match == "name" || match == "wildcard";
   if (!named && match != "zonesub")
@@ -1049,7 +1051,6 @@ Result<std::vector<std::string>> ParseUpdateRule(const std::string& text) {
   if (named && w.size() < 4) return Status::Error("\"" + match + "\" needs a name");
   if (match == "wildcard" && w[3].rfind("*.", 0) != 0)
     return Status::Error("a wildcard rule's name starts with \"*.\", got \"" + w[3] + "\"");
-  if (w.size() < (named ? 5u : 4u)) return Status::Error("a rule needs at least one type (or ANY)");
   for (size_t i = named ? 4 : 3; i < w.size(); ++i) {
     for (char c : w[i])
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')

@@ -371,7 +371,8 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
        "expected one of rfc4592, longest-match, got 'bind'"},
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
-       "expected a map of origin, file, wildcards, reload, serial, journal, update, got 'e164.arpa.'"},
+       "expected a map of origin, file, wildcards, reload, serial, journal, update, got "
+       "'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -768,9 +769,11 @@ TEST_CASE("config: updates, journal, serial policy, keys and the control socket 
   REQUIRE(rule.ok());
   CHECK(*rule ==
         std::vector<std::string>{"grant", "k1.", "subdomain", "1.6.e164.arpa.", "NAPTR", "TXT"});
-  for (const char* bad :
-       {"allow k1 zonesub ANY", "grant k1 everywhere ANY", "grant k1 zonesub",
-        "grant k1 name x.example.", "grant k1 wildcard x.example. A", "grant k1 zonesub A/B"}) {
+  // No types: BIND's default (every type but SOA, NS, RRSIG, NSEC, NSEC3).
+  CHECK(ParseUpdateRule("grant k1 zonesub").ok());
+  CHECK(ParseUpdateRule("grant k1 name x.example.").ok());
+  for (const char* bad : {"allow k1 zonesub ANY", "grant k1 everywhere ANY", "grant k1 name",
+                          "grant k1 wildcard x.example. A", "grant k1 zonesub A/B"}) {
     CAPTURE(bad);
     CHECK_FALSE(ParseUpdateRule(bad).ok());
   }

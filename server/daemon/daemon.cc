@@ -256,7 +256,10 @@ struct Daemon::Impl {
         if (r.match != zone::UpdateRule::Match::kZoneSub) r.name = Lower(dns::WireName(w[at++]));
         bool bad = false;
         for (; at < w.size(); ++at) {
-          if (w[at] == "ANY" || w[at] == "any") continue;
+          if (w[at] == "ANY" || w[at] == "any") {
+            r.any = true;
+            continue;
+          }
           uint16_t type = zone::RecordTypeFromText(w[at]);
           if (type == 0) {
             problem("zone " + zc.origin + ": update policy \"" + text + "\": unknown type " +

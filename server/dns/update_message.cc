@@ -49,16 +49,20 @@ ParseOutcome Walk(const uint8_t* msg, size_t len, UpdateMessage* out) {
   const uint16_t prcount = Load16(msg + 6);
   const uint16_t upcount = Load16(msg + 8);
   const uint16_t adcount = Load16(msg + 10);
-  if (zocount != 1) return ParseOutcome::kFormErr;
+  // Two zones fail BIND's parser (unsigned FORMERR); none parses, and its
+  // FORMERR comes after the TSIG check (zone type 0 is not SOA below).
+  if (zocount > 1) return ParseOutcome::kFormErr;
 
   uint8_t name[kMaxNameWire];
   size_t name_len = 0;
   size_t pos = kHeaderSize;
-  if (!ReadName(msg, len, &pos, name, &name_len) || len - pos < 4) return ParseOutcome::kFormErr;
-  out->zone.assign(reinterpret_cast<const char*>(name), name_len);
-  out->zone_type = Load16(msg + pos);
-  out->zone_class = Load16(msg + pos + 2);
-  pos += 4;
+  if (zocount == 1) {
+    if (!ReadName(msg, len, &pos, name, &name_len) || len - pos < 4) return ParseOutcome::kFormErr;
+    out->zone.assign(reinterpret_cast<const char*>(name), name_len);
+    out->zone_type = Load16(msg + pos);
+    out->zone_class = Load16(msg + pos + 2);
+    pos += 4;
+  }
 
   const uint32_t counts[] = {prcount, upcount, adcount};
   for (Section section : {Section::kPrerequisite, Section::kUpdate, Section::kAdditional}) {
@@ -139,7 +143,7 @@ ParseOutcome ParseUpdate(const uint8_t* msg, size_t len, UpdateMessage* out) {
     return walked;
   }
   // §3.1.1: the zone section names one zone, with type SOA.
-  if (out->zone_type != type::kSOA) {
+  if (out->zone.empty() || out->zone_type != type::kSOA) {
     out->zone_rcode = rcode::kFormErr;
     return ParseOutcome::kOk;
   }

@@ -60,8 +60,9 @@ struct UpdateMessage {
   std::string zone;
   uint16_t zone_type = 0;
   uint16_t zone_class = 0;
-  // §3.1.1: FORMERR when ZTYPE is not SOA, else NOERROR. (ZOCOUNT != 1 is
-  // already kFormErr, as BIND answers it before checking the TSIG.)
+  // §3.1.1: FORMERR when ZOCOUNT is 0 (zone left empty) or ZTYPE is not
+  // SOA, else NOERROR. (ZOCOUNT > 1 is already kFormErr, as BIND answers it
+  // before checking the TSIG; BIND signs its FORMERR for ZOCOUNT 0.)
   uint16_t zone_rcode = 0;
   std::vector<UpdateRecord> prerequisites;
   std::vector<UpdateRecord> updates;

@@ -41,6 +41,54 @@ bool SameRecords(uint16_t type, const std::vector<std::string>& a,
   return true;
 }
 
+// The in-zone targets of the apex NS RRset as the transaction sees it.
+Result<std::vector<std::string>> InZoneNsTargets(ZoneTransaction* txn) {
+  std::vector<std::string> out;
+  auto ns = txn->Get(U8(txn->origin()), dns::type::kNS);
+  if (!ns.ok()) return ns.status();
+  if (!ns->has_value()) return out;
+  for (const std::string& rd : (*ns)->rdatas) {
+    if (dns::WireNameLength(U8(rd), rd.size()) != rd.size()) continue;  // not a name
+    if (txn->InZone(U8(rd))) out.push_back(rd);
+  }
+  return out;
+}
+
+// Whether every in-zone target of the apex NS RRset has an A or AAAA record:
+// the check behind BIND's "post update name server sanity check" (its
+// check-integrity, on by default for a primary).
+Result<bool> NsTargetsHaveAddresses(ZoneTransaction* txn) {
+  auto targets = InZoneNsTargets(txn);
+  if (!targets.ok()) return targets.status();
+  for (const std::string& t : *targets) {
+    bool found = false;
+    for (uint16_t type : {dns::type::kA, dns::type::kAAAA}) {
+      auto set = txn->Get(U8(t), type);
+      if (!set.ok()) return set.status();
+      found = found || set->has_value();
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Whether the update section can change what NsTargetsHaveAddresses says:
+// it touches the apex NS RRset, or the addresses (or a CNAME) of a target.
+bool TouchesNsTargets(const dns::UpdateMessage& msg, const std::string& origin,
+                      const std::vector<std::string>& targets) {
+  for (const dns::UpdateRecord& rr : msg.updates) {
+    const uint16_t t = rr.type;
+    if (dns::NameEqual(U8(rr.owner), U8(origin)) && (t == dns::type::kNS || t == dns::type::kANY))
+      return true;
+    if (t != dns::type::kA && t != dns::type::kAAAA && t != dns::type::kCNAME &&
+        t != dns::type::kANY)
+      continue;
+    for (const std::string& target : targets)
+      if (dns::NameEqual(U8(rr.owner), U8(target))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
@@ -95,9 +143,39 @@ UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
 
   // §3.3: the policy, for every update before any is applied.
   for (const dns::UpdateRecord& rr : msg.updates) {
+    if (dns::KindOfUpdate(rr) == dns::UpdateOp::kDeleteAllRRsets && !key.empty() &&
+        !policy.rules.empty()) {
+      // Deleting a whole name asks for every type it holds now, as BIND
+      // checks it (each existing RRset against the rules; nothing held:
+      // nothing to refuse).
+      auto held = txn->GetAll(U8(rr.owner));
+      if (!held.ok()) return Fail(dns::rcode::kServFail, held.status().message());
+      for (const auto& [type, set] : *held) {
+        if (!policy.Allows(key, U8(rr.owner), type))
+          return Fail(dns::rcode::kRefused,
+                      "the key may not delete " + Name(rr.owner) + " type " + std::to_string(type));
+      }
+      continue;
+    }
     if (!policy.Allows(key, U8(rr.owner), rr.type))
       return Fail(dns::rcode::kRefused,
                   "the key may not change " + Name(rr.owner) + " type " + std::to_string(rr.type));
+  }
+
+  // BIND refuses an update after which an in-zone name server of the apex
+  // has no address (REFUSED, "post update name server sanity check
+  // failed"); enumd answers the same. Only when the check held before:
+  // import refuses such a zone, but a store already in that state must not
+  // refuse every later update.
+  bool check_ns = false;
+  {
+    auto targets = InZoneNsTargets(txn);
+    if (!targets.ok()) return Fail(dns::rcode::kServFail, targets.status().message());
+    if (TouchesNsTargets(msg, txn->origin(), *targets)) {
+      auto held = NsTargetsHaveAddresses(txn);
+      if (!held.ok()) return Fail(dns::rcode::kServFail, held.status().message());
+      check_ns = *held;
+    }
   }
 
   // §3.4.2: the updates, in order.
@@ -112,8 +190,10 @@ UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
         // its own export re-imports (RFC 3403 NAPTR rules, field ranges).
         std::string bad = CheckRecordData(rr.type, U8(rr.rdata), rr.rdata.size());
         if (!bad.empty()) return Fail(dns::rcode::kFormErr, Name(rr.owner) + ": " + bad);
-        if (rr.type == dns::type::kNS && owner[0] == 1 && owner[1] == '*')
-          return Fail(dns::rcode::kRefused, "NS at a wildcard name " + Name(rr.owner));
+        // An NS at a wildcard name is ignored, as BIND ignores it ("attempt
+        // to add wildcard NS record ignored"): RFC 4592 §4.2 leaves such a
+        // cut undefined.
+        if (rr.type == dns::type::kNS && owner[0] == 1 && owner[1] == '*') break;
         done = txn->Add(owner, rr.type, rr.ttl, rr.rdata);
         break;
       }
@@ -129,6 +209,12 @@ UpdateOutcome ApplyUpdate(const dns::UpdateMessage& msg, const std::string& key,
     }
     if (!done.ok()) return Fail(dns::rcode::kServFail, done.status().message());
     if (*done) ++out.changes;
+  }
+  if (check_ns && out.changes > 0) {
+    auto holds = NsTargetsHaveAddresses(txn);
+    if (!holds.ok()) return Fail(dns::rcode::kServFail, holds.status().message());
+    if (!*holds)
+      return Fail(dns::rcode::kRefused, "an in-zone name server of the apex would have no address");
   }
   return out;
 }

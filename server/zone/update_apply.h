@@ -3,8 +3,10 @@
 // against the zone as the transaction sees it; then the policy (who may
 // change what); then the updates, in order, through a ZoneTransaction. The
 // rcode says what to answer; on anything but NOERROR the transaction holds
-// changes that must not be committed (the caller drops it). Admin path (the
-// writer thread).
+// changes that must not be committed (the caller drops it). As BIND 9.18:
+// an NS at a wildcard name is ignored, and an update after which an in-zone
+// name server of the apex has no A or AAAA record is REFUSED (BIND's post-
+// update name server check). Admin path (the writer thread).
 #pragma once
 
 #include <cstdint>

@@ -22,11 +22,12 @@ bool InPrefix(const UpdatePrefix& p, bool v6, const uint8_t* addr) {
   return true;
 }
 
-// BIND's ANY in update-policy: every type but these.
-bool CoveredByAny(uint16_t type) {
+// What a BIND update-policy rule without types covers: every type but
+// these (named refuses SOA and NS under such a rule, and takes DS, DNSKEY,
+// CDS; RRSIG and NSEC are server-made).
+bool UserType(uint16_t type) {
   return type != dns::type::kSOA && type != dns::type::kNS && type != dns::type::kRRSIG &&
-         type != dns::type::kNSEC && type != 50 /* NSEC3 */ && type != 51 /* NSEC3PARAM */ &&
-         type != dns::type::kDS && type != 48 /* DNSKEY */;
+         type != dns::type::kNSEC && type != 50 /* NSEC3 */;
 }
 
 bool Matches(const UpdateRule& r, const std::string& origin, const uint8_t* owner) {
@@ -66,9 +67,9 @@ bool UpdatePolicy::Allows(const std::string& key, const uint8_t* owner, uint16_t
   if (key.empty() || rules.empty()) return true;  // admitted whole (Admits)
   for (const UpdateRule& r : rules) {
     if (r.key != key || !Matches(r, origin, owner)) continue;
-    const bool type_ok = r.types.empty()
-                             ? CoveredByAny(type)
-                             : std::find(r.types.begin(), r.types.end(), type) != r.types.end();
+    const bool type_ok = r.any || (r.types.empty() ? UserType(type)
+                                                   : std::find(r.types.begin(), r.types.end(),
+                                                               type) != r.types.end());
     if (type_ok) return r.grant;
   }
   return false;

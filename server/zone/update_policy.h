@@ -13,9 +13,11 @@
 //      name      NAME exactly
 //      wildcard  a name NAME matches as a wildcard ("*.1.6.e164.arpa."
 //                matches every name below 1.6.e164.arpa., not itself)
-//    -- and the types it covers ("ANY": every type but SOA, NS, and the
-//    DNSSEC ones, as BIND's ANY). When rules are present, `keys` only adds
-//    keys that are accepted at all; a key must also be granted by a rule.
+//    -- and the types it covers, as BIND 9.18 reads them (checked against
+//    named): "ANY" covers every type, SOA and NS included; a rule that names
+//    no type covers every type but SOA, NS, RRSIG, NSEC and NSEC3. When
+//    rules are present, `keys` only adds keys that are accepted at all; a
+//    key must also be granted by a rule.
 // No keys, addresses or rules: the zone takes no updates (REFUSED).
 #pragma once
 
@@ -31,7 +33,8 @@ struct UpdateRule {
   std::string key;  // key name, wire form, lower-case
   Match match = Match::kZoneSub;
   std::string name;             // wire, lower-case ("" for zonesub)
-  std::vector<uint16_t> types;  // empty: ANY
+  std::vector<uint16_t> types;  // none and !any: every type but SOA, NS, RRSIG, NSEC, NSEC3
+  bool any = false;             // "ANY" among the types: every type
 };
 
 struct UpdatePrefix {
