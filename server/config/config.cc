@@ -232,6 +232,26 @@ constexpr Key kSchema[] = {
    "TYPE...\", \"grant KEY subdomain NAME TYPE...\", \"deny KEY name NAME ANY\", "
    "\"grant KEY wildcard *.NAME NAPTR\". ANY covers every type but SOA, NS and DNSSEC's.",
    [](Target& t, const Value& v) { t.zone->update.policy = v.texts; }},
+  {"zones[].transfer", Kind::kMap, "{}", 0, 0, {}, false,
+   "Zone transfers out (AXFR, IXFR) to secondaries; nobody may transfer the zone unless keys "
+   "or allow say who (BIND allow-transfer). A longest-match zone is sent as its RFC 4592 "
+   "equivalent (enumctl export --longest-match).",
+   nullptr},
+  {"zones[].transfer.keys", Kind::kStringList, "[]", 0, 0, {}, false,
+   "Names of TSIG keys (from the files under keys) whose signed requests may transfer the "
+   "zone; every message of the answer is signed.",
+   [](Target& t, const Value& v) { t.zone->transfer.keys = v.texts; }},
+  {"zones[].transfer.allow", Kind::kCidrList, "[]", 0, 0, {}, false,
+   "Address prefixes that may transfer the zone, signed or not (either a key or an address "
+   "admits a request, as in a BIND ACL).",
+   [](Target& t, const Value& v) { t.zone->transfer.allow = v.cidrs; }},
+  {"zones[].notify", Kind::kStringList, "[]", 0, 0, {}, false,
+   "Secondaries sent a NOTIFY (RFC 1996) whenever the zone's serial changes: \"192.0.2.1\", "
+   "\"192.0.2.1:5300\", \"[2001:db8::1]:53\" (port 53 if none).",
+   [](Target& t, const Value& v) {
+     t.zone->notify.clear();
+     for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseListenAddress(a));
+   }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
    "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update "
    "names; a relative path is taken from the config file's directory.",
@@ -860,7 +880,13 @@ class Loader {
         auto rule = ParseUpdateRule(text);
         if (!rule.ok()) return Fail(e.Mark(), at, rule.status().message());
       }
-      if (key.path == "zones[].update.keys" && text.back() != '.') text += '.';
+      if ((key.path == "zones[].update.keys" || key.path == "zones[].transfer.keys") &&
+          text.back() != '.')
+        text += '.';
+      if (key.path == "zones[].notify") {
+        auto a = ParseListenAddress(text);
+        if (!a.ok()) return Fail(e.Mark(), at, a.status().message());
+      }
       v.texts.push_back(std::move(text));
     }
     key.set(t, v);

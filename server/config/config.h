@@ -42,6 +42,13 @@ struct UpdateConfig {
   std::vector<std::string> policy;
 };
 
+// Who may transfer a zone (AXFR/IXFR out): requests signed by one of `keys`
+// or from an address in `allow`; nobody when both are empty.
+struct TransferConfig {
+  std::vector<std::string> keys;  // TSIG key names (absolute), from Config::key_files
+  std::vector<Cidr> allow;
+};
+
 struct ZoneConfig {
   std::string origin;  // absolute, with trailing dot
   std::string file;    // optional zone file; imported when missing/newer
@@ -53,6 +60,8 @@ struct ZoneConfig {
   // differences), or the zone replaced whole.
   bool reload_difference = true;
   UpdateConfig update;
+  TransferConfig transfer;
+  std::vector<ListenAddress> notify;  // secondaries told of each new serial (RFC 1996)
 };
 
 // dnstap query logging (daemon/dnstap.h): off unless `file` or `socket`.
