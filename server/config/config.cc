@@ -130,6 +130,19 @@ constexpr Key kSchema[] = {
    "the names. flow: by the kernel's hash of the client's address and port, as Knot DNS "
    "and NSD do; pick it if one name takes more queries than one worker can answer.",
    [](Target& t, const Value& v) { t.config->udp_spread_by_name = v.text == "name"; }},
+  {"notify", Kind::kMap, "{}", 0, 0, {}, false,
+   "How NOTIFY messages (RFC 1996) go to the secondaries listed in zones[].notify.", nullptr},
+  {"notify.retries", Kind::kInt, "5", 0, 100, {}, false,
+   "Times a NOTIFY is sent again when a secondary does not answer (BIND: 5).",
+   [](Target& t, const Value& v) { t.config->notify_retries = static_cast<uint32_t>(v.number); }},
+  {"notify.retry_interval_ms", Kind::kInt, "15000", 10, 3600000, {}, false,
+   "Wait for an answer this long before sending a NOTIFY again (BIND: 15 s).",
+   [](Target& t, const Value& v) {
+     t.config->notify_retry_interval_ms = static_cast<uint32_t>(v.number);
+   }},
+  {"notify.rate", Kind::kInt, "20", 1, 100000, {}, false,
+   "Most NOTIFY messages sent per second, over all zones (BIND's notify-rate: 20).",
+   [](Target& t, const Value& v) { t.config->notify_rate = static_cast<uint32_t>(v.number); }},
   {"tcp", Kind::kMap, "{}", 0, 0, {}, false, "TCP settings.", nullptr},
   {"tcp.idle_timeout_ms", Kind::kInt, "10000", 100, 3600000, {}, false,
    "Close a TCP connection after this long without reading or writing a byte (RFC 7766 "

@@ -18,6 +18,7 @@
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
+#include "daemon/notifier.h"
 #include "daemon/status_report.h"
 #include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
@@ -117,6 +118,14 @@ class Handler : public net::QueryHandler {
       if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
       return n;
     }
+    // NOTIFY (RFC 1996): we are the primary of every zone we serve.
+    if (query::ZoneTransfers::IsNotify(q, len)) {
+      const size_t n =
+          transfers_.AnswerNotify(q, len, out, cap, peer, static_cast<uint64_t>(time(nullptr)));
+      if (!transfers_.last_log().empty())
+        Log(LogLevel::kDebug, "%s", transfers_.last_log().c_str());
+      return n;
+    }
     // AXFR and IXFR (RFC 5936, RFC 1995): admin path, logged.
     if (query::ZoneTransfers::IsTransfer(q, len)) {
       const size_t n = transfers_.Answer(q, len, out, cap, tcp, peer,
@@ -213,6 +222,8 @@ struct Daemon::Impl {
   uint64_t dnstap_dropped_logged = 0;
   // Before `server`: who may transfer which zone, read by the handlers.
   query::TransferPolicyHolder transfer_policy;
+  // After `store`, which it reads: NOTIFY to the secondaries.
+  std::unique_ptr<Notifier> notifier;
   ControlServer control;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
@@ -350,6 +361,23 @@ struct Daemon::Impl {
     transfer_policy.Set(std::move(transfers));
     updates->Configure(std::move(keys), std::move(zones));
     return strict ? first : Status::OK();
+  }
+
+  // Each zone's NOTIFY targets and the timing, from the running config.
+  void ConfigureNotify() {
+    if (!notifier) return;
+    std::vector<Notifier::Zone> zones;
+    for (const config::ZoneConfig& zc : config.zones) {
+      Notifier::Zone z;
+      z.origin = dns::WireName(zc.origin);
+      for (const config::ListenAddress& a : zc.notify) z.targets.push_back({a.host, a.port});
+      zones.push_back(std::move(z));
+    }
+    Notifier::Options o;
+    o.retries = config.notify_retries;
+    o.retry_interval_ms = config.notify_retry_interval_ms;
+    o.rate = config.notify_rate;
+    notifier->Configure(std::move(zones), o);
   }
 
   // The control socket's requests (see control_server.h).
@@ -689,6 +717,7 @@ struct Daemon::Impl {
       ok = false;
     }
     (void)ConfigureUpdates(false);
+    ConfigureNotify();
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served", seconds * 1000,
         registry.served().zones().size());
@@ -748,9 +777,11 @@ struct Daemon::Impl {
         return;
       }
       // Updates first: each batch is short, and senders wait for it.
+      // After each change the notifier compares serials (NOTIFY out).
       if (updates->pending()) {
         lock.unlock();
         updates->Process();
+        if (notifier) notifier->Poke();
         lock.lock();
         continue;
       }
@@ -759,6 +790,7 @@ struct Daemon::Impl {
         tasks.pop_front();
         lock.unlock();
         task();
+        if (notifier) notifier->Poke();
         lock.lock();
         continue;
       }
@@ -768,6 +800,7 @@ struct Daemon::Impl {
         const uint64_t number = pending_number;
         lock.unlock();
         Reload(std::move(wanted));
+        if (notifier) notifier->Poke();
         reloads_done = number;
         lock.lock();
         continue;  // a request that came meanwhile goes first
@@ -812,6 +845,10 @@ Status Daemon::Start() {
   d.updates = std::make_unique<UpdateWriter>(d.store.get(), [&d] { d.wake.notify_one(); });
   st = d.ConfigureUpdates(true);
   if (!st.ok()) return st;
+  d.notifier = std::make_unique<Notifier>(d.store.get());
+  st = d.notifier->Start();
+  if (!st.ok()) return st;
+  d.ConfigureNotify();
 
   net::ServerOptions so;
   for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
@@ -978,6 +1015,8 @@ void Daemon::Stop() {
   if (d.server) d.server->Stop();
   d.LogUdpDropped();  // what the last seconds added
   d.server.reset();
+  if (d.notifier) d.notifier->Stop();
+  d.notifier.reset();
   d.store.reset();
 }
 

@@ -84,6 +84,7 @@ void TcpConnection::Recycle() noexcept {
   write_request_ = uv_write_t{};
   peer_storage_ = sockaddr_in6{};
   last_activity_ms_ = timer_due_ms_ = frame_deadline_ms_ = frame_number_ = 0;
+  write_left_ = 0;
   open_handles_ = 0;
   reading_ = receiving_ = write_in_flight_ = end_of_input_ = closing_ = false;
   holds_slot = false;
@@ -152,6 +153,14 @@ void TcpConnection::OnTimer(uv_timer_t* timer) noexcept {
   if (self->receiving_ && limits.query_timeout_ms > 0) {
     if (now >= self->frame_deadline_ms_) return self->TimedOut();
     next = self->frame_deadline_ms_;
+  }
+  if (self->write_in_flight_) {
+    // Part of the pending write went to the kernel since we last looked:
+    // progress, though the write has not completed (a slow reader of a
+    // large transfer with big socket buffers frees room a little at a time).
+    const size_t left = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&self->tcp_));
+    if (left < self->write_left_) self->Touch();
+    self->write_left_ = left;
   }
   if (limits.idle_timeout_ms > 0) {
     uint64_t idle_due = self->last_activity_ms_ + limits.idle_timeout_ms;
@@ -265,6 +274,7 @@ void TcpConnection::Flush() noexcept {
     return;
   }
   write_in_flight_ = true;
+  write_left_ = uv_stream_get_write_queue_size(stream);
 }
 
 void TcpConnection::SetReading(bool on) noexcept {

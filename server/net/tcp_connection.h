@@ -26,6 +26,9 @@
 // Timeouts, one timer per connection armed for the earlier of:
 //  - idle: no read or write progress for idle_timeout_ms. A client that
 //    never reads its answers makes no progress either, so it is reset then.
+//    Part of a pending write taken by the kernel counts as progress (seen
+//    when the timer fires), so a slow but reading client of a long transfer
+//    is not reset.
 //  - query: a frame whose first byte was read must be complete within
 //    query_timeout_ms, however slowly its bytes trickle in (slowloris); the
 //    clock runs only while the server is reading (it restarts when reading
@@ -143,6 +146,7 @@ class TcpConnection final : private TcpFramer::Sink {
   uint64_t timer_due_ms_ = 0;       // when the armed timer fires; 0: not armed
   uint64_t frame_deadline_ms_ = 0;  // valid while receiving_
   uint64_t frame_number_ = 0;       // framer_.delivered() when the clock started
+  size_t write_left_ = 0;           // bytes of the in-flight write libuv still held when last seen
 
   int open_handles_ = 0;
   bool reading_ = false;

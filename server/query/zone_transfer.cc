@@ -77,6 +77,52 @@ bool ZoneTransfers::IsTransfer(const uint8_t* q, size_t len) noexcept {
   return (qtype == dns::type::kAXFR || qtype == dns::type::kIXFR) && qclass == dns::rrclass::kIN;
 }
 
+bool ZoneTransfers::IsNotify(const uint8_t* q, size_t len) noexcept {
+  return len >= dns::kHeaderSize && (q[2] & 0x80) == 0 &&
+         ((q[2] >> 3) & 0xF) == dns::opcode::kNotify;
+}
+
+size_t ZoneTransfers::AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, size_t cap,
+                                   const sockaddr* peer, uint64_t now) noexcept {
+  try {
+    log_.clear();
+    dns::ParsedQuery pq;
+    // ParseQuery answers kNotImp for opcodes other than QUERY, with the
+    // message walked as for a query; anything else is malformed.
+    const dns::ParseOutcome parsed = dns::ParseQuery(q, len, &pq);
+    if (parsed == dns::ParseOutcome::kDrop) return 0;
+    const bool well_formed = parsed == dns::ParseOutcome::kNotImp && pq.has_question;
+    std::shared_ptr<const TransferPolicy> policy = policy_->Get();
+    const dns::TsigVerification tsig = dns::VerifyRequest(q, len, policy->keys, now);
+    const bool edns = well_formed && pq.edns.present;
+    auto reply = [&](uint16_t rcode, bool aa) {
+      size_t n = ReplyRcode(pq, edns, rcode, dns::TsigVerification(), now, out, cap);
+      if (aa && n >= 4) out[2] |= dns::flag::kAA >> 8;
+      if (tsig.outcome == dns::TsigOutcome::kUnsigned) return n;
+      std::string m(reinterpret_cast<const char*>(out), n);
+      if (dns::SignResponse(tsig, now, &m) && m.size() <= cap) {
+        std::memcpy(out, m.data(), m.size());
+        n = m.size();
+      }
+      return n;
+    };
+    if (!well_formed) return reply(dns::rcode::kFormErr, false);
+    if (tsig.outcome != dns::TsigOutcome::kUnsigned && tsig.outcome != dns::TsigOutcome::kVerified)
+      return reply(tsig.rcode, false);
+    bool apex = false;
+    if (pq.qclass == dns::rrclass::kIN) {
+      EpochGuard section(&reader_);
+      const zone::Zone* z = zones_->current()->Find(pq.qname);
+      apex = z != nullptr && dns::NameEqual(pq.qname, U8Name(z->origin));
+    }
+    log_ = "notify: from " + PeerText(peer) + " for " + dns::NameToText(pq.qname) +
+           (apex ? ": we are its primary (NOERROR)" : ": not a zone served here (NOTAUTH)");
+    return apex ? reply(dns::rcode::kNoError, true) : reply(dns::rcode::kNotAuth, false);
+  } catch (...) {
+    return 0;
+  }
+}
+
 size_t ZoneTransfers::Answer(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp,
                              const sockaddr* peer, uint64_t now,
                              std::unique_ptr<TransferStream>* stream) noexcept {

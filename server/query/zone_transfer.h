@@ -58,6 +58,15 @@ class ZoneTransfers {
                 const sockaddr* peer, uint64_t now,
                 std::unique_ptr<TransferStream>* stream) noexcept;
 
+  // Whether `q` is a NOTIFY request (opcode 4, QR clear).
+  static bool IsNotify(const uint8_t* q, size_t len) noexcept;
+  // Answers a NOTIFY (RFC 1996) as BIND 9.18 does for its primary zones:
+  // NOERROR with AA for a zone's apex in class IN (a primary has nothing
+  // to refresh), NOTAUTH for anything else, FORMERR for a malformed one;
+  // signed when the request was. Returns the answer's length (0: drop).
+  size_t AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, size_t cap,
+                      const sockaddr* peer, uint64_t now) noexcept;
+
   // What the last Answer did, for the log ("AXFR of e164.arpa. serial 7 to
   // 127.0.0.1 key k: started"); empty when it answered nothing worth
   // logging.

@@ -378,3 +378,38 @@ TEST_CASE("transfer: messages respect the size asked for, whatever the zone size
 
 }  // namespace
 }  // namespace enumd::query
+
+namespace enumd::query {
+namespace {
+
+TEST_CASE("notify: a primary answers NOERROR with AA for its zones, NOTAUTH otherwise") {
+  Fixture f;
+  auto ask = [&](const std::string& name) {
+    std::vector<uint8_t> q = MakeRequest(name, dns::type::kSOA);
+    q[2] = static_cast<uint8_t>((q[2] & 0x87) | (dns::opcode::kNotify << 3));
+    REQUIRE(ZoneTransfers::IsNotify(q.data(), q.size()));
+    std::vector<uint8_t> out(65535);
+    sockaddr_in peer = Addr("127.0.0.1");
+    const size_t n = f.transfers->AnswerNotify(q.data(), q.size(), out.data(), out.size(),
+                                               reinterpret_cast<const sockaddr*>(&peer),
+                                               time(nullptr));
+    REQUIRE(n >= dns::kHeaderSize);
+    CHECK(((out[2] >> 3) & 0xF) == dns::opcode::kNotify);
+    CHECK((out[2] & 0x80) != 0);
+    return Decode(out.data(), n);
+  };
+  Message m = ask("e164.arpa.");
+  CHECK(m.rcode == 0);
+  CHECK(m.aa);
+  CHECK(m.questions == 1);
+  m = ask("6.e164.arpa.");
+  CHECK(m.rcode == dns::rcode::kNotAuth);
+  CHECK_FALSE(m.aa);
+  m = ask("example.com.");
+  CHECK(m.rcode == dns::rcode::kNotAuth);
+  std::vector<uint8_t> q = MakeRequest("e164.arpa.", dns::type::kSOA);
+  CHECK_FALSE(ZoneTransfers::IsNotify(q.data(), q.size()));
+}
+
+}  // namespace
+}  // namespace enumd::query
