@@ -266,8 +266,8 @@ constexpr Key kSchema[] = {
      for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseListenAddress(a));
    }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
-   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update "
-   "names; a relative path is taken from the config file's directory.",
+   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update and "
+   "zones[].transfer name; a relative path is taken from the config file's directory.",
    [](Target& t, const Value& v) { t.config->key_files = v.texts; }},
   {"control", Kind::kMap, "{}", 0, 0, {}, false,
    "How enumctl reaches a running enumd (add, del, apply, import while it serves).",

@@ -98,12 +98,12 @@ class Notifier {
   std::thread thread_;
 
   mutable std::mutex mu_;
-  std::vector<Zone> zones_;                 // under mu_
-  Options options_;                         // under mu_
-  bool configured_ = false;                 // under mu_: zones changed, recheck
+  std::vector<Zone> zones_;                   // under mu_
+  Options options_;                           // under mu_
+  bool configured_ = false;                   // under mu_: zones changed, recheck
   std::map<std::string, uint32_t> notified_;  // thread only: origin (lower) -> serial
-  std::map<std::string, Pending> pending_;  // thread only: by origin (lower) + " " + address
-  uint64_t last_send_ms_ = 0;               // thread only
+  std::map<std::string, Pending> pending_;    // thread only: by origin (lower) + " " + address
+  uint64_t last_send_ms_ = 0;                 // thread only
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> sent_{0}, answered_{0}, given_up_{0};
 };

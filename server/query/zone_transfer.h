@@ -64,8 +64,8 @@ class ZoneTransfers {
   // NOERROR with AA for a zone's apex in class IN (a primary has nothing
   // to refresh), NOTAUTH for anything else, FORMERR for a malformed one;
   // signed when the request was. Returns the answer's length (0: drop).
-  size_t AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, size_t cap,
-                      const sockaddr* peer, uint64_t now) noexcept;
+  size_t AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, size_t cap, const sockaddr* peer,
+                      uint64_t now) noexcept;
 
   // What the last Answer did, for the log ("AXFR of e164.arpa. serial 7 to
   // 127.0.0.1 key k: started"); empty when it answered nothing worth

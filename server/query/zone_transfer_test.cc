@@ -390,9 +390,9 @@ TEST_CASE("notify: a primary answers NOERROR with AA for its zones, NOTAUTH othe
     REQUIRE(ZoneTransfers::IsNotify(q.data(), q.size()));
     std::vector<uint8_t> out(65535);
     sockaddr_in peer = Addr("127.0.0.1");
-    const size_t n = f.transfers->AnswerNotify(q.data(), q.size(), out.data(), out.size(),
-                                               reinterpret_cast<const sockaddr*>(&peer),
-                                               time(nullptr));
+    const size_t n =
+        f.transfers->AnswerNotify(q.data(), q.size(), out.data(), out.size(),
+                                  reinterpret_cast<const sockaddr*>(&peer), time(nullptr));
     REQUIRE(n >= dns::kHeaderSize);
     CHECK(((out[2] >> 3) & 0xF) == dns::opcode::kNotify);
     CHECK((out[2] & 0x80) != 0);
