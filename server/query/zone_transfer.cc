@@ -213,7 +213,7 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
     o.keep = policy;
   }
   const store::ZoneMeta& meta = (*snapshot)->meta();
-  std::string kind_text = "AXFR";
+  std::string kind_text = "whole zone";
   if (pq.qtype == dns::type::kAXFR) {
     o.kind = TransferStream::Kind::kAxfr;
     o.longest_match = longest_match;
@@ -227,7 +227,7 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
   } else {
     o.kind = TransferStream::Kind::kAxfr;
     o.longest_match = longest_match;
-    kind_text = "AXFR-style";
+    kind_text = "whole zone (AXFR-style)";
     if (!longest_match) {
       // The entry that starts at the client's serial, and an unbroken chain
       // from it to the current serial.
@@ -270,8 +270,9 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
     return reply(dns::rcode::kServFail);
   }
   std::unique_ptr<TransferStream> s = std::move(*opened);
-  log_ = what + " serial " + std::to_string(s->serial()) + ": " + kind_text;
-  if (pq.qtype == dns::type::kIXFR) log_ += " from serial " + std::to_string(client_serial);
+  log_ = what + ": serial " + std::to_string(s->serial());
+  if (pq.qtype == dns::type::kIXFR) log_ += " from " + std::to_string(client_serial);
+  log_ += ", " + kind_text;
   if (!tcp || s->single_message()) {
     const size_t n = s->Next(out, std::min(cap, dns::kMaxMessage));
     if (n == TransferStream::kFailed || n == 0) return reply(dns::rcode::kServFail);

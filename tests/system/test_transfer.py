@@ -18,10 +18,10 @@ import base64
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -93,7 +93,6 @@ class Secondary(_Server):
         # The port is chosen before enumd starts (its notify list); retry
         # logic of the harness would pick another.
         self._final_log = None
-        import tempfile
         self.tmp = tempfile.mkdtemp(prefix=f"{self.label}-test-")
         self.log_path = os.path.join(self.tmp, f"{self.label}.log")
         self.port = self.fixed_port
@@ -303,7 +302,6 @@ class TransferTestBase(unittest.TestCase):
 
 class TempDir:
     def __enter__(self):
-        import tempfile
         self.path = tempfile.mkdtemp(prefix="xfr-test-")
         return self.path
 
@@ -323,7 +321,7 @@ def compare_with_secondaries(test, primary, secondaries, step):
     z = axfr_records(primary.port)
     names = sorted({n.derelativize(z.origin).to_text() for n in z.nodes} |
                    {f"{n}.{ZONE}" for n in EXTRA_NAMES})
-    test.assertGreater(len(names), 14)
+    test.assertGreaterEqual(len(names), 14)
     for name in names:
         for t in TYPES:
             ref = answer_key(primary, name, t)
@@ -354,7 +352,8 @@ class SecondariesTest(TransferTestBase):
         self.assertRegex(primary.log_text(), r"AXFR of e164\.arpa\. to 127\.0\.0\.1 key xfr-key")
 
         changes = [
-            [("add", "5.5.5.3.1.6", "NAPTR", '10 100 "u" "E2U+sip" "!^.*$!sip:new@example.com!" .')],
+            [("add", "5.5.5.3.1.6", "NAPTR",
+              '10 100 "u" "E2U+sip" "!^.*$!sip:new@example.com!" .')],
             [("delete", "1.1.9.0.0.5.5.5.3.1.6", "NAPTR", None),
              ("add", "8.4.1.0.5.5.5.2.1.6", "NAPTR",
               '10 100 "u" "E2U+sip" "!^.*$!sip:eight@example.com!" .')],
@@ -375,7 +374,7 @@ class SecondariesTest(TransferTestBase):
         log = primary.log_text()
         # Each secondary asked for the differences and got them from the
         # journal, not the whole zone (BIND, Knot and NSD all ask IXFR).
-        self.assertGreaterEqual(len(re.findall(r"IXFR of e164\.arpa\..*: incremental", log)),
+        self.assertGreaterEqual(len(re.findall(r"IXFR of e164\.arpa\..*, incremental", log)),
                                 3 * len(changes), log[-4000:])
         self.assertRegex(log, r"notify: e164\.arpa\. serial \d+ to 127\.0\.0\.1:\d+: answered")
 
@@ -458,7 +457,8 @@ class PrimaryBehaviourTest(TransferTestBase):
         # A serial the journal lacks: the whole zone (dnspython reads it as AXFR).
         z = axfr_records(self.e.port, serial=42)
         self.assertIsNotNone(z.get_node("1.1.9.0.0.5.5.5.3.1.6"))
-        self.assertRegex(self.e.log_text(), r"IXFR of e164\.arpa\..*AXFR-style from serial 42")
+        self.assertRegex(self.e.log_text(),
+                         r"IXFR of e164\.arpa\..*from 42, whole zone \(AXFR-style\)")
         # Without the client's SOA: FORMERR.
         r = dns.query.tcp(self.xfr_query("IXFR", KEYRING), HOST, port=self.e.port, timeout=2)
         self.assertEqual(r.rcode(), dns.rcode.FORMERR)
