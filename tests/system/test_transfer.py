@@ -18,6 +18,7 @@ import base64
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -70,7 +71,7 @@ ns1.sub IN A 192.0.2.53
 # wildcard, below a number, under the delegation, and absent.
 EXTRA_NAMES = ["7.1.0.5.5.5.2.1.6", "9.9.4.1.0.5.5.5.2.1.6", "x.2.1.9.0.0.5.5.5.3.1.6",
                "host.sub", "nothing.here", "3.1.9.0.0.5.5.5.3.1.6"]
-TYPES = ["SOA", "NS", "A", "NAPTR", "AAAA"]
+TYPES = ["SOA", "NS", "A", "NAPTR", "AAAA", "TXT"]
 
 
 def key_file(path):
@@ -294,6 +295,7 @@ class TransferTestBase(unittest.TestCase):
                   "notify": {"retries": 3, "retry_interval_ms": 500, "rate": 100},
                   "tcp": {"idle_timeout_ms": 2000}}
         config.update(extra or {})
+        self.zone_file = zone_file
         e = Enumd(zones=(), extra_config=config)
         e.start()
         self.addCleanup(e.stop)
@@ -371,6 +373,15 @@ class SecondariesTest(TransferTestBase):
             r = dns.query.tcp(u, HOST, port=primary.port, timeout=5)
             self.assertEqual(r.rcode(), dns.rcode.NOERROR)
             compare(f"after update {i + 1}")
+        # A new zone file and SIGHUP: a new version, a new (empty) journal,
+        # so the secondaries' IXFR gets the whole zone, then NOTIFY again.
+        with open(self.zone_file, "w") as f:
+            f.write(ZONE_TEXT.replace(" 100 3600 600", " 500 3600 600") +
+                    'reloaded IN TXT "from the file"\n')
+        primary.signal(signal.SIGHUP)
+        compare("after a reload")
+        self.assertEqual(answer_key(secondaries[0], "reloaded." + ZONE, "TXT")[0], "NOERROR")
+        self.assertRegex(primary.log_text(), r"from 103, whole zone \(AXFR-style\)")
         log = primary.log_text()
         # Each secondary asked for the differences and got them from the
         # journal, not the whole zone (BIND, Knot and NSD all ask IXFR).
@@ -396,6 +407,54 @@ class LongestMatchTest(TransferTestBase):
         bind.start()
         self.addCleanup(bind.stop)
         compare_with_secondaries(self, primary, [bind], "longest-match zone")
+
+
+class NotifyTest(TransferTestBase):
+    """NOTIFY out, seen by a plain UDP socket standing in for a secondary."""
+
+    def test_retried_until_answered_or_given_up(self):
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        answering = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for s in (silent, answering):
+            s.bind((HOST, 0))
+            s.settimeout(0.2)
+            self.addCleanup(s.close)
+        e = self.make_enumd(notify_ports=[silent.getsockname()[1], answering.getsockname()[1]])
+
+        def drain(sock, answer, seconds):
+            got = []
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                try:
+                    data, peer = sock.recvfrom(512)
+                except socket.timeout:
+                    continue
+                m = dns.message.from_wire(data)
+                got.append(m)
+                if answer:
+                    r = dns.message.make_response(m)
+                    sock.sendto(r.to_wire(), peer)
+            return got
+
+        answered = drain(answering, True, 1.0)
+        # Retries 3, 500 ms apart: 4 sends in about 1.5 s, then it gives up.
+        unanswered = answered and drain(silent, False, 2.5)
+        self.assertEqual(len(answered), 1)  # answered: never sent again
+        self.assertEqual(len(unanswered), 4)
+        for m in answered + unanswered:
+            self.assertEqual(m.opcode(), dns.opcode.NOTIFY)
+            self.assertTrue(m.flags & dns.flags.AA)
+            self.assertEqual(m.question[0].name, dns.name.from_text(ZONE))
+            self.assertEqual(m.question[0].rdtype, dns.rdatatype.SOA)
+        self.assertEqual(len({m.id for m in unanswered}), 1)  # retries keep the ID
+        self.assertTrue(wait_for(lambda: "giving up" in e.log_text(), timeout=2),
+                        e.log_text()[-2000:])
+        # A new serial: notified again.
+        u = dns.update.UpdateMessage(ZONE, keyring=KEYRING, keyname=KEY_NAME)
+        u.add("7.7.7", 300, "A", "192.0.2.7")
+        self.assertEqual(dns.query.tcp(u, HOST, port=e.port, timeout=5).rcode(), 0)
+        again = drain(answering, True, 1.0)
+        self.assertEqual(len(again), 1)
 
 
 class PrimaryBehaviourTest(TransferTestBase):
