@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kOptSize = 11;
 // Room a TSIG RR can take: key and algorithm names (255 each at most), the
 // fixed fields and a 64-byte MAC.
+constexpr int kCompressWindow = 8;
 constexpr size_t kTsigRoom = 2 * dns::kMaxNameWire + 10 + 16 + 64 + 6;
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
@@ -95,6 +96,9 @@ size_t TransferStream::Build(uint8_t* out, size_t cap) {
   } else {
     w.StartNoQuestion(options_.id, flags);
   }
+  // Records come in canonical order: the last few owners share the most
+  // labels with the next (see MessageWriter::set_compress_window).
+  w.set_compress_window(kCompressWindow);
   int added = 0;
   Record r;
   while (Current(&r)) {
