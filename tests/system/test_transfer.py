@@ -379,6 +379,7 @@ class SecondariesTest(TransferTestBase):
             f.write(ZONE_TEXT.replace(" 100 3600 600", " 500 3600 600") +
                     'reloaded IN TXT "from the file"\n')
         primary.signal(signal.SIGHUP)
+        self.assertTrue(wait_for(lambda: primary.query(ZONE, "SOA").answer[0][0].serial == 500))
         compare("after a reload")
         self.assertEqual(answer_key(secondaries[0], "reloaded." + ZONE, "TXT")[0], "NOERROR")
         self.assertRegex(primary.log_text(), r"from 103, whole zone \(AXFR-style\)")
