@@ -601,8 +601,11 @@ class BadClientsTest(TransferTestBase):
             self.assert_serving()  # the worker is not blocked by them
             grown = rss_kib(pid) - before
             # Each holds a snapshot, one node and at most the output cap
-            # (64 KiB) plus one message: nothing like the 11 MB zone.
-            self.assertLess(grown, 24 * 1024, f"RSS grew {grown} KiB")
+            # (64 KiB) plus one message: nothing like the 11 MB zone. (Not
+            # under AddressSanitizer, whose quarantine keeps up to 256 MiB of
+            # freed memory, here RocksDB's uncached blocks, resident.)
+            if not os.environ.get("ASAN_OPTIONS"):
+                self.assertLess(grown, 24 * 1024, f"RSS grew {grown} KiB")
             # A whole transfer meanwhile completes.
             self.assertEqual(self.dig_axfr_records(), 10 + self.NUMBERS + 1)  # the SOA twice
             # The idle timeout (2 s here) resets them.
