@@ -16,7 +16,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config libldns-dev libuv1-dev libyaml-cpp-dev librocksdb-dev
             doctest-dev libsystemd-dev libssl-dev libfstrm-dev)
-test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils iproute2 procps valgrind
+test_pkgs=(python3 python3-dnspython python3-yaml knot-dnssecutils dnsutils knot-dnsutils bind9 bind9-utils knot nsd iproute2 procps valgrind
            dpkg-dev lintian man-db groff-base systemd docker-compose curl prometheus
            dnstap-ldns fstrm-bin)
 fuzz_pkgs=(clang libclang-rt-14-dev)

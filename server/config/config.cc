@@ -130,6 +130,19 @@ constexpr Key kSchema[] = {
    "the names. flow: by the kernel's hash of the client's address and port, as Knot DNS "
    "and NSD do; pick it if one name takes more queries than one worker can answer.",
    [](Target& t, const Value& v) { t.config->udp_spread_by_name = v.text == "name"; }},
+  {"notify", Kind::kMap, "{}", 0, 0, {}, false,
+   "How NOTIFY messages (RFC 1996) go to the secondaries listed in zones[].notify.", nullptr},
+  {"notify.retries", Kind::kInt, "5", 0, 100, {}, false,
+   "Times a NOTIFY is sent again when a secondary does not answer (BIND: 5).",
+   [](Target& t, const Value& v) { t.config->notify_retries = static_cast<uint32_t>(v.number); }},
+  {"notify.retry_interval_ms", Kind::kInt, "15000", 10, 3600000, {}, false,
+   "Wait for an answer this long before sending a NOTIFY again (BIND: 15 s).",
+   [](Target& t, const Value& v) {
+     t.config->notify_retry_interval_ms = static_cast<uint32_t>(v.number);
+   }},
+  {"notify.rate", Kind::kInt, "20", 1, 100000, {}, false,
+   "Most NOTIFY messages sent per second, over all zones (BIND's notify-rate: 20).",
+   [](Target& t, const Value& v) { t.config->notify_rate = static_cast<uint32_t>(v.number); }},
   {"tcp", Kind::kMap, "{}", 0, 0, {}, false, "TCP settings.", nullptr},
   {"tcp.idle_timeout_ms", Kind::kInt, "10000", 100, 3600000, {}, false,
    "Close a TCP connection after this long without reading or writing a byte (RFC 7766 "
@@ -233,9 +246,29 @@ constexpr Key kSchema[] = {
    "\"grant KEY wildcard *.NAME NAPTR\". As in BIND, ANY covers every type (SOA and NS "
    "too) and no types every type but SOA, NS, RRSIG, NSEC and NSEC3.",
    [](Target& t, const Value& v) { t.zone->update.policy = v.texts; }},
+  {"zones[].transfer", Kind::kMap, "{}", 0, 0, {}, false,
+   "Zone transfers out (AXFR, IXFR) to secondaries; nobody may transfer the zone unless keys "
+   "or allow say who (BIND allow-transfer). A longest-match zone is sent as its RFC 4592 "
+   "equivalent (enumctl export --longest-match).",
+   nullptr},
+  {"zones[].transfer.keys", Kind::kStringList, "[]", 0, 0, {}, false,
+   "Names of TSIG keys (from the files under keys) whose signed requests may transfer the "
+   "zone; every message of the answer is signed.",
+   [](Target& t, const Value& v) { t.zone->transfer.keys = v.texts; }},
+  {"zones[].transfer.allow", Kind::kCidrList, "[]", 0, 0, {}, false,
+   "Address prefixes that may transfer the zone, signed or not (either a key or an address "
+   "admits a request, as in a BIND ACL).",
+   [](Target& t, const Value& v) { t.zone->transfer.allow = v.cidrs; }},
+  {"zones[].notify", Kind::kStringList, "[]", 0, 0, {}, false,
+   "Secondaries sent a NOTIFY (RFC 1996) whenever the zone's serial changes: \"192.0.2.1\", "
+   "\"192.0.2.1:5300\", \"[2001:db8::1]:53\" (port 53 if none).",
+   [](Target& t, const Value& v) {
+     t.zone->notify.clear();
+     for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseListenAddress(a));
+   }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
-   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update "
-   "names; a relative path is taken from the config file's directory.",
+   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update and "
+   "zones[].transfer name; a relative path is taken from the config file's directory.",
    [](Target& t, const Value& v) { t.config->key_files = v.texts; }},
   {"control", Kind::kMap, "{}", 0, 0, {}, false,
    "How enumctl reaches a running enumd (add, del, apply, import while it serves).",
@@ -861,7 +894,13 @@ class Loader {
         auto rule = ParseUpdateRule(text);
         if (!rule.ok()) return Fail(e.Mark(), at, rule.status().message());
       }
-      if (key.path == "zones[].update.keys" && text.back() != '.') text += '.';
+      if ((key.path == "zones[].update.keys" || key.path == "zones[].transfer.keys") &&
+          text.back() != '.')
+        text += '.';
+      if (key.path == "zones[].notify") {
+        auto a = ParseListenAddress(text);
+        if (!a.ok()) return Fail(e.Mark(), at, a.status().message());
+      }
       v.texts.push_back(std::move(text));
     }
     key.set(t, v);

@@ -42,6 +42,13 @@ struct UpdateConfig {
   std::vector<std::string> policy;
 };
 
+// Who may transfer a zone (AXFR/IXFR out): requests signed by one of `keys`
+// or from an address in `allow`; nobody when both are empty.
+struct TransferConfig {
+  std::vector<std::string> keys;  // TSIG key names (absolute), from Config::key_files
+  std::vector<Cidr> allow;
+};
+
 struct ZoneConfig {
   std::string origin;  // absolute, with trailing dot
   std::string file;    // optional zone file; imported when missing/newer
@@ -53,6 +60,8 @@ struct ZoneConfig {
   // differences), or the zone replaced whole.
   bool reload_difference = true;
   UpdateConfig update;
+  TransferConfig transfer;
+  std::vector<ListenAddress> notify;  // secondaries told of each new serial (RFC 1996)
 };
 
 // dnstap query logging (daemon/dnstap.h): off unless `file` or `socket`.
@@ -90,6 +99,9 @@ struct Config {
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
+  uint32_t notify_retries = 5;  // NOTIFY out (RFC 1996), see zones[].notify
+  uint32_t notify_retry_interval_ms = 15000;
+  uint32_t notify_rate = 20;  // per second
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_query_timeout_ms = 2000;
   uint32_t tcp_max_connections = 1024;

@@ -371,8 +371,8 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
        "expected one of rfc4592, longest-match, got 'bind'"},
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
-       "expected a map of origin, file, wildcards, reload, serial, journal, update, got "
-       "'e164.arpa.'"},
+       "expected a map of origin, file, wildcards, reload, serial, journal, update, transfer, "
+       "notify, got 'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -403,14 +403,15 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
 TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
-       "unknown key (expected one of: listen, workers, store, cache, udp, tcp, log_level, "
+       "unknown key (expected one of: listen, workers, store, cache, udp, notify, tcp, log_level, "
        "version, zones, keys, control, rate_limit, dnstap, metrics)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
        "unknown key (expected one of: max_payload, spread)"},
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
-       "unknown key (expected one of: origin, file, wildcards, reload, serial, journal, update)"},
+       "unknown key (expected one of: origin, file, wildcards, reload, serial, journal, update, "
+       "transfer, notify)"},
       {"listen:\n  - address: 127.0.0.1:53\n    proto: udp\n", 3, "listen[0].proto",
        "unknown key (expected one of: address, udp, tcp)"},
       {"udp.max_payload: 1232\n", 1, "udp.max_payload", "unknown key"},  // no dotted shortcuts
@@ -781,6 +782,35 @@ TEST_CASE("config: updates, journal, serial policy, keys and the control socket 
             "zones[0].update.policy[0]", "unknown match"});
   CheckBad(
       {"zones:\n  - origin: x.\n    serial: weekly\n", 3, "zones[0].serial", "expected one of"});
+}
+
+TEST_CASE("config: zone transfers out and NOTIFY targets (issue 20)") {
+  Config c = Load(
+      "zones:\n"
+      "  - origin: e164.arpa\n"
+      "    transfer:\n"
+      "      keys: [xfr]\n"
+      "      allow: [192.0.2.0/24, \"2001:db8::/32\"]\n"
+      "    notify: [192.0.2.1, \"192.0.2.2:5300\", \"[2001:db8::1]:53\"]\n"
+      "  - origin: example.net.\n",
+      "/etc/enumd/enumd.yaml");
+  const ZoneConfig& z = c.zones[0];
+  CHECK(z.transfer.keys == std::vector<std::string>{"xfr."});
+  REQUIRE(z.transfer.allow.size() == 2);
+  CHECK(z.transfer.allow[1].v6);
+  REQUIRE(z.notify.size() == 3);
+  CHECK(z.notify[0].host == "192.0.2.1");
+  CHECK(z.notify[0].port == 53);
+  CHECK(z.notify[1].port == 5300);
+  CHECK(z.notify[2].host == "2001:db8::1");
+  // Nobody by default.
+  CHECK(c.zones[1].transfer.keys.empty());
+  CHECK(c.zones[1].transfer.allow.empty());
+  CHECK(c.zones[1].notify.empty());
+  CheckBad({"zones:\n  - origin: x.\n    notify: [\"secondary.example\"]\n", 3,
+            "zones[0].notify[0]", "secondary.example"});
+  CheckBad({"zones:\n  - origin: x.\n    transfer:\n      allow: [10.0.0.0/33]\n", 4,
+            "zones[0].transfer.allow[0]", "0..32"});
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
+#include "daemon/notifier.h"
 #include "daemon/status_report.h"
 #include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
@@ -26,6 +27,9 @@
 #include "net/server.h"
 #include "query/responder.h"
 #include "query/rrl.h"
+#include "query/signed_answer.h"
+#include "query/transfer_policy.h"
+#include "query/zone_transfer.h"
 #include "store/zone_store.h"
 #include "zone/zone_file_reader.h"
 #include "zone/zone_importer.h"
@@ -43,6 +47,34 @@ constexpr auto kCounterLogInterval = std::chrono::seconds(5);
 // The writer thread's housekeeping period.
 constexpr auto kTick = std::chrono::seconds(1);
 
+// A zone transfer as the TCP connection pulls it; logs how it ended.
+class TransferOut : public net::ResponseStream {
+ public:
+  TransferOut(std::unique_ptr<query::TransferStream> stream, std::string what)
+      : stream_(std::move(stream)), what_(std::move(what)) {}
+  ~TransferOut() override {
+    if (stream_->done())
+      Log(LogLevel::kInfo, "%s: ended, %llu records in %llu messages", what_.c_str(),
+          static_cast<unsigned long long>(stream_->records()),
+          static_cast<unsigned long long>(stream_->messages()));
+    else if (!stream_->status().ok())
+      Log(LogLevel::kError, "%s: failed: %s", what_.c_str(), stream_->status().message().c_str());
+    else
+      Log(LogLevel::kWarning,
+          "%s: cut short after %llu records (the client went away or stopped "
+          "reading)",
+          what_.c_str(), static_cast<unsigned long long>(stream_->records()));
+  }
+  size_t Next(uint8_t* out, size_t cap) noexcept override {
+    const size_t n = stream_->Next(out, cap);
+    return n == query::TransferStream::kFailed ? kFailed : n;
+  }
+
+ private:
+  std::unique_ptr<query::TransferStream> stream_;
+  std::string what_;
+};
+
 class Handler : public net::QueryHandler {
  public:
   // `rrl` (shared by every handler; may be null = off) and `errors` outlive
@@ -51,8 +83,11 @@ class Handler : public net::QueryHandler {
   // to `updates` (the writer), answered over UDP through `udp_fd`.
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
           query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors,
-          metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd, Dnstap::Tap* tap)
+          metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd, Dnstap::Tap* tap,
+          const query::TransferPolicyHolder* transfer_policy)
       : responder_(store, zones, std::move(options)),
+        transfers_(store, zones, transfer_policy),
+        transfer_policy_(transfer_policy),
         rrl_(rrl),
         slot_(static_cast<unsigned>(slot)),
         errors_(errors),
@@ -83,6 +118,23 @@ class Handler : public net::QueryHandler {
       if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
       return n;
     }
+    // NOTIFY (RFC 1996): we are the primary of every zone we serve.
+    if (query::ZoneTransfers::IsNotify(q, len)) {
+      const size_t n =
+          transfers_.AnswerNotify(q, len, out, cap, peer, static_cast<uint64_t>(time(nullptr)));
+      if (!transfers_.last_log().empty())
+        Log(LogLevel::kDebug, "%s", transfers_.last_log().c_str());
+      return n;
+    }
+    // AXFR and IXFR (RFC 5936, RFC 1995): admin path, logged.
+    if (query::ZoneTransfers::IsTransfer(q, len)) {
+      const size_t n = transfers_.Answer(q, len, out, cap, tcp, peer,
+                                         static_cast<uint64_t>(time(nullptr)), &stream_);
+      if (!transfers_.last_log().empty())
+        Log(LogLevel::kInfo, "%s%s", transfers_.last_log().c_str(), stream_ ? ": started" : "");
+      if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);  // a stream: the query only
+      return n;
+    }
     const bool timed = metrics_ != nullptr && metrics_->ShouldTime();
     const uint64_t t0 = timed ? MonotonicNs() : 0;
     size_t n = responder_.Respond(q, len, out, cap, tcp);
@@ -90,6 +142,11 @@ class Handler : public net::QueryHandler {
     // Over UDP only: a TCP client has proved its address (BIND, Knot).
     if (!tcp && n != 0 && rrl_ != nullptr)
       n = rrl_->Apply(out, n, responder_.last_response(), peer, slot_);
+    // A signed query (a secondary's refresh check): the answer is signed
+    // with the key, or is the TSIG error (RFC 8945 §5.3).
+    if (n != 0 && responder_.last_info().tsig)
+      n = query::SignQueryAnswer(q, len, transfer_policy_->Get()->keys,
+                                 static_cast<uint64_t>(time(nullptr)), out, n, cap);
     if (metrics_ != nullptr) {
       metrics_->Record(OutcomeOf(responder_.last_info(), out, n, tcp, peer));
       if (timed) metrics_->RecordDuration(MonotonicNs() - t0);
@@ -98,9 +155,21 @@ class Handler : public net::QueryHandler {
     return n;
   }
   void Idle() noexcept override { responder_.Idle(); }
+  std::unique_ptr<net::ResponseStream> TakeStream() noexcept override {
+    if (!stream_) return nullptr;
+    try {
+      return std::make_unique<TransferOut>(std::move(stream_), transfers_.last_log());
+    } catch (...) {
+      stream_.reset();
+      return nullptr;
+    }
+  }
 
  private:
   query::Responder responder_;
+  query::ZoneTransfers transfers_;
+  const query::TransferPolicyHolder* transfer_policy_;
+  std::unique_ptr<query::TransferStream> stream_;  // started by the last Handle
   query::Rrl* rrl_;
   unsigned slot_;
   ServeErrorLog* errors_;
@@ -114,6 +183,18 @@ class Handler : public net::QueryHandler {
 std::string Lower(std::string wire) {
   dns::LowerName(reinterpret_cast<uint8_t*>(wire.data()));
   return wire;
+}
+
+std::vector<zone::UpdatePrefix> Prefixes(const std::vector<config::Cidr>& cidrs) {
+  std::vector<zone::UpdatePrefix> out;
+  for (const config::Cidr& c : cidrs) {
+    zone::UpdatePrefix p;
+    p.v6 = c.v6;
+    std::memcpy(p.addr, c.addr, sizeof(p.addr));
+    p.length = c.length;
+    out.push_back(p);
+  }
+  return out;
 }
 
 const char* ModeName(zone::WildcardMode mode) {
@@ -139,6 +220,10 @@ struct Daemon::Impl {
   // Before `server`: the handlers' taps (null: dnstap off).
   std::unique_ptr<Dnstap> dnstap;
   uint64_t dnstap_dropped_logged = 0;
+  // Before `server`: who may transfer which zone, read by the handlers.
+  query::TransferPolicyHolder transfer_policy;
+  // After `store`, which it reads: NOTIFY to the secondaries.
+  std::unique_ptr<Notifier> notifier;
   ControlServer control;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
@@ -207,6 +292,13 @@ struct Daemon::Impl {
         if (!st.ok()) problem(file + ": " + st.message());
       }
     }
+    // A key name as the policies hold it; one in no key file is a problem.
+    auto KeyWire = [&](const config::ZoneConfig& zc, const std::string& name, const char* what) {
+      std::string w = Lower(dns::WireName(name));
+      if (!w.empty() && !keys.Find(w))
+        problem("zone " + zc.origin + ": " + what + " key " + name + " is in no key file");
+      return w;
+    };
     std::map<std::string, ZoneUpdateSettings> zones;
     std::vector<config::ZoneConfig> served = config.zones;
     if (served.empty()) {
@@ -224,20 +316,9 @@ struct Daemon::Impl {
                                                                   : zone::SerialPolicy::kIncrement;
       s.journal.max_entries = zc.journal_max_entries;
       s.journal.max_bytes = zc.journal_max_bytes;
-      auto key_wire = [&](const std::string& name) {
-        std::string w = Lower(dns::WireName(name));
-        if (!w.empty() && !keys.Find(w))
-          problem("zone " + zc.origin + ": update key " + name + " is in no key file");
-        return w;
-      };
+      auto key_wire = [&](const std::string& name) { return KeyWire(zc, name, "update"); };
       for (const std::string& k : zc.update.keys) s.policy.keys.push_back(key_wire(k));
-      for (const config::Cidr& c : zc.update.allow) {
-        zone::UpdatePrefix p;
-        p.v6 = c.v6;
-        std::memcpy(p.addr, c.addr, sizeof(p.addr));
-        p.length = c.length;
-        s.policy.addresses.push_back(p);
-      }
+      s.policy.addresses = Prefixes(zc.update.allow);
       for (const std::string& text : zc.update.policy) {
         auto words = config::ParseUpdateRule(text);
         if (!words.ok()) {
@@ -272,8 +353,34 @@ struct Daemon::Impl {
       }
       zones[s.policy.origin] = std::move(s);
     }
+    auto transfers = std::make_shared<query::TransferPolicy>();
+    transfers->keys = keys;
+    for (const config::ZoneConfig& zc : served) {
+      query::TransferAcl acl;
+      for (const std::string& k : zc.transfer.keys) acl.keys.push_back(KeyWire(zc, k, "transfer"));
+      acl.addresses = Prefixes(zc.transfer.allow);
+      transfers->zones[Lower(dns::WireName(zc.origin))] = std::move(acl);
+    }
+    transfer_policy.Set(std::move(transfers));
     updates->Configure(std::move(keys), std::move(zones));
     return strict ? first : Status::OK();
+  }
+
+  // Each zone's NOTIFY targets and the timing, from the running config.
+  void ConfigureNotify() {
+    if (!notifier) return;
+    std::vector<Notifier::Zone> zones;
+    for (const config::ZoneConfig& zc : config.zones) {
+      Notifier::Zone z;
+      z.origin = dns::WireName(zc.origin);
+      for (const config::ListenAddress& a : zc.notify) z.targets.push_back({a.host, a.port});
+      zones.push_back(std::move(z));
+    }
+    Notifier::Options o;
+    o.retries = config.notify_retries;
+    o.retry_interval_ms = config.notify_retry_interval_ms;
+    o.rate = config.notify_rate;
+    notifier->Configure(std::move(zones), o);
   }
 
   // The control socket's requests (see control_server.h).
@@ -613,6 +720,7 @@ struct Daemon::Impl {
       ok = false;
     }
     (void)ConfigureUpdates(false);
+    ConfigureNotify();
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     Log(LogLevel::kInfo, "reload: done in %.1f ms, %zu zones served", seconds * 1000,
         registry.served().zones().size());
@@ -672,9 +780,11 @@ struct Daemon::Impl {
         return;
       }
       // Updates first: each batch is short, and senders wait for it.
+      // After each change the notifier compares serials (NOTIFY out).
       if (updates->pending()) {
         lock.unlock();
         updates->Process();
+        if (notifier) notifier->Poke();
         lock.lock();
         continue;
       }
@@ -683,6 +793,7 @@ struct Daemon::Impl {
         tasks.pop_front();
         lock.unlock();
         task();
+        if (notifier) notifier->Poke();
         lock.lock();
         continue;
       }
@@ -692,6 +803,7 @@ struct Daemon::Impl {
         const uint64_t number = pending_number;
         lock.unlock();
         Reload(std::move(wanted));
+        if (notifier) notifier->Poke();
         reloads_done = number;
         lock.lock();
         continue;  // a request that came meanwhile goes first
@@ -736,6 +848,10 @@ Status Daemon::Start() {
   d.updates = std::make_unique<UpdateWriter>(d.store.get(), [&d] { d.wake.notify_one(); });
   st = d.ConfigureUpdates(true);
   if (!st.ok()) return st;
+  d.notifier = std::make_unique<Notifier>(d.store.get());
+  st = d.notifier->Start();
+  if (!st.ok()) return st;
+  d.ConfigureNotify();
 
   net::ServerOptions so;
   for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
@@ -814,12 +930,14 @@ Status Daemon::Start() {
                                      : d.config.dnstap.file.c_str());
   }
   Dnstap* dnstap = d.dnstap.get();
-  d.server = std::make_unique<net::Server>(
-      so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap](const net::HandlerRole& r) {
-        return std::make_unique<Handler>(s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro,
-                                         rrl, r.slot, errors,
-                                         metrics ? metrics->ForHandler() : nullptr, updates,
-                                         r.udp_fd, dnstap ? dnstap->ForHandler(r.slot) : nullptr);
+  const query::TransferPolicyHolder* transfer_policy = &d.transfer_policy;
+  d.server =
+      std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap,
+                                         transfer_policy](const net::HandlerRole& r) {
+        return std::make_unique<Handler>(
+            s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl, r.slot, errors,
+            metrics ? metrics->ForHandler() : nullptr, updates, r.udp_fd,
+            dnstap ? dnstap->ForHandler(r.slot) : nullptr, transfer_policy);
       });
   st = d.server->Start();
   if (!st.ok()) return st;
@@ -900,6 +1018,8 @@ void Daemon::Stop() {
   if (d.server) d.server->Stop();
   d.LogUdpDropped();  // what the last seconds added
   d.server.reset();
+  if (d.notifier) d.notifier->Stop();
+  d.notifier.reset();
   d.store.reset();
 }
 

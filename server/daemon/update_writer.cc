@@ -33,26 +33,6 @@ std::string PeerText(const sockaddr_storage& peer) {
   return buf;
 }
 
-// The sender as UpdatePolicy wants it: 16 bytes, IPv4 (or v4-mapped) first.
-bool PeerAddress(const sockaddr_storage& peer, uint8_t out[16]) {
-  std::memset(out, 0, 16);
-  if (peer.ss_family == AF_INET) {
-    std::memcpy(out, &reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr, 4);
-    return false;
-  }
-  if (peer.ss_family == AF_INET6) {
-    const uint8_t* a = reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_addr.s6_addr;
-    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(a, kMapped, 12) == 0) {
-      std::memcpy(out, a + 12, 4);
-      return false;
-    }
-    std::memcpy(out, a, 16);
-    return true;
-  }
-  return false;
-}
-
 socklen_t PeerLength(const sockaddr* peer) {
   return peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
@@ -283,7 +263,7 @@ void UpdateWriter::Apply(Request* r) {
   const ZoneUpdateSettings& settings = zone->second;
   if (!local) {
     uint8_t addr[16];
-    const bool v6 = PeerAddress(r->peer, addr);
+    const bool v6 = zone::PeerAddress(reinterpret_cast<const sockaddr*>(&r->peer), addr);
     if (!settings.policy.AcceptsUpdates() || !settings.policy.Admits(key, v6, addr)) {
       rcode = dns::rcode::kRefused;
       Log(LogLevel::kInfo, "update from %s for %s%s%s: not allowed (REFUSED)", from.c_str(),

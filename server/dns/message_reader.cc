@@ -54,6 +54,7 @@ ParseOutcome ParseBody(const uint8_t* pkt, size_t len, ParsedQuery* out) noexcep
   for (uint32_t i = 0; i < arcount; ++i) {
     const size_t start = pos;
     if (!ReadRR(pkt, len, &pos, owner, &owner_len, &rr)) return ParseOutcome::kFormErr;
+    if (rr.type == type::kTSIG) out->tsig = true;
     if (rr.type != type::kOPT) continue;
     if (!ReadOpt(pkt, start, rr, &out->edns)) return ParseOutcome::kFormErr;
   }
@@ -86,6 +87,7 @@ ParseOutcome ParseQuery(const uint8_t* pkt, size_t len, ParsedQuery* out) noexce
   out->qtype = 0;
   out->qclass = 0;
   out->edns = EdnsInfo{};
+  out->tsig = false;
   if (len < kHeaderSize) return ParseOutcome::kDrop;
 
   out->id = Load16(pkt);

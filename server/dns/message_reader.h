@@ -36,6 +36,7 @@ struct ParsedQuery {
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   EdnsInfo edns;
+  bool tsig = false;  // a record of type TSIG was read (checked by dns/tsig.h, not here)
 };
 
 // Checks an OPT record that ReadRR read starting at `start` (its owner's

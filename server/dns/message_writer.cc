@@ -4,9 +4,13 @@
 //    question, whole records); the counts in the header are written by Finish;
 //  - compress_offsets_[0, compress_entries_) are start offsets (< 0x4000, in
 //    increasing order) of names written in full or in part into buf_[0, size_);
-//    every suffix of those names is a legal compression target.
+//    every suffix of those names is a legal compression target. With a
+//    compression window, the last min(compress_entries_, window_) names are
+//    in a ring (slot compress_entries_ % window_ is the next), and a slot
+//    holding 0 is empty.
 #include "dns/message_writer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/byte_order.h"
@@ -70,7 +74,7 @@ bool MessageWriter::Start(uint16_t id, uint16_t flags, const uint8_t* qname, uin
   Store16(buf_ + kHeaderSize + name_len + 2, qclass);
   Store16(buf_ + 4, 1);  // QDCOUNT
   size_ = kHeaderSize + name_len + 4;
-  if (name_len > 1) compress_offsets_[compress_entries_++] = kQnameOffset;
+  if (name_len > 1) Remember(kQnameOffset);
   return true;
 }
 
@@ -96,6 +100,28 @@ void MessageWriter::Rewind(const Mark& m) noexcept {
   counts_[1] = m.counts[1];
   counts_[2] = m.counts[2];
   compress_entries_ = m.compress_entries;
+  // A window's slots may hold names of the records just taken back: forget
+  // them (0 is never a name's offset), later bytes will be other data.
+  if (window_ > 0)
+    for (int i = 0; i < window_; ++i)
+      if (compress_offsets_[i] >= size_) compress_offsets_[i] = 0;
+}
+
+void MessageWriter::set_compress_window(int n) noexcept {
+  window_ = n <= 0 || n > kMaxCompress ? 0 : n;
+  compress_entries_ = 0;
+  if (size_ > kHeaderSize && Load16(buf_ + 4) == 1) Remember(kQnameOffset);
+}
+
+void MessageWriter::Remember(size_t offset) noexcept {
+  if (offset > kMaxPointer) return;
+  if (window_ == 0) {
+    if (compress_entries_ < kMaxCompress)
+      compress_offsets_[compress_entries_++] = static_cast<uint16_t>(offset);
+    return;
+  }
+  compress_offsets_[compress_entries_ % window_] = static_cast<uint16_t>(offset);
+  ++compress_entries_;
 }
 
 size_t MessageWriter::Finish() noexcept {
@@ -147,7 +173,11 @@ bool MessageWriter::WriteName(const uint8_t* name) noexcept {
   int best = 0;         // labels matched
   size_t best_ptr = 0;  // message offset of the first matched label
   uint16_t stored[kMaxLabels];
-  for (int e = 0; e < compress_entries_ && best < n; ++e) {
+  const int count = window_ == 0 ? compress_entries_ : std::min(compress_entries_, window_);
+  for (int i = 0; i < count && best < n; ++i) {
+    // A window is scanned newest first: the last names share the most.
+    const int e = window_ == 0 ? i : (compress_entries_ - 1 - i) % window_;
+    if (compress_offsets_[e] == 0) continue;  // forgotten by a Rewind
     const int m = StoredLabels(compress_offsets_[e], stored);
     for (int k = 1; k <= n && k <= m; ++k) {
       const size_t at = stored[m - k];
@@ -157,6 +187,9 @@ bool MessageWriter::WriteName(const uint8_t* name) noexcept {
         best_ptr = at;
       }
     }
+    // In a window, all but the first label is as good as it gets short of
+    // the same name, which in a run of related names would be the newest.
+    if (window_ > 0 && best >= n - 1) break;
   }
 
   const size_t prefix = best > 0 ? own[n - best] : len;  // bytes copied verbatim
@@ -170,9 +203,7 @@ bool MessageWriter::WriteName(const uint8_t* name) noexcept {
     size_ += 2;
   }
   // Remember the name if it brought new labels and can be pointed to.
-  if (best < n && start <= kMaxPointer && compress_entries_ < kMaxCompress) {
-    compress_offsets_[compress_entries_++] = static_cast<uint16_t>(start);
-  }
+  if (best < n) Remember(start);
   return true;
 }
 
@@ -204,8 +235,8 @@ bool MessageWriter::WriteRRBody(uint16_t rrtype, uint16_t rrclass, uint32_t ttl,
     // replacement is usually the owner of the additional records that follow,
     // so this is what lets them fit (BIND does the same).
     const size_t name_at = UncompressedNameOffset(rrtype, rdata, rdlen);
-    if (name_at != 0 && at + name_at <= kMaxPointer && compress_entries_ < kMaxCompress)
-      compress_offsets_[compress_entries_++] = static_cast<uint16_t>(at + name_at);
+    // (The root, NAPTR's usual replacement, has no label to share.)
+    if (name_at != 0 && rdata[name_at] != 0) Remember(at + name_at);
     return true;
   }
   const size_t rdata_start = size_;

@@ -92,6 +92,17 @@ class MessageWriter {
   // no options. `ext_rcode` is the upper 8 bits of a 12-bit rcode.
   bool AddOpt(uint16_t udp_size, uint8_t ext_rcode, uint8_t version, bool do_bit) noexcept;
 
+  // Compression remembers the first kMaxCompress names written (the default:
+  // answers are short, and later names repeat their first ones). With a
+  // window of n (1..kMaxCompress) it remembers the last n instead, scanned
+  // newest first: for long runs of related names, such as a zone transfer in
+  // canonical order, where a name shares the most labels with the ones just
+  // before it and scanning 64 names per record costs more than it saves
+  // (measured: 80% of an AXFR's CPU). The scan stops at a match of all labels
+  // but the first. 0 restores the default. Call it right
+  // after Start*; it forgets the names remembered so far but the question.
+  void set_compress_window(int n) noexcept;
+
   uint16_t count(Section s) const noexcept { return counts_[static_cast<int>(s)]; }
   size_t size() const noexcept { return size_; }
   // Writes the section counts into the header and returns the message size.
@@ -100,6 +111,7 @@ class MessageWriter {
  private:
   static constexpr int kMaxCompress = 64;
   bool WriteName(const uint8_t* name) noexcept;  // with compression, records suffixes
+  void Remember(size_t offset) noexcept;         // a name start for later compression
   // implementation-defined members below
   // Appends `len` raw bytes if they fit within limit_.
   bool Append(const uint8_t* data, size_t len) noexcept;
@@ -116,6 +128,7 @@ class MessageWriter {
   uint16_t counts_[3] = {0, 0, 0};
   uint16_t compress_offsets_[kMaxCompress];
   int compress_entries_ = 0;
+  int window_ = 0;  // 0: the first kMaxCompress names; else a ring of the last window_
 };
 
 }  // namespace enumd::dns

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/byte_order.h"
 #include "dns/dns_test_support.h"
 #include "dns/message_reader.h"
 #include "dns/name.h"
@@ -530,6 +531,54 @@ TEST_CASE("MessageWriter: at most kMaxCompress names are remembered") {
   ldns_pkt* pkt = LdnsParse(buf, len);
   REQUIRE(pkt != nullptr);
   CHECK(ldns_pkt_ancount(pkt) == 74);
+  ldns_pkt_free(pkt);
+}
+
+TEST_CASE("MessageWriter: a compression window remembers the last names, across rewinds") {
+  uint8_t buf[65535];
+  MessageWriter w(buf, sizeof buf, sizeof buf);
+  const std::string q = W("e164.arpa.");
+  REQUIRE(w.Start(1, flag::kQR, U(q), type::kAXFR, 1));
+  w.set_compress_window(8);
+  std::mt19937 rng(7);
+  std::vector<std::string> written;
+  for (int i = 0; i < 150; ++i) {  // within the 16 KiB pointers reach
+    // Numbers in canonical order (last digit first), a few records each.
+    std::string digits = std::to_string(100000 + i);
+    std::string text;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) text += std::string(1, *it) + ".";
+    const std::string owner = W((text + "e164.arpa.").c_str());
+    for (int r = 0; r < 1 + i % 3; ++r) {
+      const MessageWriter::Mark mark = w.GetMark();
+      REQUIRE(w.AddRR(Section::kAnswer, U(owner), type::kNAPTR, 1, 60, Naptr(".").data(),
+                      static_cast<uint16_t>(Naptr(".").size())));
+      if (rng() % 5 == 0) {
+        w.Rewind(mark);  // taken back: its name must not be pointed at later
+        continue;
+      }
+      written.push_back(owner);
+    }
+  }
+  const size_t len = w.Finish();
+  // Compression works: a sibling's owner is its first label and a pointer.
+  REQUIRE(len < 0x4000);
+  CHECK(len <= q.size() + 16 + written.size() * (Naptr(".").size() + 10 + 4));
+  // And every owner reads back as written (ours and ldns).
+  size_t pos = kHeaderSize;
+  uint8_t name[kMaxNameWire];
+  size_t name_len;
+  REQUIRE(ReadName(buf, len, &pos, name, &name_len));
+  pos += 4;
+  for (const std::string& owner : written) {
+    REQUIRE(ReadName(buf, len, &pos, name, &name_len));
+    REQUIRE(std::string(reinterpret_cast<char*>(name), name_len) == owner);
+    pos += 8;
+    pos += 2 + Load16(buf + pos);
+  }
+  CHECK(pos == len);
+  ldns_pkt* pkt = LdnsParse(buf, len);
+  REQUIRE(pkt != nullptr);
+  CHECK(ldns_pkt_ancount(pkt) == written.size());
   ldns_pkt_free(pkt);
 }
 

@@ -49,6 +49,12 @@ void TcpConnection::Begin() noexcept {
 
 void TcpConnection::StopQueries() noexcept {
   if (closing_) return;
+  if (stream_) {
+    // A transfer cut short must not look complete: reset.
+    stream_.reset();
+    Abort();
+    return;
+  }
   framer_.End();
   Pump();
 }
@@ -58,6 +64,7 @@ void TcpConnection::CloseHandles(bool reset) noexcept {
   closing_ = true;
   reading_ = false;
   receiving_ = false;
+  stream_.reset();
   pool_->OnClosing(this);
   // A pending uv_write is cancelled (OnWrite sees UV_ECANCELED) before the
   // close callbacks run, so `writing_` stays valid for as long as libuv needs it.
@@ -77,9 +84,11 @@ void TcpConnection::Recycle() noexcept {
   write_request_ = uv_write_t{};
   peer_storage_ = sockaddr_in6{};
   last_activity_ms_ = timer_due_ms_ = frame_deadline_ms_ = frame_number_ = 0;
+  write_left_ = 0;
   open_handles_ = 0;
   reading_ = receiving_ = write_in_flight_ = end_of_input_ = closing_ = false;
   holds_slot = false;
+  stream_.reset();
   source = TcpSource{};
   prev = next = nullptr;
   list = 0;
@@ -145,6 +154,14 @@ void TcpConnection::OnTimer(uv_timer_t* timer) noexcept {
     if (now >= self->frame_deadline_ms_) return self->TimedOut();
     next = self->frame_deadline_ms_;
   }
+  if (self->write_in_flight_) {
+    // Part of the pending write went to the kernel since we last looked:
+    // progress, though the write has not completed (a slow reader of a
+    // large transfer with big socket buffers frees room a little at a time).
+    const size_t left = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&self->tcp_));
+    if (left < self->write_left_) self->Touch();
+    self->write_left_ = left;
+  }
   if (limits.idle_timeout_ms > 0) {
     uint64_t idle_due = self->last_activity_ms_ + limits.idle_timeout_ms;
     if (now >= idle_due) return self->TimedOut();
@@ -158,12 +175,16 @@ void TcpConnection::OnHandleClosed(uv_handle_t* handle) noexcept {
   if (--self->open_handles_ == 0) self->pool_->Release(self);
 }
 
-bool TcpConnection::Ready() noexcept { return !closing_ && !OutputFull(); }
+bool TcpConnection::Ready() noexcept { return !closing_ && !stream_ && !OutputFull(); }
 
 void TcpConnection::OnMessage(const uint8_t* query, size_t length) noexcept {
   uint8_t* out = pool_->answer_buffer();
   size_t answer = pool_->handler()->Handle(query, length, out + 2, 65535, Transport::kTcp, peer());
-  if (answer == 0 || answer > 65535) return;  // nothing to send for this query
+  if (answer == 0) {
+    stream_ = pool_->handler()->TakeStream();
+    return;
+  }
+  if (answer > 65535) return;  // nothing to send for this query
   out[0] = static_cast<uint8_t>(answer >> 8);
   out[1] = static_cast<uint8_t>(answer);
   if (!queued_.Append(out, answer + 2)) Close();
@@ -171,17 +192,29 @@ void TcpConnection::OnMessage(const uint8_t* query, size_t length) noexcept {
 
 void TcpConnection::Pump() noexcept {
   while (!closing_) {
-    framer_.Resume(*this);
-    if (closing_) return;
+    if (stream_) {
+      PullStream();
+      if (closing_) return;
+    }
+    if (!stream_) {
+      framer_.Resume(*this);
+      if (closing_) return;
+    }
     Flush();
     if (closing_) return;
+    // A stream goes on from the write callback, or now if nothing is being
+    // written (it has just started and queued nothing yet).
+    if (stream_) {
+      if (write_in_flight_) break;
+      continue;
+    }
     // Loop only if the flush made room for answers still held back.
     if (framer_.ended() || OutputFull() || !framer_.HasCompleteFrame()) break;
   }
   if (closing_) return;
-  SetReading(!framer_.ended() && !end_of_input_ && !OutputFull());
+  SetReading(!framer_.ended() && !end_of_input_ && !OutputFull() && !stream_);
   if (closing_) return;
-  if (PendingOutput() == 0 && (framer_.ended() || end_of_input_)) {
+  if (PendingOutput() == 0 && !stream_ && (framer_.ended() || end_of_input_)) {
     Close();
     return;
   }
@@ -189,12 +222,35 @@ void TcpConnection::Pump() noexcept {
   pool_->Reposition(this);
 }
 
+void TcpConnection::PullStream() noexcept {
+  uint8_t* out = pool_->answer_buffer();
+  while (stream_ && !OutputFull()) {
+    const size_t n = stream_->Next(out + 2, 65535);
+    if (n == 0) {
+      stream_.reset();
+      return;
+    }
+    if (n == ResponseStream::kFailed || n > 65535) {
+      Abort();
+      return;
+    }
+    out[0] = static_cast<uint8_t>(n >> 8);
+    out[1] = static_cast<uint8_t>(n);
+    if (!queued_.Append(out, n + 2)) {
+      Abort();
+      return;
+    }
+  }
+}
+
 void TcpConnection::Flush() noexcept {
   if (write_in_flight_ || queued_.empty()) return;
   uv_buf_t buffer =
       uv_buf_init(reinterpret_cast<char*>(queued_.data()), static_cast<unsigned>(queued_.size()));
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  int written = uv_try_write(stream, &buffer, 1);
+  // While streaming, always through uv_write: its callback pulls the next
+  // batch, after the loop has served everyone else once.
+  int written = stream_ ? UV_EAGAIN : uv_try_write(stream, &buffer, 1);
   if (written < 0 && written != UV_EAGAIN) {
     Close();
     return;
@@ -218,6 +274,7 @@ void TcpConnection::Flush() noexcept {
     return;
   }
   write_in_flight_ = true;
+  write_left_ = uv_stream_get_write_queue_size(stream);
 }
 
 void TcpConnection::SetReading(bool on) noexcept {

@@ -13,9 +13,22 @@
 // us buffer without bound: at most max_queued_bytes + one 64 KiB answer, plus
 // one read buffer of held input) and resumes when the write completes.
 //
+// Streams (zone transfers): when the handler answers a query with a
+// ResponseStream, the connection answers nothing else until the stream ends
+// (later queries wait in the framer, unread, so answers stay in order) and
+// pulls messages from it while less than max_queued_bytes wait. Those are
+// handed to libuv with uv_write, never uv_try_write, so the next batch is
+// pulled from the write callback: one batch per loop turn, and other
+// connections of the worker are served between batches. A client that does
+// not read stops the stream (nothing is pulled while the output is full) and
+// is reset by the idle timeout; a failed stream resets the connection.
+//
 // Timeouts, one timer per connection armed for the earlier of:
 //  - idle: no read or write progress for idle_timeout_ms. A client that
 //    never reads its answers makes no progress either, so it is reset then.
+//    Part of a pending write taken by the kernel counts as progress (seen
+//    when the timer fires), so a slow but reading client of a long transfer
+//    is not reset.
 //  - query: a frame whose first byte was read must be complete within
 //    query_timeout_ms, however slowly its bytes trickle in (slowloris); the
 //    clock runs only while the server is reading (it restarts when reading
@@ -38,8 +51,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "net/byte_buffer.h"
+#include "net/query_handler.h"
 #include "net/tcp_admission.h"
 #include "net/tcp_framer.h"
 
@@ -72,7 +87,9 @@ class TcpConnection final : private TcpFramer::Sink {
   void Recycle() noexcept;
 
   bool closing() const { return closing_; }
-  bool idle() const { return !closing_ && framer_.buffered() == 0 && PendingOutput() == 0; }
+  bool idle() const {
+    return !closing_ && framer_.buffered() == 0 && PendingOutput() == 0 && !stream_;
+  }
   // The peer's address (family AF_UNSPEC if it could not be read).
   const sockaddr* peer() const { return reinterpret_cast<const sockaddr*>(&peer_storage_); }
 
@@ -102,6 +119,9 @@ class TcpConnection final : private TcpFramer::Sink {
   // updates the query deadline and the connection's place in the pool.
   void Pump() noexcept;
   void Flush() noexcept;
+  // Appends the stream's next messages while the output cap allows; ends or
+  // fails the stream.
+  void PullStream() noexcept;
   void SetReading(bool on) noexcept;
   // Starts the query clock when a new unfinished frame is being read.
   void UpdateDeadline() noexcept;
@@ -118,13 +138,15 @@ class TcpConnection final : private TcpFramer::Sink {
   uv_write_t write_request_{};
   sockaddr_in6 peer_storage_{};  // holds a sockaddr_in or sockaddr_in6
 
-  TcpFramer framer_;    // unanswered input
-  ByteBuffer queued_;   // answers not yet handed to the kernel or libuv
-  ByteBuffer writing_;  // answers owned by the in-flight uv_write
+  TcpFramer framer_;                        // unanswered input
+  ByteBuffer queued_;                       // answers not yet handed to the kernel or libuv
+  ByteBuffer writing_;                      // answers owned by the in-flight uv_write
+  std::unique_ptr<ResponseStream> stream_;  // the answer being streamed, if any
   uint64_t last_activity_ms_ = 0;
   uint64_t timer_due_ms_ = 0;       // when the armed timer fires; 0: not armed
   uint64_t frame_deadline_ms_ = 0;  // valid while receiving_
   uint64_t frame_number_ = 0;       // framer_.delivered() when the clock started
+  size_t write_left_ = 0;           // bytes of the in-flight write libuv still held when last seen
 
   int open_handles_ = 0;
   bool reading_ = false;

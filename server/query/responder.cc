@@ -98,6 +98,7 @@ size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, si
   info.opcode = q.opcode;
   info.edns = edns;
   info.do_bit = edns && q.edns.do_bit;
+  info.tsig = q.tsig;
 
   // How much room the answer has (RFC 6891 §6.2.5: sizes under 512 mean 512).
   size_t limit = dns::kMaxUdpNoEdns;

@@ -67,6 +67,7 @@ struct ResponseInfo {
   bool do_bit = false;
   bool truncated = false;  // TC set
   int zone = -1;           // the zone's metrics_id; -1: answered from no zone
+  bool tsig = false;  // the query carries a TSIG RR: the answer must be signed (signed_answer.h)
 };
 
 struct ResponderStats {

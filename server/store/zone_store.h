@@ -138,6 +138,7 @@ class ReadContext {
 };
 
 class ZoneImport;
+class ZoneSnapshot;
 class ChangeLog;
 
 class ZoneStore {
@@ -306,6 +307,10 @@ class ZoneStore {
   // oldest first, until fn returns false. Admin paths (IXFR).
   Status ForEachJournalEntry(const ZoneMeta& meta, uint64_t from_seq,
                              const std::function<bool(uint64_t, std::string_view)>& fn) const;
+  // The zone `origin_wire_lower` as it is now, for a long reader (a zone
+  // transfer) that must not hold a view: see zone_snapshot.h. Fails when
+  // the zone is not in the store. Thread-safe.
+  Result<std::unique_ptr<ZoneSnapshot>> OpenSnapshot(std::string_view origin_wire_lower) const;
 
   bool read_only() const { return read_only_; }
   // Why a read-write open gave a read-only store (read_only_if_full); "".
@@ -360,6 +365,7 @@ class ZoneStore {
   // when it is synced.
   rocksdb::Status WriteServed(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
   friend class ZoneImport;
+  friend class ZoneSnapshot;
 
   struct CompactionCounter;  // a RocksDB EventListener
   std::shared_ptr<CompactionCounter> compactions_;

@@ -1,7 +1,10 @@
 // See update_policy.h.
 #include "zone/update_policy.h"
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "dns/constants.h"
 #include "dns/name.h"
@@ -11,16 +14,6 @@ namespace enumd::zone {
 namespace {
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
-
-bool InPrefix(const UpdatePrefix& p, bool v6, const uint8_t* addr) {
-  if (p.v6 != v6) return false;
-  int bits = p.length;
-  for (int i = 0; bits > 0; ++i, bits -= 8) {
-    const uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
-    if ((addr[i] & mask) != (p.addr[i] & mask)) return false;
-  }
-  return true;
-}
 
 // What a BIND update-policy rule without types covers: every type but
 // these (named refuses SOA and NS under such a rule, and takes DS, DNSKEY,
@@ -50,6 +43,36 @@ bool Matches(const UpdateRule& r, const std::string& origin, const uint8_t* owne
 }
 
 }  // namespace
+
+bool InPrefix(const UpdatePrefix& p, bool v6, const uint8_t* addr) {
+  if (p.v6 != v6) return false;
+  int bits = p.length;
+  for (int i = 0; bits > 0; ++i, bits -= 8) {
+    const uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
+    if ((addr[i] & mask) != (p.addr[i] & mask)) return false;
+  }
+  return true;
+}
+
+bool PeerAddress(const sockaddr* peer, uint8_t out[16]) {
+  std::memset(out, 0, 16);
+  if (peer == nullptr) return false;
+  if (peer->sa_family == AF_INET) {
+    std::memcpy(out, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, 4);
+    return false;
+  }
+  if (peer->sa_family == AF_INET6) {
+    const uint8_t* a = reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr.s6_addr;
+    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(a, kMapped, 12) == 0) {
+      std::memcpy(out, a + 12, 4);
+      return false;
+    }
+    std::memcpy(out, a, 16);
+    return true;
+  }
+  return false;
+}
 
 bool UpdatePolicy::Admits(const std::string& key, bool v6, const uint8_t* peer) const {
   if (!key.empty()) {

@@ -21,6 +21,8 @@
 // No keys, addresses or rules: the zone takes no updates (REFUSED).
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +44,13 @@ struct UpdatePrefix {
   uint8_t addr[16] = {};
   uint8_t length = 0;
 };
+
+// Whether `addr` (16 bytes; IPv4 in the first 4 when !v6) lies in `p`.
+bool InPrefix(const UpdatePrefix& p, bool v6, const uint8_t* addr);
+// The address of `peer` as InPrefix wants it, in out[16]: returns v6
+// (false for IPv4 and for IPv4-mapped IPv6 addresses, whose 4 bytes come
+// first; false with zeros for null or another family).
+bool PeerAddress(const sockaddr* peer, uint8_t out[16]);
 
 struct UpdatePolicy {
   std::string origin;             // the zone's, wire, lower-case (zonesub)

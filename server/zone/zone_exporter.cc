@@ -11,6 +11,7 @@
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
+#include "zone/longest_match_equivalent.h"
 #include "zone/record_ttl.h"
 
 namespace enumd::zone {
@@ -208,10 +209,7 @@ Status ExportZone(const store::ZoneStore& store, const std::string& origin_text,
           static_cast<unsigned long long>(meta->records));
   fprintf(out, "$ORIGIN %s\n", dns::NameToText(o).c_str());
 
-  // Wildcard nodes seen so far, by the key of their parent: in canonical
-  // order a wildcard comes right after its parent, before the parent's other
-  // children, so it is known before any name it governs.
-  std::vector<std::pair<std::string, std::string>> wildcards;  // parent key, node value
+  LongestMatchEquivalent equivalent;
   Status failure;
   Status st =
       store.ForEachNode(meta->generation, "", [&](std::string_view key, std::string_view value) {
@@ -220,61 +218,27 @@ Status ExportZone(const store::ZoneStore& store, const std::string& origin_text,
           failure = Status::Error("corrupt name key in the store");
           return false;
         }
-        store::NodeView node;
-        if (!node.Parse(value)) {
-          failure = Status::Error("corrupt node at " + dns::NameToText(owner));
+        auto write = [&](const uint8_t* name, std::string_view v) {
+          store::NodeView node;
+          if (node.Parse(v)) WriteNode(out, name, node);
+        };
+        if (!options.longest_match_equivalent) {
+          store::NodeView node;
+          if (!node.Parse(value)) {
+            failure = Status::Error("corrupt node at " + dns::NameToText(owner));
+            return false;
+          }
+          WriteNode(out, owner, node);
+          return true;
+        }
+        auto has_node = [&](std::string_view k) {
+          rocksdb::PinnableSlice v;
+          return store.GetNode(meta->generation, k, &v);
+        };
+        if (!equivalent.Feed(key, value, owner, has_node, write)) {
+          failure = Status::Error("cannot read the store at " + dns::NameToText(owner));
           return false;
         }
-        if (!options.longest_match_equivalent) {
-          WriteNode(out, owner, node);
-          return true;
-        }
-        while (!wildcards.empty() &&
-               key.substr(0, wildcards.back().first.size()) != wildcards.back().first)
-          wildcards.pop_back();
-        // "*.<name>" holding `wc`'s records, unless the zone has its own
-        // wildcard there (in canonical order it would come next).
-        auto write_wildcard_below = [&](std::string_view k, const store::NodeView& wc) {
-          size_t olen = dns::WireNameLength(owner, dns::kMaxNameWire);
-          rocksdb::PinnableSlice own_wildcard;
-          if (olen + 2 > dns::kMaxNameWire) return;
-          switch (store.GetNode(meta->generation, store::WildcardKey(k), &own_wildcard)) {
-            case store::ReadStatus::kFound:
-              return;
-            case store::ReadStatus::kError:
-              failure = Status::Error("cannot read the store at " + dns::NameToText(owner));
-              return;
-            case store::ReadStatus::kAbsent:
-              break;
-          }
-          uint8_t star[dns::kMaxNameWire];
-          star[0] = 1;
-          star[1] = '*';
-          std::memcpy(star + 2, owner, olen);
-          WriteNode(out, star, wc);
-        };
-        const bool below_cut = node.flags() & (store::kNodeBelowCut | store::kNodeDelegation);
-        if (store::KeyIsWildcard(key)) {
-          WriteNode(out, owner, node);
-          std::string_view parent =
-              key.substr(0, store::KeyPrefixLength(key, store::KeyLabelCount(key) - 1));
-          wildcards.emplace_back(std::string(parent), std::string(value));
-          // Names below the wildcard node itself are governed by it.
-          if (!below_cut) write_wildcard_below(key, node);
-          return true;
-        }
-        if (!wildcards.empty() && !below_cut) {
-          // Inside a wildcard's block, longest-match answers every name without
-          // data of its own from that wildcard. A standard server does the same
-          // if an empty non-terminal carries the wildcard's records itself, and
-          // every name carries a copy of the wildcard below it.
-          store::NodeView wc;
-          wc.Parse(wildcards.back().second);
-          WriteNode(out, owner, node.empty() ? wc : node);
-          write_wildcard_below(key, wc);
-          return true;
-        }
-        WriteNode(out, owner, node);
         return true;
       });
   if (!failure.ok()) return failure;

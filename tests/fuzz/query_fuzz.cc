@@ -8,7 +8,10 @@
 #include <string>
 
 #include "dns/name.h"
+#include <netinet/in.h>
+
 #include "query/responder.h"
+#include "query/zone_transfer.h"
 #include "store/zone_store.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_table.h"
@@ -19,6 +22,9 @@ struct Fixture {
   std::unique_ptr<enumd::store::ZoneStore> store;
   enumd::zone::ZoneRegistry registry;
   std::unique_ptr<enumd::query::Responder> responder;
+  enumd::query::TransferPolicyHolder policy;
+  std::unique_ptr<enumd::query::ZoneTransfers> transfers;
+  sockaddr_in peer{};
 
   Fixture() {
     enumd::store::ZoneStore::Options o;
@@ -41,6 +47,18 @@ struct Fixture {
     enumd::query::ResponderOptions ro;
     ro.version = "fuzz";
     responder = std::make_unique<enumd::query::Responder>(store.get(), &registry, ro);
+    // Transfers allowed from 127.0.0.0/8, where the fuzzed requests come from.
+    auto p = std::make_shared<enumd::query::TransferPolicy>();
+    enumd::query::TransferAcl acl;
+    enumd::zone::UpdatePrefix local;
+    local.addr[0] = 127;
+    local.length = 8;
+    acl.addresses.push_back(local);
+    p->zones[enumd::dns::WireName("e164.arpa.")] = acl;
+    policy.Set(p);
+    transfers = std::make_unique<enumd::query::ZoneTransfers>(store.get(), &registry, &policy);
+    peer.sin_family = AF_INET;
+    peer.sin_addr.s_addr = htonl(0x7f000001);
   }
 };
 
@@ -59,6 +77,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (g_out[0] != data[0] || g_out[1] != data[1]) abort();
     if (!(g_out[2] & 0x80) || (g_out[3] & 0x80)) abort();
     if (!tcp && n > 1232) abort();
+  }
+  // AXFR/IXFR and NOTIFY, as the daemon dispatches them: every message of a
+  // transfer (a few at most: the zone is small) keeps the same invariants.
+  const auto* from = reinterpret_cast<const sockaddr*>(&f->peer);
+  if (enumd::query::ZoneTransfers::IsNotify(data, size)) {
+    size_t n = f->transfers->AnswerNotify(data, size, g_out, sizeof(g_out), from, 1700000000);
+    if (n != 0 && (n < 12 || g_out[0] != data[0] || g_out[1] != data[1] || !(g_out[2] & 0x80)))
+      abort();
+  }
+  if (enumd::query::ZoneTransfers::IsTransfer(data, size)) {
+    for (bool tcp : {false, true}) {
+      std::unique_ptr<enumd::query::TransferStream> stream;
+      size_t n = f->transfers->Answer(data, size, g_out, sizeof(g_out), tcp, from, 1700000000,
+                                      &stream);
+      for (int i = 0; n == 0 && stream && i < 1000; ++i) {
+        n = stream->Next(g_out, sizeof(g_out));
+        if (n == enumd::query::TransferStream::kFailed) abort();  // the store is sound
+        if (n == 0) break;
+        if (n < 12 || g_out[0] != data[0] || g_out[1] != data[1] || !(g_out[2] & 0x80)) abort();
+        n = 0;
+      }
+      if (n != 0 && (n < 12 || g_out[0] != data[0] || g_out[1] != data[1])) abort();
+    }
   }
   return 0;
 }

@@ -476,9 +476,13 @@ class MalformedInputTest(_Shared):
     def test_qdcount_2_gets_formerr(self):
         self.expect_rcode(header(qd=2) + question() + question(), dns.rcode.FORMERR)
 
-    def test_opcode_notify_gets_notimp(self):
-        self.expect_rcode(header(flags=dns.opcode.NOTIFY << 11) + question(), dns.rcode.NOTIMP,
+    def test_opcode_notify_to_the_primary(self):
+        # As BIND 9.18 answers for its primary zones: nothing to fetch,
+        # NOERROR; NOTAUTH for a zone not served (issue 20).
+        self.expect_rcode(header(flags=dns.opcode.NOTIFY << 11) + question(), dns.rcode.NOERROR,
                           opcode=dns.opcode.NOTIFY)
+        self.expect_rcode(header(flags=dns.opcode.NOTIFY << 11) + question("example.org."),
+                          dns.rcode.NOTAUTH, opcode=dns.opcode.NOTIFY)
 
     def test_opcode_update_for_a_zone_without_updates_is_refused(self):
         # RFC 2136 §3.3, as BIND answers a zone with no allow-update (issue 19).

@@ -1,0 +1,33 @@
+// See transfer_policy.h.
+#include "query/transfer_policy.h"
+
+#include <algorithm>
+
+namespace enumd::query {
+
+bool TransferAcl::Admits(const std::string& key, const sockaddr* peer) const {
+  if (!key.empty() && std::find(keys.begin(), keys.end(), key) != keys.end()) return true;
+  uint8_t addr[16];
+  const bool v6 = zone::PeerAddress(peer, addr);
+  if (peer == nullptr || (peer->sa_family != AF_INET && peer->sa_family != AF_INET6)) return false;
+  for (const zone::UpdatePrefix& p : addresses)
+    if (zone::InPrefix(p, v6, addr)) return true;
+  return false;
+}
+
+const TransferAcl* TransferPolicy::Find(std::string_view origin_lower) const {
+  auto it = zones.find(origin_lower);
+  return it == zones.end() ? nullptr : &it->second;
+}
+
+void TransferPolicyHolder::Set(std::shared_ptr<const TransferPolicy> policy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  policy_ = std::move(policy);
+}
+
+std::shared_ptr<const TransferPolicy> TransferPolicyHolder::Get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return policy_;
+}
+
+}  // namespace enumd::query

@@ -1,0 +1,59 @@
+// TransferPolicy: who may transfer which zone (AXFR/IXFR out, RFC 5936 §6:
+// "servers MUST ... restrict zone transfers"), and the TSIG keys to check
+// and sign with. As BIND's allow-transfer and Knot's acl:
+//  - a zone without keys and without prefixes may be transferred by nobody
+//    (REFUSED), the default of both;
+//  - a request is admitted if it is signed (and verified, RFC 8945) by one
+//    of the zone's keys, or comes from an address in one of its prefixes,
+//    whether signed or not (BIND's ACL `{ key K; 192.0.2.0/24; }`: either
+//    element admits).
+// The daemon builds a new TransferPolicy on start and reload and swaps it in
+// whole (TransferPolicyHolder); a transfer in progress keeps the one it
+// started with, so a key it signs with cannot go away under it.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dns/tsig_key.h"
+#include "zone/update_policy.h"
+
+namespace enumd::query {
+
+struct TransferAcl {
+  std::vector<std::string> keys;              // key names, wire, lower-case
+  std::vector<zone::UpdatePrefix> addresses;  // client prefixes
+  std::vector<std::string> notify;            // "address" or "address#port": NOTIFY targets
+
+  // Whether a request verified with key `key` (wire, lower-case; "" =
+  // unsigned) from `peer` may transfer the zone.
+  bool Admits(const std::string& key, const sockaddr* peer) const;
+};
+
+struct TransferPolicy {
+  dns::TsigKeyRing keys;
+  std::map<std::string, TransferAcl, std::less<>> zones;  // by origin, wire, lower-case
+
+  // The zone's ACL, or null (nobody may transfer it).
+  const TransferAcl* Find(std::string_view origin_lower) const;
+};
+
+// The policy in force. Thread-safe: handlers Get() it once per transfer
+// request; the daemon Set()s a new one on reload.
+class TransferPolicyHolder {
+ public:
+  TransferPolicyHolder() : policy_(std::make_shared<TransferPolicy>()) {}
+  void Set(std::shared_ptr<const TransferPolicy> policy);
+  std::shared_ptr<const TransferPolicy> Get() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const TransferPolicy> policy_;
+};
+
+}  // namespace enumd::query
