@@ -5,6 +5,8 @@
 #include "zone/zone_file_reader_types.h"
 
 namespace enumd::zone {
+
+const char kBadNsec3Owner[] = "bad owner name (check-names): not an unpadded base32hex NSEC3 hash";
 namespace {
 
 bool Alnum(uint8_t c) {

@@ -33,8 +33,9 @@ const char* CheckNames(const uint8_t* owner, uint16_t type, const uint8_t* rdata
 
 // What CheckNames says of an NSEC3 whose owner's first label is not an
 // unpadded base32hex hash. BIND refuses such a zone in warn mode too (only
-// ignore lets it pass), so an import does.
-inline constexpr const char* kBadNsec3Owner =
-    "bad owner name (check-names): not an unpadded base32hex NSEC3 hash";
+// ignore lets it pass), so an import does. One object (defined in
+// check_names.cc), so callers may compare the pointer: string literals of
+// different translation units need not share an address (ASan's do not).
+extern const char kBadNsec3Owner[];
 
 }  // namespace enumd::zone

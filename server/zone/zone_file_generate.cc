@@ -2,6 +2,8 @@
 #include "zone/zone_file_generate.h"
 
 namespace enumd::zone::generate {
+
+const char kOffsetOverflow[] = "$GENERATE offset out of range for this range";
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -25,7 +25,8 @@ namespace enumd::zone::generate {
 inline constexpr int64_t kMaxValue = 2147483647;
 // What Expand says when value + offset passes kMaxValue (BIND computes it in
 // an int and says "out of range"): the one error that depends on the value.
-inline constexpr const char* kOffsetOverflow = "$GENERATE offset out of range for this range";
+// One object (zone_file_generate.cc), so callers may compare the pointer.
+extern const char kOffsetOverflow[];
 // The widest ${...} field accepted (BIND fails wider ones as "ran out of space").
 inline constexpr unsigned kMaxWidth = 255;
 
