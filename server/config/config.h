@@ -99,7 +99,7 @@ struct Config {
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
-  uint32_t notify_retries = 5;  // NOTIFY out (RFC 1996), see zones[].notify
+  uint32_t notify_retries = 5;      // NOTIFY out (RFC 1996), see zones[].notify
   uint32_t notify_retry_interval_ms = 15000;
   uint32_t notify_rate = 20;  // per second
   uint32_t tcp_idle_timeout_ms = 10000;

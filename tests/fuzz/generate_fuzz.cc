@@ -1,9 +1,9 @@
 // Fuzz target: BIND's $GENERATE (zone/zone_file_generate.h and the reader's
 // use of it). The input's first line is a range, its second a template; both
 // go through ParseRange/Expand directly, with the invariant that a template
-// fails the same way for every value (but for an offset that overflows). The whole input also follows a zone
-// header as the arguments of a $GENERATE line, read by ZoneFileReader (at
-// most 10000 records, so a huge range costs bounded time).
+// fails the same way for every value (but for an offset that overflows). The whole input also
+// follows a zone header as the arguments of a $GENERATE line, read by ZoneFileReader (at most 10000
+// records, so a huge range costs bounded time).
 #include <unistd.h>
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // Fuzz target: the whole query path, raw bytes -> response bytes, against the
 // playground zone in an in-memory store, over UDP and TCP sizes. Checks the
 // invariants every response must keep, not just "no crash".
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -8,8 +10,6 @@
 #include <string>
 
 #include "dns/name.h"
-#include <netinet/in.h>
-
 #include "query/responder.h"
 #include "query/zone_transfer.h"
 #include "store/zone_store.h"
@@ -89,8 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (enumd::query::ZoneTransfers::IsTransfer(data, size)) {
     for (bool tcp : {false, true}) {
       std::unique_ptr<enumd::query::TransferStream> stream;
-      size_t n = f->transfers->Answer(data, size, g_out, sizeof(g_out), tcp, from, 1700000000,
-                                      &stream);
+      size_t n =
+          f->transfers->Answer(data, size, g_out, sizeof(g_out), tcp, from, 1700000000, &stream);
       for (int i = 0; n == 0 && stream && i < 1000; ++i) {
         n = stream->Next(g_out, sizeof(g_out));
         if (n == enumd::query::TransferStream::kFailed) abort();  // the store is sound
