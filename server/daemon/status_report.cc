@@ -1,7 +1,8 @@
 #include "daemon/status_report.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <map>
+#include <utility>
 
 namespace enumd::daemon {
 
@@ -23,6 +24,23 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+namespace {
+
+// The counters by group, the groups in the order they first appear.
+std::vector<std::pair<std::string, std::vector<const StatusReport::Counter*>>> Groups(
+    const StatusReport& r) {
+  std::vector<std::pair<std::string, std::vector<const StatusReport::Counter*>>> out;
+  for (const StatusReport::Counter& c : r.counters) {
+    auto it =
+        std::find_if(out.begin(), out.end(), [&c](const auto& g) { return g.first == c.group; });
+    if (it == out.end()) it = out.insert(out.end(), {c.group, {}});
+    it->second.push_back(&c);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderText(const StatusReport& r) {
   std::string out;
   char line[512];
@@ -43,13 +61,12 @@ std::string RenderText(const StatusReport& r) {
            " bytes)\t" + z.wildcards + (z.file.empty() ? "" : "\t" + z.file) + "\n";
   }
   // Counters: one line per group, "group\tname value\t...".
-  std::vector<std::string> order;
-  std::map<std::string, std::string> lines;
-  for (const StatusReport::Counter& c : r.counters) {
-    if (!lines.count(c.group)) order.push_back(c.group);
-    lines[c.group] += "\t" + c.name + " " + std::to_string(c.value);
+  for (const auto& [group, counters] : Groups(r)) {
+    out += group;
+    for (const StatusReport::Counter* c : counters)
+      out += "\t" + c->name + " " + std::to_string(c->value);
+    out += "\n";
   }
-  for (const std::string& g : order) out += g + lines[g] + "\n";
   for (const auto& [group, why] : r.not_counted) out += group + "\t(" + why + ")\n";
   return out;
 }
@@ -77,15 +94,15 @@ std::string RenderJson(const StatusReport& r) {
            ",\"wildcards\":" + JsonString(z.wildcards) + ",\"file\":" + JsonString(z.file) + "}";
   }
   out += "],\"counters\":{";
-  std::vector<std::string> order;
-  std::map<std::string, std::string> groups;
-  for (const StatusReport::Counter& c : r.counters) {
-    if (!groups.count(c.group)) order.push_back(c.group);
-    std::string& g = groups[c.group];
-    g += (g.empty() ? "" : ",") + JsonString(c.name) + ":" + std::to_string(c.value);
+  bool first_group = true;
+  for (const auto& [group, counters] : Groups(r)) {
+    out += (first_group ? "" : ",") + JsonString(group) + ":{";
+    first_group = false;
+    for (size_t i = 0; i < counters.size(); ++i)
+      out +=
+          (i ? "," : "") + JsonString(counters[i]->name) + ":" + std::to_string(counters[i]->value);
+    out += "}";
   }
-  for (size_t i = 0; i < order.size(); ++i)
-    out += (i ? "," : "") + JsonString(order[i]) + ":{" + groups[order[i]] + "}";
   out += "},\"not_counted\":{";
   for (size_t i = 0; i < r.not_counted.size(); ++i)
     out += (i ? "," : "") + JsonString(r.not_counted[i].first) + ":" +
