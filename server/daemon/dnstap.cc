@@ -93,22 +93,22 @@ void Dnstap::Tap::Submit(int type, const uint8_t* query, size_t qlen, const uint
     EncodeDnstap(&scratch_, owner_->identity_, owner_->version_, type, tcp, peer, query, qlen,
                  received, answer, alen, answered);
   } catch (...) {  // out of memory: the message is lost, the answer is not
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    dropped_.Add();
     return;
   }
   void* frame = malloc(scratch_.size());
   if (frame == nullptr) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    dropped_.Add();
     return;
   }
   memcpy(frame, scratch_.data(), scratch_.size());
   if (fstrm_iothr_submit(owner_->iothr_, queue_, frame, scratch_.size(), fstrm_free_wrapper,
                          nullptr) != fstrm_res_success) {
     free(frame);
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    dropped_.Add();
     return;
   }
-  sent_.fetch_add(1, std::memory_order_relaxed);
+  sent_.Add();
 }
 
 Result<std::unique_ptr<Dnstap>> Dnstap::Open(const config::DnstapConfig& config, int handlers,
@@ -175,16 +175,13 @@ Dnstap::~Dnstap() {
   if (iothr_ != nullptr) fstrm_iothr_destroy(&iothr_);
 }
 
-uint64_t Dnstap::sent() const {
+uint64_t Dnstap::Sum(Counter Tap::*counter) const {
   uint64_t n = 0;
-  for (size_t i = 0; i < tap_count_; ++i) n += taps_[i].sent_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < tap_count_; ++i) n += (taps_[i].*counter).Get();
   return n;
 }
 
-uint64_t Dnstap::dropped() const {
-  uint64_t n = 0;
-  for (size_t i = 0; i < tap_count_; ++i) n += taps_[i].dropped_.load(std::memory_order_relaxed);
-  return n;
-}
+uint64_t Dnstap::sent() const { return Sum(&Tap::sent_); }
+uint64_t Dnstap::dropped() const { return Sum(&Tap::dropped_); }
 
 }  // namespace enumd::daemon

@@ -16,7 +16,6 @@
 
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -24,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/counter.h"
 #include "common/status.h"
 #include "config/config.h"
 
@@ -55,8 +55,8 @@ class Dnstap {
     fstrm_iothr_queue* queue_ = nullptr;
     uint32_t sample_ = 1;
     uint64_t seen_ = 0;
-    std::atomic<uint64_t> sent_{0}, dropped_{0};  // this thread writes, scrapes read
-    std::string scratch_;                         // the message being encoded
+    Counter sent_, dropped_;  // this thread counts, scrapes read
+    std::string scratch_;     // the message being encoded
   };
 
   // Opens the output (a file is created or truncated at once; a socket is
@@ -78,6 +78,7 @@ class Dnstap {
 
  private:
   Dnstap() = default;
+  uint64_t Sum(Counter Tap::*counter) const;
   config::DnstapConfig config_;
   std::string identity_, version_;
   fstrm_iothr* iothr_ = nullptr;
