@@ -20,6 +20,7 @@
 #include "daemon/dnstap.h"
 #include "daemon/notifier.h"
 #include "daemon/status_report.h"
+#include "daemon/transfer_counters.h"
 #include "daemon/update_writer.h"
 #include "daemon/zone_probe.h"
 #include "dns/name.h"
@@ -50,20 +51,27 @@ constexpr auto kTick = std::chrono::seconds(1);
 // A zone transfer as the TCP connection pulls it; logs how it ended.
 class TransferOut : public net::ResponseStream {
  public:
-  TransferOut(std::unique_ptr<query::TransferStream> stream, std::string what)
-      : stream_(std::move(stream)), what_(std::move(what)) {}
+  // `counters` outlives the stream.
+  TransferOut(std::unique_ptr<query::TransferStream> stream, std::string what,
+              TransferCounters* counters)
+      : stream_(std::move(stream)), what_(std::move(what)), counters_(counters) {}
   ~TransferOut() override {
-    if (stream_->done())
+    TransferCounters::Ended how = TransferCounters::kComplete;
+    if (stream_->done()) {
       Log(LogLevel::kInfo, "%s: ended, %llu records in %llu messages", what_.c_str(),
           static_cast<unsigned long long>(stream_->records()),
           static_cast<unsigned long long>(stream_->messages()));
-    else if (!stream_->status().ok())
+    } else if (!stream_->status().ok()) {
+      how = TransferCounters::kFailed;
       Log(LogLevel::kError, "%s: failed: %s", what_.c_str(), stream_->status().message().c_str());
-    else
+    } else {
+      how = TransferCounters::kCutShort;
       Log(LogLevel::kWarning,
           "%s: cut short after %llu records (the client went away or stopped "
           "reading)",
           what_.c_str(), static_cast<unsigned long long>(stream_->records()));
+    }
+    counters_->End(how, stream_->records(), stream_->messages());
   }
   size_t Next(uint8_t* out, size_t cap) noexcept override {
     const size_t n = stream_->Next(out, cap);
@@ -73,6 +81,7 @@ class TransferOut : public net::ResponseStream {
  private:
   std::unique_ptr<query::TransferStream> stream_;
   std::string what_;
+  TransferCounters* counters_;
 };
 
 class Handler : public net::QueryHandler {
@@ -84,10 +93,11 @@ class Handler : public net::QueryHandler {
   Handler(const store::ZoneStore* store, const zone::ZoneRegistry* zones,
           query::ResponderOptions options, query::Rrl* rrl, int slot, ServeErrorLog* errors,
           metrics::QueryMetrics* metrics, UpdateWriter* updates, int udp_fd, Dnstap::Tap* tap,
-          const query::TransferPolicyHolder* transfer_policy)
+          const query::TransferPolicyHolder* transfer_policy, TransferCounters* transfer_counters)
       : responder_(store, zones, std::move(options)),
         transfers_(store, zones, transfer_policy),
         transfer_policy_(transfer_policy),
+        transfer_counters_(transfer_counters),
         rrl_(rrl),
         slot_(static_cast<unsigned>(slot)),
         errors_(errors),
@@ -124,6 +134,7 @@ class Handler : public net::QueryHandler {
           transfers_.AnswerNotify(q, len, out, cap, peer, static_cast<uint64_t>(time(nullptr)));
       if (!transfers_.last_log().empty())
         Log(LogLevel::kDebug, "%s", transfers_.last_log().c_str());
+      if (n >= dns::kHeaderSize) transfer_counters_->Notify((out[3] & 0x0F) == 0);
       return n;
     }
     // AXFR and IXFR (RFC 5936, RFC 1995): admin path, logged.
@@ -132,6 +143,7 @@ class Handler : public net::QueryHandler {
                                          static_cast<uint64_t>(time(nullptr)), &stream_);
       if (!transfers_.last_log().empty())
         Log(LogLevel::kInfo, "%s%s", transfers_.last_log().c_str(), stream_ ? ": started" : "");
+      transfer_counters_->Request(transfers_.last_was_ixfr(), transfers_.last_answer());
       if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);  // a stream: the query only
       return n;
     }
@@ -158,7 +170,8 @@ class Handler : public net::QueryHandler {
   std::unique_ptr<net::ResponseStream> TakeStream() noexcept override {
     if (!stream_) return nullptr;
     try {
-      return std::make_unique<TransferOut>(std::move(stream_), transfers_.last_log());
+      return std::make_unique<TransferOut>(std::move(stream_), transfers_.last_log(),
+                                           transfer_counters_);
     } catch (...) {
       stream_.reset();
       return nullptr;
@@ -169,6 +182,7 @@ class Handler : public net::QueryHandler {
   query::Responder responder_;
   query::ZoneTransfers transfers_;
   const query::TransferPolicyHolder* transfer_policy_;
+  TransferCounters* transfer_counters_;
   std::unique_ptr<query::TransferStream> stream_;  // started by the last Handle
   query::Rrl* rrl_;
   unsigned slot_;
@@ -222,6 +236,8 @@ struct Daemon::Impl {
   uint64_t dnstap_dropped_logged = 0;
   // Before `server`: who may transfer which zone, read by the handlers.
   query::TransferPolicyHolder transfer_policy;
+  // Before `server`: what the handlers count of transfers and NOTIFYs.
+  TransferCounters transfer_counters;
   // After `store`, which it reads: NOTIFY to the secondaries.
   std::unique_ptr<Notifier> notifier;
   ControlServer control;
@@ -505,6 +521,21 @@ struct Daemon::Impl {
     if (dnstap) {
       add("dnstap", "sent", dnstap->sent());
       add("dnstap", "dropped", dnstap->dropped());
+    }
+    const TransferCounters::Totals t = transfer_counters.Get();
+    for (size_t a = 1; a < TransferCounters::kAnswers; ++a)
+      add("transfers_out", TransferAnswerName(a),
+          t.requests[TransferCounters::kAxfr][a] + t.requests[TransferCounters::kIxfr][a]);
+    for (size_t how = 0; how < TransferCounters::kEndings; ++how)
+      add("transfers_out", TransferEndedName(how), t.ended[how]);
+    add("transfers_out", "records", t.records);
+    add("notify", "received_accepted", t.notify_accepted);
+    add("notify", "received_rejected", t.notify_rejected);
+    if (notifier) {
+      const Notifier::Counters n = notifier->counters();
+      add("notify", "sent", n.sent);
+      add("notify", "answered", n.answered);
+      add("notify", "given_up", n.given_up);
     }
     add("serve_errors", "store", serve_errors.store_errors());
     add("serve_errors", "oversize", serve_errors.oversize());
@@ -931,20 +962,22 @@ Status Daemon::Start() {
   }
   Dnstap* dnstap = d.dnstap.get();
   const query::TransferPolicyHolder* transfer_policy = &d.transfer_policy;
-  d.server =
-      std::make_unique<net::Server>(so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap,
-                                         transfer_policy](const net::HandlerRole& r) {
+  TransferCounters* transfer_counters = &d.transfer_counters;
+  d.server = std::make_unique<net::Server>(
+      so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap, transfer_policy,
+           transfer_counters](const net::HandlerRole& r) {
         return std::make_unique<Handler>(
             s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl, r.slot, errors,
             metrics ? metrics->ForHandler() : nullptr, updates, r.udp_fd,
-            dnstap ? dnstap->ForHandler(r.slot) : nullptr, transfer_policy);
+            dnstap ? dnstap->ForHandler(r.slot) : nullptr, transfer_policy, transfer_counters);
       });
   st = d.server->Start();
   if (!st.ok()) return st;
   if (metrics) {
     const config::ListenAddress& at = d.config.metrics_listen;
     st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
-                             d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get()});
+                             d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get(),
+                             &d.transfer_counters, d.notifier.get()});
     if (!st.ok()) return st;
     const bool v6 = at.host.find(':') != std::string::npos;
     Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),

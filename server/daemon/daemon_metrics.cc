@@ -5,6 +5,8 @@
 
 #include "daemon/dnstap.h"
 #include "daemon/log.h"
+#include "daemon/notifier.h"
+#include "daemon/transfer_counters.h"
 #include "daemon/update_writer.h"
 #include "dns/name.h"
 #include "metrics/exposition.h"
@@ -222,6 +224,44 @@ std::string DaemonMetrics::Render() const {
     out.Sample("enumd_updates_total", {{"result", "applied"}}, c.applied);
     out.Sample("enumd_updates_total", {{"result", "refused"}}, c.refused);
     out.Sample("enumd_updates_total", {{"result", "failed"}}, c.failed);
+  }
+
+  if (sources_.transfers) {
+    const TransferCounters::Totals t = sources_.transfers->Get();
+    out.Family("enumd_transfer_requests_total", Type::kCounter,
+               "Zone transfer requests (AXFR, IXFR) answered, by type and answer: rejected "
+               "(an error RCODE: not allowed, not a zone, bad TSIG...), soa_only (IXFR of an "
+               "up-to-date client, or over UDP), incremental (from the journal) or whole "
+               "(AXFR, or IXFR answered AXFR-style).");
+    for (size_t type = 0; type < TransferCounters::kTypes; ++type)
+      for (size_t a = 1; a < TransferCounters::kAnswers; ++a)
+        out.Sample("enumd_transfer_requests_total",
+                   {{"type", type == TransferCounters::kIxfr ? "IXFR" : "AXFR"},
+                    {"answer", TransferAnswerName(a)}},
+                   t.requests[type][a]);
+    out.Family("enumd_transfers_out_total", Type::kCounter,
+               "Streamed zone transfers that ended, by result: complete, failed (a store "
+               "error) or cut_short (the client went away or stopped reading).");
+    for (size_t how = 0; how < TransferCounters::kEndings; ++how)
+      out.Sample("enumd_transfers_out_total", {{"result", TransferEndedName(how)}}, t.ended[how]);
+    One(&out, "enumd_transfer_out_records_total", Type::kCounter,
+        "Records sent by the zone transfers that ended.", t.records);
+    One(&out, "enumd_transfer_out_messages_total", Type::kCounter,
+        "Messages sent by the zone transfers that ended.", t.messages);
+    out.Family("enumd_notify_received_total", Type::kCounter,
+               "NOTIFY messages answered: accepted (NOERROR) or rejected (any other RCODE).");
+    out.Sample("enumd_notify_received_total", {{"result", "accepted"}}, t.notify_accepted);
+    out.Sample("enumd_notify_received_total", {{"result", "rejected"}}, t.notify_rejected);
+  }
+  if (sources_.notifier) {
+    const Notifier::Counters n = sources_.notifier->counters();
+    One(&out, "enumd_notify_sent_total", Type::kCounter,
+        "NOTIFY messages sent to secondaries, retries included.", n.sent);
+    out.Family("enumd_notify_targets_total", Type::kCounter,
+               "NOTIFYs of one serial to one secondary, by how they ended: answered, or "
+               "given_up after every retry.");
+    out.Sample("enumd_notify_targets_total", {{"result", "answered"}}, n.answered);
+    out.Sample("enumd_notify_targets_total", {{"result", "given_up"}}, n.given_up);
   }
 
   if (sources_.dnstap) {

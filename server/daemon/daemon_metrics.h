@@ -44,6 +44,8 @@ namespace enumd::daemon {
 class ServeErrorLog;
 class UpdateWriter;
 class Dnstap;
+class TransferCounters;
+class Notifier;
 
 class DaemonMetrics {
  public:
@@ -54,6 +56,8 @@ class DaemonMetrics {
     const ServeErrorLog* serve_errors = nullptr;
     const UpdateWriter* updates = nullptr;  // null: the store is read-only
     const Dnstap* dnstap = nullptr;         // null: dnstap off
+    const TransferCounters* transfers = nullptr;
+    const Notifier* notifier = nullptr;
   };
 
   DaemonMetrics();

@@ -86,6 +86,7 @@ class TransferStream {
   uint64_t records() const { return records_; }
   uint64_t messages() const { return messages_; }
   bool done() const { return state_ == State::kDone; }
+  Kind kind() const { return options_.kind; }
   // A kSoaOnly answer: one message, which the caller may send as any answer.
   bool single_message() const { return options_.kind == Kind::kSoaOnly; }
 

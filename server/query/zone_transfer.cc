@@ -127,10 +127,19 @@ size_t ZoneTransfers::Answer(const uint8_t* q, size_t len, uint8_t* out, size_t 
                              const sockaddr* peer, uint64_t now,
                              std::unique_ptr<TransferStream>* stream) noexcept {
   try {
-    return AnswerInside(q, len, out, cap, tcp, peer, now, stream);
+    const size_t n = AnswerInside(q, len, out, cap, tcp, peer, now, stream);
+    if (*stream)
+      answer_ = (*stream)->kind() == TransferStream::Kind::kIxfr ? TransferAnswer::kIncremental
+                                                                 : TransferAnswer::kWhole;
+    else if (n < dns::kHeaderSize)
+      answer_ = TransferAnswer::kDropped;
+    else
+      answer_ = (out[3] & 0x0F) != 0 ? TransferAnswer::kRejected : TransferAnswer::kSoaOnly;
+    return n;
   } catch (...) {  // std::bad_alloc: answer nothing, the client retries
     stream->reset();
     log_ = "transfer: out of memory";
+    answer_ = TransferAnswer::kDropped;
     return 0;
   }
 }
@@ -140,9 +149,11 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
                                    std::unique_ptr<TransferStream>* stream) {
   log_.clear();
   stream->reset();
+  ixfr_ = false;
   dns::ParsedQuery pq;
   const dns::ParseOutcome parsed = dns::ParseQuery(q, len, &pq);
   if (parsed == dns::ParseOutcome::kDrop) return 0;
+  ixfr_ = pq.qtype == dns::type::kIXFR;
   std::shared_ptr<const TransferPolicy> policy = policy_->Get();
   const dns::TsigVerification tsig = dns::VerifyRequest(q, len, policy->keys, now);
   const bool edns = pq.edns.present && parsed == dns::ParseOutcome::kOk;

@@ -39,6 +39,15 @@
 
 namespace enumd::query {
 
+// What ZoneTransfers::Answer did with a request, for the counters.
+enum class TransferAnswer : uint8_t {
+  kDropped,      // nothing sent (not a message we answer, out of memory)
+  kRejected,     // an error RCODE: NOTAUTH, REFUSED, FORMERR, SERVFAIL
+  kSoaOnly,      // IXFR of a client that is up to date, or over UDP
+  kIncremental,  // IXFR from the journal
+  kWhole,        // AXFR, or IXFR answered AXFR-style
+};
+
 class ZoneTransfers {
  public:
   // All three outlive the object.
@@ -71,6 +80,9 @@ class ZoneTransfers {
   // 127.0.0.1 key k: started"); empty when it answered nothing worth
   // logging.
   const std::string& last_log() const { return log_; }
+  // What the last Answer did, and whether it was asked for an IXFR.
+  TransferAnswer last_answer() const { return answer_; }
+  bool last_was_ixfr() const { return ixfr_; }
 
  private:
   size_t AnswerInside(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp,
@@ -81,6 +93,8 @@ class ZoneTransfers {
   const TransferPolicyHolder* policy_;
   EpochReader reader_;
   std::string log_;
+  TransferAnswer answer_ = TransferAnswer::kDropped;
+  bool ixfr_ = false;
 };
 
 }  // namespace enumd::query

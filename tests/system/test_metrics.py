@@ -14,10 +14,16 @@ import time
 import unittest
 
 import dns.flags
+import dns.name
+import dns.opcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 import dns.message
 import dns.query
 import dns.rcode
 import dns.update
+import dns.xfr
 
 import enumd_harness
 from enumd_harness import Enumd, make_query
@@ -290,6 +296,85 @@ class MetricsTest(unittest.TestCase):
                 done = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
                                       capture_output=True, text=True, timeout=30)
                 self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+
+    def test_transfers_and_notify_are_counted(self):
+        # A secondary that answers NOTIFY, on a UDP port of the test's.
+        secondary = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        secondary.bind(("127.0.0.1", 0))
+        secondary.settimeout(0.2)
+        self.addCleanup(secondary.close)
+        zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
+                  "update": {"allow": ["127.0.0.1/32"]},
+                  "transfer": {"allow": ["127.0.0.2/32"]},
+                  "notify": [f"127.0.0.1:{secondary.getsockname()[1]}"]}]
+        with MetricsServer([], extra={"zones": zones}) as enumd:
+            def xfr(rdtype, source, serial=None):
+                q = dns.message.make_query("e164.arpa.", rdtype)
+                if serial is not None:
+                    soa = q.find_rrset(q.authority, dns.name.from_text("e164.arpa."),
+                                       dns.rdataclass.IN, dns.rdatatype.SOA, create=True)
+                    soa.add(dns.rdata.from_text("IN", "SOA", f". . {serial} 1 1 1 1"), 0)
+                return list(dns.query.xfr("127.0.0.1", "e164.arpa.", rdtype=rdtype,
+                                          serial=serial or 0, port=enumd.port, timeout=5,
+                                          lifetime=10, source=source))
+
+            # Refused (an address outside the ACL), whole, up to date.
+            with self.assertRaises(dns.xfr.TransferError):
+                xfr("AXFR", "127.0.0.3")
+            xfr("AXFR", "127.0.0.2")
+            serial = enumd.query("e164.arpa.", "SOA").answer[0][0].serial
+            xfr("IXFR", "127.0.0.2", serial)
+            # An update (NOTIFY goes out), then IXFR from the old serial.
+            u = dns.update.UpdateMessage("e164.arpa.")
+            u.add("9.9.9.e164.arpa.", 300, "TXT", '"metrics"')
+            self.assertEqual(dns.query.tcp(u, "127.0.0.1", port=enumd.port, timeout=5).rcode(),
+                             0)
+            data, peer = secondary.recvfrom(512)
+            secondary.sendto(dns.message.make_response(dns.message.from_wire(data)).to_wire(),
+                             peer)
+            msgs = xfr("IXFR", "127.0.0.2", serial)
+            records = sum(len(rrset) for m in msgs for rrset in m.answer)
+            # A NOTIFY to us (we are the zone's primary: accepted) and one
+            # for a zone not served here (rejected).
+            for name in ("e164.arpa.", "example.com."):
+                q = dns.message.make_query(name, "SOA")
+                q.set_opcode(dns.opcode.NOTIFY)
+                dns.query.udp(q, "127.0.0.1", port=enumd.port, timeout=2)
+
+            def settled():
+                m, _ = enumd.metrics()
+                return value(m, "enumd_notify_targets_total", result="answered") == 1 and \
+                    value(m, "enumd_transfers_out_total", result="complete") == 2
+            deadline = time.monotonic() + 5
+            while not settled() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            m, body = enumd.metrics()
+            req = lambda t, a: value(m, "enumd_transfer_requests_total", type=t, answer=a)
+            self.assertEqual(req("AXFR", "rejected"), 1)
+            self.assertEqual(req("AXFR", "whole"), 1)
+            self.assertEqual(req("IXFR", "soa_only"), 1)
+            self.assertEqual(req("IXFR", "incremental"), 1)
+            self.assertEqual(req("IXFR", "whole"), 0)
+            self.assertEqual(value(m, "enumd_transfers_out_total", result="cut_short"), 0)
+            # The AXFR's records (the SOA twice) and the IXFR's.
+            axfr_records = value(m, "enumd_transfer_out_records_total") - records
+            zone_records = int(re.search(r'enumd_zone_records\{zone="e164\.arpa\."\} (\d+)',
+                                         body).group(1))
+            # Before the update the zone had one record less; AXFR sends the SOA twice.
+            self.assertEqual(axfr_records, (zone_records - 1) + 1)
+            self.assertGreaterEqual(value(m, "enumd_transfer_out_messages_total"), 2)
+            self.assertEqual(value(m, "enumd_notify_received_total", result="accepted"), 1)
+            self.assertEqual(value(m, "enumd_notify_received_total", result="rejected"), 1)
+            self.assertGreaterEqual(value(m, "enumd_notify_sent_total"), 1)
+            if PROMTOOL:
+                done = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
+                                      capture_output=True, text=True, timeout=30)
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            status = enumd.enumctl(["status", "--store", enumd.store]).stdout
+            self.assertRegex(status, r"transfers_out\trejected 1\tsoa_only 1\tincremental 1\t"
+                                     r"whole 1\tcomplete 2\tfailed 0\tcut_short 0\t")
+            self.assertRegex(status, r"notify\treceived_accepted 1\treceived_rejected 1\t"
+                                     r"sent \d+\tanswered 1\tgiven_up 0")
 
     def test_off_by_default(self):
         with Enumd(zones=[("e164.arpa.", PLAYGROUND)]) as enumd:
