@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace enumd {
 
@@ -15,6 +16,18 @@ inline uint64_t MixBits(uint64_t x) noexcept {
   x *= 0x94d049bb133111ebULL;
   x ^= x >> 31;
   return x;
+}
+
+// FNV-1a (64-bit) of `text`, continuing from `h`: a stable digest of short
+// names (it never changes between builds or machines), not for tables an
+// attacker fills.
+inline constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+inline uint64_t Fnv1a(uint64_t h, std::string_view text) noexcept {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
 }
 
 }  // namespace enumd

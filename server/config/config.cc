@@ -266,6 +266,13 @@ constexpr Key kSchema[] = {
      t.zone->notify.clear();
      for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseListenAddress(a));
    }},
+  {"zones[].catalog", Kind::kChoice, "none", 0, 0, "none|generate", false,
+   "generate: the zone is a catalog zone (RFC 9432, version 2) that enumd writes itself: its "
+   "SOA and NS, version \"2\", and one PTR per other configured zone, rewritten (serial + 1, "
+   "journaled, NOTIFY sent) whenever the zones served change. BIND's catalog-zones and Knot's "
+   "catalog-role: interpret secondaries then add and drop those zones themselves (each "
+   "member's own transfer settings still say who may transfer it). No file, no update.",
+   [](Target& t, const Value& v) { t.zone->catalog_generate = v.text == "generate"; }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
    "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update and "
    "zones[].transfer name; a relative path is taken from the config file's directory.",
@@ -841,6 +848,18 @@ class Loader {
       et.zone = &z;
       Status s = Section(e, e.Mark(), std::string(key.path) + "[]", at, et);
       if (!s.ok()) return s;
+      if (z.catalog_generate) {
+        const char* clash =
+            !z.file.empty() ? "file"
+            : !z.update.keys.empty() || !z.update.allow.empty() || !z.update.policy.empty()
+                ? "update"
+                : nullptr;
+        if (clash)
+          return Fail(e[clash].Mark(), at + "." + clash,
+                      "a generated catalog zone (catalog: generate) has no " +
+                          std::string(clash == std::string("file") ? "file" : "updates") +
+                          ": enumd writes its records");
+      }
       for (size_t j = 0; j < out.size(); ++j) {
         if (EqualsIgnoreCase(out[j].origin, z.origin)) {
           return Fail(e["origin"].Mark(), at + ".origin",

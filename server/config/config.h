@@ -62,6 +62,9 @@ struct ZoneConfig {
   UpdateConfig update;
   TransferConfig transfer;
   std::vector<ListenAddress> notify;  // secondaries told of each new serial (RFC 1996)
+  // A catalog zone (RFC 9432) that enumd writes itself, listing every other
+  // configured zone; it has no file and takes no updates.
+  bool catalog_generate = false;
 };
 
 // dnstap query logging (daemon/dnstap.h): off unless `file` or `socket`.

@@ -372,7 +372,7 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
        "expected a map of origin, file, wildcards, reload, serial, journal, update, transfer, "
-       "notify, got 'e164.arpa.'"},
+       "notify, catalog, got 'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -411,7 +411,7 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
        "unknown key (expected one of: origin, file, wildcards, reload, serial, journal, update, "
-       "transfer, notify)"},
+       "transfer, notify, catalog)"},
       {"listen:\n  - address: 127.0.0.1:53\n    proto: udp\n", 3, "listen[0].proto",
        "unknown key (expected one of: address, udp, tcp)"},
       {"udp.max_payload: 1232\n", 1, "udp.max_payload", "unknown key"},  // no dotted shortcuts
@@ -811,6 +811,24 @@ TEST_CASE("config: zone transfers out and NOTIFY targets (issue 20)") {
             "zones[0].notify[0]", "secondary.example"});
   CheckBad({"zones:\n  - origin: x.\n    transfer:\n      allow: [10.0.0.0/33]\n", 4,
             "zones[0].transfer.allow[0]", "0..32"});
+}
+
+TEST_CASE("config: a generated catalog zone (RFC 9432) has no file and takes no updates") {
+  Config c = Load(
+      "zones:\n"
+      "  - origin: e164.arpa.\n"
+      "  - origin: catalog.enumd.\n"
+      "    catalog: generate\n"
+      "    transfer: {allow: [192.0.2.0/24]}\n",
+      "/etc/enumd/enumd.yaml");
+  CHECK_FALSE(c.zones[0].catalog_generate);
+  CHECK(c.zones[1].catalog_generate);
+  CheckBad({"zones:\n  - origin: c.\n    catalog: generate\n    file: c.db\n", 4, "zones[0].file",
+            "no file"});
+  CheckBad({"zones:\n  - origin: c.\n    catalog: generate\n    update: {allow: [10.0.0.1]}\n", 4,
+            "zones[0].update", "no updates"});
+  CheckBad({"zones:\n  - origin: c.\n    catalog: consume\n", 3, "zones[0].catalog",
+            "expected one of none, generate"});
 }
 
 }  // namespace

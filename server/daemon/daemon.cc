@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "common/hash.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
@@ -35,6 +36,7 @@
 #include "zone/zone_file_reader.h"
 #include "zone/zone_importer.h"
 #include "zone/zone_table.h"
+#include "zone/zone_transaction.h"
 
 namespace enumd::daemon {
 
@@ -325,6 +327,7 @@ struct Daemon::Impl {
       }
     }
     for (const config::ZoneConfig& zc : served) {
+      if (zc.catalog_generate) continue;  // enumd writes it; nobody updates it
       ZoneUpdateSettings s;
       s.policy.origin = Lower(dns::WireName(zc.origin));
       s.serial = zc.serial == config::SerialPolicy::kUnixTime     ? zone::SerialPolicy::kUnixTime
@@ -561,6 +564,15 @@ struct Daemon::Impl {
   // or imported, whatever is served.
   Status Refresh(const config::ZoneConfig& zc, bool keep_previous, bool* ok = nullptr,
                  bool force = false, std::string* why_failed = nullptr) {
+    if (zc.catalog_generate) {
+      if (force) {  // enumctl import
+        if (ok) *ok = false;
+        if (why_failed)
+          *why_failed = "zone " + zc.origin + " is a generated catalog zone: enumd writes it";
+        return Status::OK();
+      }
+      return RefreshCatalog(zc, ok);
+    }
     if (zc.file.empty()) return Status::OK();
     std::string origin = Lower(dns::WireName(zc.origin));
     auto meta = store->FindZone(origin);
@@ -626,6 +638,88 @@ struct Daemon::Impl {
     Log(LogLevel::kInfo, "zone %s: imported serial %u, %llu records in %.2f s", zc.origin.c_str(),
         r->meta.serial, static_cast<unsigned long long>(r->meta.records), r->seconds);
     return Status::OK();
+  }
+
+  // Calls fn for every configured zone, the generated catalog zones last
+  // (they list the zones the store holds by then), until it returns false.
+  void ForEachZoneCatalogsLast(const std::function<bool(const config::ZoneConfig&)>& fn) {
+    for (bool catalogs : {false, true})
+      for (const auto& zc : config.zones)
+        if (zc.catalog_generate == catalogs && !fn(zc)) return;
+  }
+
+  // A generated catalog zone (RFC 9432, version 2): every other configured
+  // zone in the store as a member, under a label derived from its name (a
+  // zone keeps its label while it is listed). Rewritten only when the list
+  // changed, with the serial raised, as a difference: journaled, so
+  // consumers follow by IXFR, and NOTIFY goes out. The list's digest is in
+  // the name of the file it was imported from (ZoneMeta::source_file),
+  // which is how an unchanged list is recognised, across restarts too.
+  Status RefreshCatalog(const config::ZoneConfig& zc, bool* ok) {
+    const std::string origin = Lower(dns::WireName(zc.origin));
+    std::vector<std::string> members;
+    for (const config::ZoneConfig& m : config.zones) {
+      const std::string wire = Lower(dns::WireName(m.origin));
+      if (!m.catalog_generate && store->FindZone(wire))
+        members.push_back(dns::NameToText(reinterpret_cast<const uint8_t*>(wire.data())));
+    }
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    uint64_t digest = kFnvOffset;
+    for (const std::string& m : members) digest = Fnv1a(digest, m + "\n");
+    char name[64];
+    snprintf(name, sizeof(name), "catalog-%016llx.zone", static_cast<unsigned long long>(digest));
+    auto meta = store->FindZone(origin);
+    if (meta && std::filesystem::path(meta->source_file).filename() == name) return Status::OK();
+    if (store->read_only()) {
+      if (ok) *ok = false;
+      Log(LogLevel::kWarning, "catalog zone %s: the store is read-only; not rewritten",
+          zc.origin.c_str());
+      return meta ? Status::OK()
+                  : Status::Error("catalog zone " + zc.origin + ": the store is read-only");
+    }
+    uint32_t serial = static_cast<uint32_t>(time(nullptr));
+    if (meta && !zone::SerialGreater(serial, meta->serial)) serial = meta->serial + 1;
+    std::string text = "$ORIGIN " + zc.origin + "\n$TTL 0\n@ SOA invalid. invalid. " +
+                       std::to_string(serial) + " 3600 600 2147483646 0\n@ NS invalid.\n" +
+                       "version TXT \"2\"\n";
+    for (const std::string& m : members) {
+      char label[32];
+      snprintf(label, sizeof(label), "%016llx",
+               static_cast<unsigned long long>(Fnv1a(kFnvOffset, m)));
+      text += std::string(label) + ".zones PTR " + m + "\n";
+    }
+    const char* tmp = getenv("TMPDIR");
+    std::string dir_pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/enumd-catalog-XXXXXX";
+    std::vector<char> pattern(dir_pattern.begin(), dir_pattern.end());
+    pattern.push_back('\0');
+    if (mkdtemp(pattern.data()) == nullptr) {
+      if (ok) *ok = false;
+      return Status::Error("catalog zone " + zc.origin + ": cannot make a directory " +
+                           dir_pattern + ": " + strerror(errno));
+    }
+    const std::string dir = pattern.data();
+    const std::string path = dir + "/" + name;
+    Status st;
+    {
+      FILE* f = fopen(path.c_str(), "w");
+      if (f == nullptr || fwrite(text.data(), 1, text.size(), f) != text.size() || fclose(f) != 0)
+        st = Status::Error("catalog zone " + zc.origin + ": cannot write " + path + ": " +
+                           strerror(errno));
+    }
+    if (st.ok()) {
+      config::ZoneConfig file_zone = zc;
+      file_zone.catalog_generate = false;
+      file_zone.file = path;
+      file_zone.reload_difference = true;
+      st = Refresh(file_zone, true, ok);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (st.ok())
+      Log(LogLevel::kInfo, "catalog zone %s: %zu member zones, serial %u", zc.origin.c_str(),
+          members.size(), serial);
+    return st;
   }
 
   // Builds the zone table from the configuration and the store and serves
@@ -736,14 +830,15 @@ struct Daemon::Impl {
       SetLogLevel(ParseLogLevel(config.log_level));
       Log(LogLevel::kInfo, "reload: log_level is now %s", config.log_level.c_str());
     }
-    for (const auto& zc : config.zones) {
-      if (cancel.load()) return;
+    ForEachZoneCatalogsLast([&](const config::ZoneConfig& zc) {
+      if (cancel.load()) return false;
       Status st = Refresh(zc, true, &ok);
       if (!st.ok()) {
         Log(LogLevel::kError, "reload: %s", st.message().c_str());
         ok = false;
       }
-    }
+      return true;
+    });
     if (cancel.load()) return;
     Status st = Publish(false);
     if (!st.ok()) {
@@ -869,11 +964,13 @@ Status Daemon::Start() {
         "not imported until space is freed and enumd restarted",
         d.config.store.c_str(), d.store->read_only_reason().c_str());
   if (d.config.metrics_enabled) d.metrics = std::make_unique<DaemonMetrics>();
-  for (const auto& zc : d.config.zones) {
-    Status st = d.Refresh(zc, false);
-    if (!st.ok()) return st;
-  }
-  Status st = d.Publish(true);
+  Status st;
+  d.ForEachZoneCatalogsLast([&](const config::ZoneConfig& zc) {
+    st = d.Refresh(zc, false);
+    return st.ok();
+  });
+  if (!st.ok()) return st;
+  st = d.Publish(true);
   if (!st.ok()) return st;
   if (d.cancel) return Status::Error("stopped during start-up");
   d.updates = std::make_unique<UpdateWriter>(d.store.get(), [&d] { d.wake.notify_one(); });
