@@ -183,6 +183,11 @@ constexpr Key kSchema[] = {
    "Text answered for CH TXT version.bind and id.server (one TXT string, so at most 255 "
    "bytes); absent: those queries get REFUSED.",
    [](Target& t, const Value& v) { t.config->version_string = v.text; }},
+  {"transfers_out", Kind::kInt, "10", 1, 100000, {}, false,
+   "Most zone transfers (AXFR, IXFR with differences or the whole zone) sent at once, over "
+   "all zones and secondaries (BIND's transfers-out). Over it a request is answered SERVFAIL "
+   "and logged; the secondary retries later. Taken at a reload.",
+   [](Target& t, const Value& v) { t.config->transfers_out = static_cast<uint32_t>(v.number); }},
   {"zones", Kind::kZoneList, "[]", 0, 0, {}, false,
    "Zones served; names outside every zone get REFUSED.",
    nullptr},

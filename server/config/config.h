@@ -104,7 +104,8 @@ struct Config {
   bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
   uint32_t notify_retries = 5;      // NOTIFY out (RFC 1996), see zones[].notify
   uint32_t notify_retry_interval_ms = 15000;
-  uint32_t notify_rate = 20;  // per second
+  uint32_t notify_rate = 20;    // per second
+  uint32_t transfers_out = 10;  // zone transfers streamed at once (BIND's transfers-out)
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_query_timeout_ms = 2000;
   uint32_t tcp_max_connections = 1024;

@@ -374,6 +374,7 @@ struct Daemon::Impl {
     }
     auto transfers = std::make_shared<query::TransferPolicy>();
     transfers->keys = keys;
+    transfers->max_out = config.transfers_out;
     for (const config::ZoneConfig& zc : served) {
       query::TransferAcl acl;
       for (const std::string& k : zc.transfer.keys) acl.keys.push_back(KeyWire(zc, k, "transfer"));
@@ -532,6 +533,7 @@ struct Daemon::Impl {
     for (size_t how = 0; how < TransferCounters::kEndings; ++how)
       add("transfers_out", TransferEndedName(how), t.ended[how]);
     add("transfers_out", "records", t.records);
+    add("transfers_out", "active", transfer_policy.transfers_out());
     add("notify", "received_accepted", t.notify_accepted);
     add("notify", "received_rejected", t.notify_rejected);
     if (notifier) {
@@ -825,6 +827,10 @@ struct Daemon::Impl {
           key.c_str());
     config.zones = std::move(wanted.zones);
     config.key_files = std::move(wanted.key_files);
+    config.transfers_out = wanted.transfers_out;
+    config.notify_retries = wanted.notify_retries;
+    config.notify_retry_interval_ms = wanted.notify_retry_interval_ms;
+    config.notify_rate = wanted.notify_rate;
     if (config.log_level != wanted.log_level) {
       config.log_level = wanted.log_level;
       SetLogLevel(ParseLogLevel(config.log_level));
@@ -1074,7 +1080,7 @@ Status Daemon::Start() {
     const config::ListenAddress& at = d.config.metrics_listen;
     st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
                              d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get(),
-                             &d.transfer_counters, d.notifier.get()});
+                             &d.transfer_counters, &d.transfer_policy, d.notifier.get()});
     if (!st.ok()) return st;
     const bool v6 = at.host.find(':') != std::string::npos;
     Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),

@@ -12,6 +12,7 @@
 #include "metrics/exposition.h"
 #include "net/server.h"
 #include "query/rrl.h"
+#include "query/transfer_policy.h"
 #include "store/zone_store.h"
 
 #ifndef ENUMD_VERSION
@@ -244,6 +245,10 @@ std::string DaemonMetrics::Render() const {
                "error) or cut_short (the client went away or stopped reading).");
     for (size_t how = 0; how < TransferCounters::kEndings; ++how)
       out.Sample("enumd_transfers_out_total", {{"result", TransferEndedName(how)}}, t.ended[how]);
+    if (sources_.transfer_policy)
+      One(&out, "enumd_transfers_out_active", Type::kGauge,
+          "Zone transfers being sent now (at most transfers_out).",
+          uint64_t{sources_.transfer_policy->transfers_out()});
     One(&out, "enumd_transfer_out_records_total", Type::kCounter,
         "Records sent by the zone transfers that ended.", t.records);
     One(&out, "enumd_transfer_out_messages_total", Type::kCounter,

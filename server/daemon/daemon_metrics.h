@@ -34,7 +34,8 @@ class Server;
 }
 namespace enumd::query {
 class Rrl;
-}
+class TransferPolicyHolder;
+}  // namespace enumd::query
 namespace enumd::store {
 class ZoneStore;
 }
@@ -57,6 +58,7 @@ class DaemonMetrics {
     const UpdateWriter* updates = nullptr;  // null: the store is read-only
     const Dnstap* dnstap = nullptr;         // null: dnstap off
     const TransferCounters* transfers = nullptr;
+    const query::TransferPolicyHolder* transfer_policy = nullptr;  // transfers going out
     const Notifier* notifier = nullptr;
   };
 

@@ -25,6 +25,17 @@ void TransferPolicyHolder::Set(std::shared_ptr<const TransferPolicy> policy) {
   policy_ = std::move(policy);
 }
 
+std::shared_ptr<void> TransferPolicyHolder::TakeTransferSlot(uint32_t max) const {
+  uint32_t n = active_.load(std::memory_order_relaxed);
+  do {
+    if (n >= max) return nullptr;
+  } while (!active_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  // A non-null pointer that owns nothing, whose deleter gives the place back.
+  static char token;
+  return std::shared_ptr<void>(&token,
+                               [this](void*) { active_.fetch_sub(1, std::memory_order_relaxed); });
+}
+
 std::shared_ptr<const TransferPolicy> TransferPolicyHolder::Get() const {
   std::lock_guard<std::mutex> lock(mu_);
   return policy_;

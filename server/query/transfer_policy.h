@@ -14,6 +14,8 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,8 @@ struct TransferPolicy {
 
   // The zone's ACL, or null (nobody may transfer it).
   const TransferAcl* Find(std::string_view origin_lower) const;
+  // Most transfers streamed at once, over all zones (BIND's transfers-out).
+  uint32_t max_out = 10;
 };
 
 // The policy in force. Thread-safe: handlers Get() it once per transfer
@@ -51,7 +55,14 @@ class TransferPolicyHolder {
   void Set(std::shared_ptr<const TransferPolicy> policy);
   std::shared_ptr<const TransferPolicy> Get() const;
 
+  // A place among the transfers streamed at once: null when `max` are
+  // already going; otherwise the place is given back when the last copy of
+  // the pointer goes (the stream ends). The holder outlives every stream.
+  std::shared_ptr<void> TakeTransferSlot(uint32_t max) const;
+  uint32_t transfers_out() const { return active_.load(std::memory_order_relaxed); }
+
  private:
+  mutable std::atomic<uint32_t> active_{0};  // places taken, not the policy
   mutable std::mutex mu_;
   std::shared_ptr<const TransferPolicy> policy_;
 };

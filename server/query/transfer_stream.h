@@ -69,6 +69,8 @@ class TransferStream {
     const dns::TsigKey* key = nullptr;
     std::string request_mac;
     std::shared_ptr<const void> keep;
+    // Held while the stream lives (TransferPolicyHolder::TakeTransferSlot).
+    std::shared_ptr<void> slot;
   };
 
   // `origin` is the zone's name (wire) as the answers should spell it.

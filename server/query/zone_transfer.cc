@@ -275,6 +275,15 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
       }
     }
   }
+  if (tcp && o.kind != TransferStream::Kind::kSoaOnly) {
+    // BIND's transfers-out: over the cap, SERVFAIL (the secondary retries).
+    o.slot = policy_->TakeTransferSlot(policy->max_out);
+    if (!o.slot) {
+      log_ = what + ": " + std::to_string(policy->max_out) +
+             " transfers going out already (transfers_out); SERVFAIL";
+      return reply(dns::rcode::kServFail);
+    }
+  }
   auto opened = TransferStream::Open(std::move(*snapshot), origin, std::move(o));
   if (!opened.ok()) {
     log_ = what + ": " + opened.status().message() + " (SERVFAIL)";

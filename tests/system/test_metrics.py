@@ -366,6 +366,7 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(req("IXFR", "incremental"), 1)
             self.assertEqual(req("IXFR", "whole"), 0)
             self.assertEqual(value(m, "enumd_transfers_out_total", result="cut_short"), 0)
+            self.assertEqual(value(m, "enumd_transfers_out_active"), 0)
             # The AXFR's records (the SOA twice) and the IXFR's.
             axfr_records = value(m, "enumd_transfer_out_records_total") - records
             zone_records = int(re.search(r'enumd_zone_records\{zone="e164\.arpa\."\} (\d+)',
@@ -382,7 +383,7 @@ class MetricsTest(unittest.TestCase):
                 self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
             status = enumd.enumctl(["status", "--store", enumd.store]).stdout
             self.assertRegex(status, r"transfers_out\trejected 1\tsoa_only 1\tincremental 1\t"
-                                     r"whole 1\tcomplete 2\tfailed 0\tcut_short 0\t")
+                                     r"whole 1\tcomplete 2\tfailed 0\tcut_short 0\trecords \d+\tactive 0\n")
             self.assertRegex(status, r"notify\treceived_accepted 1\treceived_rejected 1\t"
                                      r"sent \d+\tanswered [1-9]\d*\tgiven_up 0")
 

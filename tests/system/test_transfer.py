@@ -569,7 +569,9 @@ class BadClientsTest(TransferTestBase):
         text = ZONE_TEXT + "".join(
             f'{i}.7 NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:number-{i}@gateway.example.com!" .\n'
             for i in range(self.NUMBERS))
-        self.e = self.make_enumd(allow=["127.0.0.0/8"], zone_text=text)
+        # Five transfers at once at most (BIND's transfers-out).
+        self.e = self.make_enumd(allow=["127.0.0.0/8"], zone_text=text,
+                                 extra={"transfers_out": 5})
 
     def start_axfr(self, rcvbuf=4096):
         """An AXFR whose answer nobody reads (yet)."""
@@ -615,6 +617,25 @@ class BadClientsTest(TransferTestBase):
             for s in stalled:
                 s.close()
         self.assert_serving()
+
+    def test_transfers_out_cap(self):
+        stalled = [self.start_axfr() for _ in range(5)]
+        try:
+            self.assertTrue(wait_for(lambda: self.e.log_text().count(": started") >= 5,
+                                     timeout=5), self.e.log_text()[-2000:])
+            # The sixth: SERVFAIL, logged; queries are still answered.
+            q = dns.message.make_query(ZONE, "AXFR")
+            r = dns.query.tcp(q, HOST, port=self.e.port, timeout=5)
+            self.assertEqual(r.rcode(), dns.rcode.SERVFAIL)
+            self.assertIn("5 transfers going out already", self.e.log_text())
+            self.assert_serving()
+        finally:
+            for s in stalled:
+                s.close()
+        # Once they are gone, transfers are served again.
+        self.assertTrue(wait_for(lambda: self.e.log_text().count("cut short") >= 5, timeout=5),
+                        self.e.log_text()[-2000:])
+        self.assertEqual(self.dig_axfr_records(), 10 + self.NUMBERS + 1)
 
     def test_client_that_closes_mid_transfer(self):
         for _ in range(3):
