@@ -266,10 +266,13 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) { t.zone->transfer.allow = v.cidrs; }},
   {"zones[].notify", Kind::kStringList, "[]", 0, 0, {}, false,
    "Secondaries sent a NOTIFY (RFC 1996) whenever the zone's serial changes: \"192.0.2.1\", "
-   "\"192.0.2.1:5300\", \"[2001:db8::1]:53\" (port 53 if none).",
+   "\"192.0.2.1:5300\", \"[2001:db8::1]:53\" (port 53 if none); \"192.0.2.1 key xfr-key\" "
+   "signs it with that TSIG key (from the files under keys) and wants the answer signed, for "
+   "secondaries that take NOTIFY only with a key (BIND's also-notify ... key, Knot's acl with "
+   "a key).",
    [](Target& t, const Value& v) {
      t.zone->notify.clear();
-     for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseListenAddress(a));
+     for (const std::string& a : v.texts) t.zone->notify.push_back(*ParseNotifyTarget(a));
    }},
   {"zones[].catalog", Kind::kChoice, "none", 0, 0, "none|generate", false,
    "generate: the zone is a catalog zone (RFC 9432, version 2) that enumd writes itself: its "
@@ -922,7 +925,7 @@ class Loader {
           text.back() != '.')
         text += '.';
       if (key.path == "zones[].notify") {
-        auto a = ParseListenAddress(text);
+        auto a = ParseNotifyTarget(text);
         if (!a.ok()) return Fail(e.Mark(), at, a.status().message());
       }
       v.texts.push_back(std::move(text));
@@ -947,6 +950,28 @@ Result<uint16_t> ParsePort(std::string_view text) {
 }
 
 }  // namespace
+
+Result<NotifyTarget> ParseNotifyTarget(const std::string& text) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < text.size();) {
+    const size_t start = text.find_first_not_of(" \t", i);
+    if (start == std::string::npos) break;
+    const size_t end = std::min(text.find_first_of(" \t", start), text.size());
+    words.push_back(text.substr(start, end - start));
+    i = end;
+  }
+  if (words.size() != 1 && (words.size() != 3 || words[1] != "key"))
+    return Status::Error("NOTIFY target '" + text + "': expected ADDRESS[:PORT] [key NAME]");
+  auto address = ParseListenAddress(words[0]);
+  if (!address.ok()) return address.status();
+  NotifyTarget out;
+  static_cast<ListenAddress&>(out) = *address;
+  if (words.size() == 3) {
+    out.key = words[2];
+    if (out.key.back() != '.') out.key += '.';
+  }
+  return out;
+}
 
 Result<ListenAddress> ParseListenAddress(const std::string& text) {
   auto fail = [&](const std::string& why) {

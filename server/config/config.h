@@ -49,6 +49,12 @@ struct TransferConfig {
   std::vector<Cidr> allow;
 };
 
+// A secondary sent NOTIFY, signed with TSIG key `key` (absolute name) when
+// not empty ("192.0.2.53:5300 key xfr-key" in the file).
+struct NotifyTarget : ListenAddress {
+  std::string key;
+};
+
 struct ZoneConfig {
   std::string origin;  // absolute, with trailing dot
   std::string file;    // optional zone file; imported when missing/newer
@@ -61,7 +67,7 @@ struct ZoneConfig {
   bool reload_difference = true;
   UpdateConfig update;
   TransferConfig transfer;
-  std::vector<ListenAddress> notify;  // secondaries told of each new serial (RFC 1996)
+  std::vector<NotifyTarget> notify;  // secondaries told of each new serial (RFC 1996)
   // A catalog zone (RFC 9432) that enumd writes itself, listing every other
   // configured zone; it has no file and takes no updates.
   bool catalog_generate = false;
@@ -136,6 +142,8 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& name
 // Parses "127.0.0.1:5300", "[::1]:5300", "0.0.0.0" (port 53), "::1" (bare
 // IPv6 without port). Errors name the text.
 Result<ListenAddress> ParseListenAddress(const std::string& text);
+// A zones[].notify entry: a listen address, then optionally "key NAME".
+Result<NotifyTarget> ParseNotifyTarget(const std::string& text);
 
 // Checks one update-policy rule string (see UpdateConfig::policy); returns
 // its words (grant|deny, key, match, [name], types...) or the reason.

@@ -791,7 +791,7 @@ TEST_CASE("config: zone transfers out and NOTIFY targets (issue 20)") {
       "    transfer:\n"
       "      keys: [xfr]\n"
       "      allow: [192.0.2.0/24, \"2001:db8::/32\"]\n"
-      "    notify: [192.0.2.1, \"192.0.2.2:5300\", \"[2001:db8::1]:53\"]\n"
+      "    notify: [192.0.2.1, \"192.0.2.2:5300\", \"[2001:db8::1]:53 key xfr\"]\n"
       "  - origin: example.net.\n",
       "/etc/enumd/enumd.yaml");
   const ZoneConfig& z = c.zones[0];
@@ -803,12 +803,18 @@ TEST_CASE("config: zone transfers out and NOTIFY targets (issue 20)") {
   CHECK(z.notify[0].port == 53);
   CHECK(z.notify[1].port == 5300);
   CHECK(z.notify[2].host == "2001:db8::1");
+  CHECK(z.notify[0].key.empty());
+  CHECK(z.notify[2].key == "xfr.");
   // Nobody by default.
   CHECK(c.zones[1].transfer.keys.empty());
   CHECK(c.zones[1].transfer.allow.empty());
   CHECK(c.zones[1].notify.empty());
   CheckBad({"zones:\n  - origin: x.\n    notify: [\"secondary.example\"]\n", 3,
             "zones[0].notify[0]", "secondary.example"});
+  CheckBad({"zones:\n  - origin: x.\n    notify: [\"192.0.2.1 xfr\"]\n", 3, "zones[0].notify[0]",
+            "expected ADDRESS[:PORT] [key NAME]"});
+  CheckBad({"zones:\n  - origin: x.\n    notify: [\"192.0.2.1 key\"]\n", 3, "zones[0].notify[0]",
+            "expected ADDRESS[:PORT] [key NAME]"});
   CheckBad({"zones:\n  - origin: x.\n    transfer:\n      allow: [10.0.0.0/33]\n", 4,
             "zones[0].transfer.allow[0]", "0..32"});
 }

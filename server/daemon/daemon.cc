@@ -379,6 +379,8 @@ struct Daemon::Impl {
       query::TransferAcl acl;
       for (const std::string& k : zc.transfer.keys) acl.keys.push_back(KeyWire(zc, k, "transfer"));
       acl.addresses = Prefixes(zc.transfer.allow);
+      for (const config::NotifyTarget& n : zc.notify)
+        if (!n.key.empty()) KeyWire(zc, n.key, "notify");
       transfers->zones[Lower(dns::WireName(zc.origin))] = std::move(acl);
     }
     transfer_policy.Set(std::move(transfers));
@@ -390,10 +392,21 @@ struct Daemon::Impl {
   void ConfigureNotify() {
     if (!notifier) return;
     std::vector<Notifier::Zone> zones;
+    const std::shared_ptr<const query::TransferPolicy> policy = transfer_policy.Get();
     for (const config::ZoneConfig& zc : config.zones) {
       Notifier::Zone z;
       z.origin = dns::WireName(zc.origin);
-      for (const config::ListenAddress& a : zc.notify) z.targets.push_back({a.host, a.port});
+      for (const config::NotifyTarget& a : zc.notify) {
+        Notifier::Target t{a.host, a.port, nullptr};
+        if (!a.key.empty()) {
+          // Checked with the other keys (ConfigureUpdates); one missing
+          // from every key file leaves the target out.
+          const dns::TsigKey* k = policy->keys.Find(Lower(dns::WireName(a.key)));
+          if (k == nullptr) continue;
+          t.key = std::make_shared<const dns::TsigKey>(*k);
+        }
+        z.targets.push_back(std::move(t));
+      }
       zones.push_back(std::move(z));
     }
     Notifier::Options o;

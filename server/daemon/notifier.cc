@@ -16,6 +16,8 @@
 #include "dns/constants.h"
 #include "dns/message_writer.h"
 #include "dns/name.h"
+#include "dns/tsig.h"
+#include "dns/tsig_stream.h"
 
 namespace enumd::daemon {
 
@@ -147,6 +149,7 @@ void Notifier::CheckSerials(uint64_t now_ms) {
       p.serial = meta->serial;
       p.id = static_cast<uint16_t>(random_ids());
       p.due_ms = now_ms;
+      p.key = t.key;
       const bool v6 = t.host.find(':') != std::string::npos;
       if (v6) {
         auto* a = reinterpret_cast<sockaddr_in6*>(&p.to);
@@ -205,10 +208,19 @@ void Notifier::SendDue(uint64_t now_ms) {
     dns::MessageWriter w(msg, sizeof(msg), sizeof(msg));
     w.Start(p.id, static_cast<uint16_t>(dns::opcode::kNotify << 11) | dns::flag::kAA, U8(p.origin),
             dns::type::kSOA, dns::rrclass::kIN);
-    const size_t n = w.Finish();
+    std::string wire(reinterpret_cast<const char*>(msg), w.Finish());
+    if (p.key &&
+        !dns::SignRequest(*p.key, static_cast<uint64_t>(time(nullptr)), &wire, &p.request_mac)) {
+      Log(LogLevel::kError, "notify: %s serial %u to %s: cannot sign with key %s",
+          dns::NameToText(U8(p.origin)).c_str(), p.serial, p.to_text.c_str(),
+          dns::NameToText(U8(p.key->name)).c_str());
+      it = pending_.erase(it);
+      continue;
+    }
     const int fd = p.to.ss_family == AF_INET6 ? sock6_ : sock4_;
     const socklen_t len = p.to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    if (fd < 0 || sendto(fd, msg, n, 0, reinterpret_cast<const sockaddr*>(&p.to), len) < 0) {
+    if (fd < 0 || sendto(fd, wire.data(), wire.size(), 0, reinterpret_cast<const sockaddr*>(&p.to),
+                         len) < 0) {
       Log(LogLevel::kWarning, "notify: %s serial %u to %s: cannot send: %s",
           dns::NameToText(U8(p.origin)).c_str(), p.serial, p.to_text.c_str(), strerror(errno));
     } else {
@@ -225,7 +237,7 @@ void Notifier::SendDue(uint64_t now_ms) {
 
 void Notifier::Receive(int fd) {
   for (;;) {
-    uint8_t buf[512];
+    uint8_t buf[1232];
     sockaddr_storage from{};
     socklen_t from_len = sizeof(from);
     const ssize_t n =
@@ -238,6 +250,25 @@ void Notifier::Receive(int fd) {
     for (auto it = pending_.begin(); it != pending_.end(); ++it) {
       Pending& p = it->second;
       if (p.id != id || !SameAddress(p.to, from)) continue;
+      if (p.key) {
+        // Only an answer signed with the key counts (RFC 8945 §5.3); any
+        // other is logged and the NOTIFY sent again in due course.
+        dns::TsigResponseVerifier verifier(*p.key, p.request_mac);
+        const dns::TsigVerification v =
+            verifier.Verify(buf, static_cast<size_t>(n), static_cast<uint64_t>(time(nullptr)));
+        if (v.outcome != dns::TsigOutcome::kVerified) {
+          Log(LogLevel::kWarning,
+              "notify: %s serial %u to %s: the answer is not signed with key %s (TSIG %s); "
+              "ignored",
+              dns::NameToText(U8(p.origin)).c_str(), p.serial, p.to_text.c_str(),
+              dns::NameToText(U8(p.key->name)).c_str(),
+              v.outcome == dns::TsigOutcome::kUnsigned ? "missing"
+              : v.outcome == dns::TsigOutcome::kPeerError
+                  ? ("error " + std::to_string(v.tsig.error)).c_str()
+                  : "does not verify");
+          break;
+        }
+      }
       const int rcode = buf[3] & 0xF;
       Log(rcode == 0 ? LogLevel::kInfo : LogLevel::kWarning,
           "notify: %s serial %u to %s: answered rcode %d", dns::NameToText(U8(p.origin)).c_str(),

@@ -13,10 +13,11 @@
 // messages leave per second over all zones (BIND's notify-rate), so a burst
 // of changes to many zones does not flood anyone.
 //
-// Messages: opcode NOTIFY, AA, the zone's SOA as the question, no TSIG
-// (secondaries accept NOTIFY from the primary's address: BIND's default,
-// Knot's acl action notify, NSD's allow-notify ... NOKEY), sent from an
-// ephemeral UDP port.
+// Messages: opcode NOTIFY, AA, the zone's SOA as the question, sent from an
+// ephemeral UDP port. Unsigned by default (secondaries accept NOTIFY from
+// the primary's address: BIND's default, Knot's acl action notify, NSD's
+// allow-notify ... NOKEY); a target with a key gets it signed with TSIG
+// (RFC 8945), and only an answer signed with that key counts as answered.
 //
 // Thread-safe: Configure, Poke and Stop from any thread.
 #pragma once
@@ -27,12 +28,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/status.h"
+#include "dns/tsig_key.h"
 #include "store/zone_store.h"
 
 namespace enumd::daemon {
@@ -47,6 +50,8 @@ class Notifier {
   struct Target {
     std::string host;  // numeric IPv4 or IPv6 address
     uint16_t port = 53;
+    // Sign the NOTIFY with this key and want the answer signed (null: no TSIG).
+    std::shared_ptr<const dns::TsigKey> key;
   };
   struct Zone {
     std::string origin;  // wire, as configured (the question spells it so)
@@ -84,6 +89,8 @@ class Notifier {
     uint16_t id = 0;
     uint32_t sends = 0;  // so far
     uint64_t due_ms = 0;
+    std::shared_ptr<const dns::TsigKey> key;  // null: unsigned
+    std::string request_mac;                  // of the last signed send
   };
 
   void Run();

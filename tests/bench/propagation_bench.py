@@ -124,7 +124,9 @@ def main():
                          "transfer": {"keys": [KEY_NAME]},
                          "update": {"allow": ["127.0.0.1/32"]},
                          "journal": {"max_entries": a.updates * 2},
-                         "notify": [f"{HOST}:{p}" for p in ports]}],
+                         # Knot takes NOTIFY only signed (its acl in test_transfer.py).
+                         "notify": [f"{HOST}:{p}" + (f" key {KEY_NAME}" if k == "knot" else "")
+                                    for k, p in zip(kinds, ports)]}],
               "log_level": "info", "workers": 1}
     started = []
     try:

@@ -26,6 +26,7 @@ import tempfile
 import time
 import unittest
 
+import dns.flags
 import dns.message
 import dns.name
 import dns.opcode
@@ -186,6 +187,7 @@ remote:
 acl:
   - id: notify_from_primary
     address: {HOST}
+    key: {KEY_NAME}
     action: notify
 template:
   - id: default
@@ -278,7 +280,8 @@ def axfr_records(port, keyring=KEYRING, zone=ZONE, serial=None, source=None):
 
 class TransferTestBase(unittest.TestCase):
     def make_enumd(self, notify_ports=(), wildcards=None, allow=None, extra=None,
-                   zone_text=ZONE_TEXT):
+                   zone_text=ZONE_TEXT, notify_key_ports=()):
+        """notify_key_ports: the NOTIFY targets (of notify_ports) sent it signed."""
         tmp = self.enterContext(TempDir())
         zone_file = os.path.join(tmp, "zone.db")
         with open(zone_file, "w") as f:
@@ -288,7 +291,8 @@ class TransferTestBase(unittest.TestCase):
         z = {"origin": ZONE, "file": zone_file,
              "transfer": {"keys": [KEY_NAME], "allow": allow or []},
              "update": {"keys": [KEY_NAME]},
-             "notify": [f"{HOST}:{p}" for p in notify_ports]}
+             "notify": [f"{HOST}:{p}" + (f" key {KEY_NAME}" if p in notify_key_ports else "")
+                        for p in notify_ports]}
         if wildcards:
             z["wildcards"] = wildcards
         config = {"keys": [kf], "zones": [z],
@@ -339,7 +343,9 @@ class SecondariesTest(TransferTestBase):
         ports = [free_port() for _ in range(3)]
         while len(set(ports)) < 3:
             ports = [free_port() for _ in range(3)]
-        primary = self.make_enumd(notify_ports=ports)
+        # Knot takes NOTIFY only signed with the key (its acl): enumd signs
+        # the NOTIFYs it sends there.
+        primary = self.make_enumd(notify_ports=ports, notify_key_ports=[ports[1]])
         secondaries = [BindSecondary(primary.port, ports[0]),
                        KnotSecondary(primary.port, ports[1]),
                        NsdSecondary(primary.port, ports[2])]
@@ -456,6 +462,41 @@ class NotifyTest(TransferTestBase):
         self.assertEqual(dns.query.tcp(u, HOST, port=e.port, timeout=5).rcode(), 0)
         again = drain(answering, True, 1.0)
         self.assertEqual(len(again), 1)
+
+
+class SignedNotifyTest(TransferTestBase):
+    """NOTIFY signed with TSIG for a target configured with a key."""
+
+    def test_signed_and_only_a_signed_answer_counts(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((HOST, 0))
+        sock.settimeout(3)
+        self.addCleanup(sock.close)
+        port = sock.getsockname()[1]
+        e = self.make_enumd(notify_ports=[port], notify_key_ports=[port])
+        data, peer = sock.recvfrom(1232)
+        # Verifies the MAC with the key (raises if it does not).
+        q = dns.message.from_wire(data, keyring=KEYRING)
+        self.assertEqual(q.opcode(), dns.opcode.NOTIFY)
+        self.assertTrue(q.had_tsig)
+        self.assertEqual(q.keyname, dns.name.from_text(KEY_NAME))
+        with self.assertRaises(dns.tsig.BadSignature):
+            dns.message.from_wire(data, keyring=WRONG_KEYRING)
+        # An unsigned answer is not taken: logged, and the NOTIFY comes again.
+        unsigned = dns.message.make_query(ZONE, "SOA")
+        unsigned.id = q.id
+        unsigned.flags = dns.flags.QR | dns.flags.AA
+        unsigned.set_opcode(dns.opcode.NOTIFY)
+        sock.sendto(unsigned.to_wire(), peer)
+        self.assertTrue(wait_for(lambda: "the answer is not signed with key xfr-key." in
+                                 e.log_text(), timeout=3), e.log_text()[-2000:])
+        data, peer = sock.recvfrom(1232)
+        q = dns.message.from_wire(data, keyring=KEYRING)
+        sock.sendto(dns.message.make_response(q).to_wire(), peer)
+        self.assertTrue(wait_for(lambda: re.search(r"notify: e164\.arpa\. serial 100 to "
+                                                   r"127\.0\.0\.1:\d+: answered rcode 0",
+                                                   e.log_text()), timeout=3),
+                        e.log_text()[-2000:])
 
 
 class PrimaryBehaviourTest(TransferTestBase):
