@@ -34,6 +34,7 @@ enum class Kind {
   kMap,         // a section: its keys are the rows whose path continues "<path>."
   kListenList,  // list of address strings or "listen[]." maps; min = fewest entries
   kZoneList,    // list of "zones[]." maps
+  kPrimaries,   // list of "zones[].primaries[]." maps
   kString,      // any scalar; min..max bound its length
   kPath,        // kString; a relative path is taken from the config file's directory
   kInt,         // decimal integer in min..max
@@ -61,6 +62,8 @@ struct Target {
   Config* config = nullptr;
   ZoneConfig* zone = nullptr;
   ListenAddress* listen = nullptr;
+  PrimaryConfig* primary = nullptr;
+  bool primary_port_given = false;  // inside a primaries[] element: `port` was set
 };
 
 struct Key {
@@ -196,7 +199,8 @@ constexpr Key kSchema[] = {
    [](Target& t, const Value& v) { t.zone->origin = v.text; }},
   {"zones[].file", Kind::kPath, {}, 1, 4096, {}, false,
    "BIND zone file imported when the store lacks the zone or the file is newer; a relative "
-   "path is taken from the config file's directory.",
+   "path is taken from the config file's directory. Not with primaries (a secondary zone is "
+   "what its primary sends).",
    [](Target& t, const Value& v) { t.zone->file = v.text; }},
   {"zones[].wildcards", Kind::kChoice, "rfc4592", 0, 0, "rfc4592|longest-match", false,
    "rfc4592: a wildcard answers only from the closest encloser (RFC 4592 §3.3.1). "
@@ -281,9 +285,49 @@ constexpr Key kSchema[] = {
    "catalog-role: interpret secondaries then add and drop those zones themselves (each "
    "member's own transfer settings still say who may transfer it). No file, no update.",
    [](Target& t, const Value& v) { t.zone->catalog_generate = v.text == "generate"; }},
+  {"zones[].primaries", Kind::kPrimaries, "[]", 0, 0, {}, false,
+   "Makes the zone a secondary (RFC 1034 §4.3.5): enumd transfers it from these primaries "
+   "(IXFR, RFC 1995, from the serial it holds; AXFR, RFC 5936, when it holds none or the "
+   "primary answers with the whole zone), tried in order, follows the SOA's refresh, retry "
+   "and expire, and checks at once on a NOTIFY from one of them. Each: {address, port, key}. "
+   "A secondary zone keeps what it transferred in the store (across restarts, without a new "
+   "transfer), has no file, and answers UPDATEs REFUSED (as BIND without update forwarding).",
+   nullptr},
+  {"zones[].primaries[].address", Kind::kAddress, {}, 0, 0, {}, true,
+   "The primary's numeric address: \"192.0.2.1\", \"192.0.2.1:5300\", \"[2001:db8::1]:53\".",
+   [](Target& t, const Value& v) {
+     t.primary->host = v.address.host;
+     if (!t.primary_port_given) t.primary->port = v.address.port;
+   }},
+  {"zones[].primaries[].port", Kind::kInt, {}, 1, 65535, {}, false,
+   "The primary's port (default 53, or the one in address).",
+   [](Target& t, const Value& v) { t.primary->port = static_cast<uint16_t>(v.number); }},
+  {"zones[].primaries[].key", Kind::kString, {}, 1, 255, {}, false,
+   "Name of a TSIG key (from the files under keys) that signs the SOA queries, transfers "
+   "and NOTIFYs between enumd and this primary; every message the primary sends must verify "
+   "with it (RFC 8945 §5.3.1). Absent: unsigned.",
+   [](Target& t, const Value& v) {
+     t.primary->key = v.text.back() == '.' ? v.text : v.text + ".";
+   }},
+  {"zones[].transfer_in", Kind::kMap, "{}", 0, 0, {}, false,
+   "Bounds on one transfer into a secondary zone. A transfer is held (in wire form) until it "
+   "is whole and checked; the served version stays until then.",
+   nullptr},
+  {"zones[].transfer_in.timeout", Kind::kInt, "300", 1, 86400, {}, false,
+   "Seconds one transfer may take from connect to its last message (BIND's "
+   "max-transfer-time-in is 120 minutes); past it the transfer is abandoned and retried.",
+   [](Target& t, const Value& v) {
+     t.zone->transfer_in_timeout_s = static_cast<uint32_t>(v.number);
+   }},
+  {"zones[].transfer_in.max_mb", Kind::kInt, "1024", 1, 1048576, {}, false,
+   "MiB of messages one transfer may bring; a larger one is abandoned (logged) and retried.",
+   [](Target& t, const Value& v) {
+     t.zone->transfer_in_max_bytes = static_cast<uint64_t>(v.number) << 20;
+   }},
   {"keys", Kind::kStringList, "[]", 1, 0, {}, false,
-   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update and "
-   "zones[].transfer name; a relative path is taken from the config file's directory.",
+   "BIND key files (as tsig-keygen writes them) holding the TSIG keys that zones[].update, "
+   "zones[].transfer and zones[].primaries name; a relative path is taken from the config "
+   "file's directory.",
    [](Target& t, const Value& v) { t.config->key_files = v.texts; }},
   {"control", Kind::kMap, "{}", 0, 0, {}, false,
    "How enumctl reaches a running enumd (add, del, apply, import while it serves).",
@@ -448,6 +492,8 @@ std::string Expected(const Key& key) {
       return "a list of addresses";
     case Kind::kZoneList:
       return "a list of zones";
+    case Kind::kPrimaries:
+      return "a list of primaries";
     case Kind::kString:
       return "a string";
     case Kind::kPath:
@@ -716,6 +762,9 @@ class Loader {
       case Kind::kZoneList:
         return ZoneList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
                         where, shown, t);
+      case Kind::kPrimaries:
+        return PrimaryList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
+                           where, shown, t);
       case Kind::kCidrList:
         return CidrList(key, value.IsNull() ? YAML::Load(std::string(key.default_yaml)) : value,
                         where, shown, t);
@@ -868,6 +917,21 @@ class Loader {
                           std::string(clash == std::string("file") ? "file" : "updates") +
                           ": enumd writes its records");
       }
+      if (z.secondary()) {
+        // A secondary's data is what its primary sends; a file or updates
+        // would be a second source that the next transfer silently undoes.
+        if (z.catalog_generate)
+          return Fail(e["primaries"].Mark(), at + ".primaries",
+                      "a generated catalog zone (catalog: generate) has no primaries: enumd "
+                      "writes its records");
+        if (!z.file.empty())
+          return Fail(e["file"].Mark(), at + ".file",
+                      "a zone with primaries takes no file: enumd keeps what it transfers in "
+                      "the store (remove file, or primaries)");
+        if (!z.update.keys.empty() || !z.update.allow.empty() || !z.update.policy.empty())
+          return Fail(e["update"].Mark(), at + ".update",
+                      "a zone with primaries takes no updates (send them to the primary)");
+      }
       for (size_t j = 0; j < out.size(); ++j) {
         if (EqualsIgnoreCase(out[j].origin, z.origin)) {
           return Fail(e["origin"].Mark(), at + ".origin",
@@ -878,6 +942,39 @@ class Loader {
       out.push_back(std::move(z));
     }
     t.config->zones = std::move(out);
+    return Status::OK();
+  }
+
+  Status PrimaryList(const Key& key, const YAML::Node& list, const YAML::Mark& where,
+                     const std::string& shown, Target t) {
+    if (!list.IsSequence()) {
+      return Fail(where, shown, "expected " + Expected(key) + ", got " + Describe(list));
+    }
+    std::vector<PrimaryConfig> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node e = list[i];
+      const std::string at = shown + "[" + std::to_string(i) + "]";
+      if (!e.IsMap()) {
+        return Fail(
+            e.Mark(), at,
+            "expected a map of " + ChildNames("zones[].primaries[]") + ", got " + Describe(e));
+      }
+      PrimaryConfig p;
+      Target et = t;
+      et.primary = &p;
+      et.primary_port_given = e["port"].IsDefined();
+      Status s = Section(e, e.Mark(), std::string(key.path) + "[]", at, et);
+      if (!s.ok()) return s;
+      for (size_t j = 0; j < out.size(); ++j) {
+        if (out[j].host == p.host && out[j].port == p.port) {
+          return Fail(e.Mark(), at,
+                      "duplicate primary " + p.host + " port " + std::to_string(p.port) +
+                          " (also " + shown + "[" + std::to_string(j) + "])");
+        }
+      }
+      out.push_back(std::move(p));
+    }
+    t.zone->primaries = std::move(out);
     return Status::OK();
   }
 

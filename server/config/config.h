@@ -55,6 +55,13 @@ struct NotifyTarget : ListenAddress {
   std::string key;
 };
 
+// A primary a secondary zone is transferred from (zones[].primaries).
+struct PrimaryConfig {
+  std::string host;  // numeric IPv4 or IPv6 address
+  uint16_t port = 53;
+  std::string key;  // TSIG key name (absolute) from Config::key_files; "" = unsigned
+};
+
 struct ZoneConfig {
   std::string origin;  // absolute, with trailing dot
   std::string file;    // optional zone file; imported when missing/newer
@@ -71,6 +78,12 @@ struct ZoneConfig {
   // A catalog zone (RFC 9432) that enumd writes itself, listing every other
   // configured zone; it has no file and takes no updates.
   bool catalog_generate = false;
+  // Non-empty: a secondary zone, transferred from these (tried in order);
+  // it then has no file and takes no updates.
+  std::vector<PrimaryConfig> primaries;
+  uint32_t transfer_in_timeout_s = 300;                // one transfer in, start to end
+  uint64_t transfer_in_max_bytes = uint64_t{1} << 30;  // one transfer in, in wire bytes
+  bool secondary() const { return !primaries.empty(); }
 };
 
 // dnstap query logging (daemon/dnstap.h): off unless `file` or `socket`.

@@ -372,7 +372,7 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"zones:\n  - origin: e164.arpa.\n    file: ''\n", 3, "zones[0].file", "must not be empty"},
       {"zones:\n  - e164.arpa.\n", 2, "zones[0]",
        "expected a map of origin, file, wildcards, reload, serial, journal, update, transfer, "
-       "notify, catalog, got 'e164.arpa.'"},
+       "notify, catalog, primaries, transfer_in, got 'e164.arpa.'"},
       {"zones:\n  - ~\n", 2, "zones[0]", "got nothing"},
       {"zones: e164.arpa.\n", 1, "zones", "expected a list of zones, got 'e164.arpa.'"},
       {"zones: {origin: e164.arpa.}\n", 1, "zones", "got a map"},
@@ -411,7 +411,7 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
       {"tcp:\n  max_connections: 5\n  idle_timeout: 5\n", 3, "tcp.idle_timeout", "unknown key"},
       {"zones:\n  - origin: e164.arpa.\n    fiel: x.db\n", 3, "zones[0].fiel",
        "unknown key (expected one of: origin, file, wildcards, reload, serial, journal, update, "
-       "transfer, notify, catalog)"},
+       "transfer, notify, catalog, primaries, transfer_in)"},
       {"listen:\n  - address: 127.0.0.1:53\n    proto: udp\n", 3, "listen[0].proto",
        "unknown key (expected one of: address, udp, tcp)"},
       {"udp.max_payload: 1232\n", 1, "udp.max_payload", "unknown key"},  // no dotted shortcuts
@@ -835,6 +835,65 @@ TEST_CASE("config: a generated catalog zone (RFC 9432) has no file and takes no 
             "zones[0].update", "no updates"});
   CheckBad({"zones:\n  - origin: c.\n    catalog: consume\n", 3, "zones[0].catalog",
             "expected one of none, generate"});
+}
+
+TEST_CASE("config: a secondary zone's primaries and transfer bounds (issue 20)") {
+  Config c = Load(
+      "zones:\n"
+      "  - origin: e164.arpa\n"
+      "    primaries:\n"
+      "      - {address: 127.0.0.1, port: 5300, key: xfr}\n"
+      "      - {address: \"[2001:db8::1]:5301\"}\n"
+      "      - address: 192.0.2.1\n"
+      "    transfer_in: {timeout: 5, max_mb: 2}\n"
+      "    notify: [192.0.2.9]\n"
+      "  - origin: example.net.\n",
+      "/etc/enumd/enumd.yaml");
+  const ZoneConfig& z = c.zones[0];
+  CHECK(z.secondary());
+  REQUIRE(z.primaries.size() == 3);
+  CHECK(z.primaries[0].host == "127.0.0.1");
+  CHECK(z.primaries[0].port == 5300);
+  CHECK(z.primaries[0].key == "xfr.");
+  CHECK(z.primaries[1].host == "2001:db8::1");
+  CHECK(z.primaries[1].port == 5301);
+  CHECK(z.primaries[1].key.empty());
+  CHECK(z.primaries[2].port == 53);
+  CHECK(z.transfer_in_timeout_s == 5);
+  CHECK(z.transfer_in_max_bytes == 2u << 20);
+  CHECK_FALSE(c.zones[1].secondary());
+  CHECK(c.zones[1].transfer_in_timeout_s == ZoneConfig().transfer_in_timeout_s);
+  CHECK(c.zones[1].transfer_in_max_bytes == ZoneConfig().transfer_in_max_bytes);
+  // An explicit port wins over the one in the address, whatever the order.
+  Config d = Load("zones:\n  - origin: x.\n    primaries: [{port: 1, address: \"10.0.0.1:2\"}]\n",
+                  "/etc/enumd/enumd.yaml");
+  CHECK(d.zones[0].primaries[0].port == 1);
+
+  const BadCase cases[] = {
+      {"zones:\n  - origin: x.\n    file: x.db\n    primaries: [{address: 10.0.0.1}]\n", 3,
+       "zones[0].file", "a zone with primaries takes no file"},
+      {"zones:\n  - origin: x.\n    primaries: [{address: 10.0.0.1}]\n    update:\n"
+       "      keys: [k]\n",
+       5, "zones[0].update", "takes no updates"},
+      {"zones:\n  - origin: x.\n    primaries: [{port: 53}]\n", 3, "zones[0].primaries[0].address",
+       "missing; it is required"},
+      {"zones:\n  - origin: x.\n    primaries: [{address: primary.example}]\n", 3,
+       "zones[0].primaries[0].address", "not a numeric IPv4 or IPv6 address"},
+      {"zones:\n  - origin: x.\n    primaries: [{address: 10.0.0.1, port: 0}]\n", 3,
+       "zones[0].primaries[0].port", "between 1 and 65535"},
+      {"zones:\n  - origin: x.\n    primaries: [{address: 10.0.0.1, kye: k}]\n", 3,
+       "zones[0].primaries[0].kye", "unknown key (expected one of: address, port, key)"},
+      {"zones:\n  - origin: x.\n    primaries: [10.0.0.1]\n", 3, "zones[0].primaries[0]",
+       "expected a map of address, port, key"},
+      {"zones:\n  - origin: x.\n    primaries:\n      - {address: 10.0.0.1}\n"
+       "      - {address: \"10.0.0.1:53\"}\n",
+       5, "zones[0].primaries[1]", "duplicate primary 10.0.0.1 port 53"},
+      {"zones:\n  - origin: x.\n    transfer_in: {timeout: 0}\n", 3, "zones[0].transfer_in.timeout",
+       "between 1 and 86400"},
+  };
+  for (const BadCase& bad : cases) CheckBad(bad);
+  CheckBad({"zones:\n  - origin: c.\n    catalog: generate\n    primaries: [{address: 10.0.0.1}]\n",
+            4, "zones[0].primaries", "a generated catalog zone (catalog: generate) has no primaries"});
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "dns/name.h"
+#include "dns/tsig_key_file.h"
 #include "store/zone_store.h"
 #include "zone/zone_importer.h"
 
@@ -62,9 +64,42 @@ CheckVerdict CheckConfig(const config::Config& config, FILE* out, FILE* err) {
     fprintf(out, "no zones configured: enumd serves every zone in the store%s\n",
             store && !store->Zones().empty() ? "" : " (none: every query gets REFUSED)");
   }
+  // The keys the key files hold (names, wire, lower-case): a primary's key
+  // must be among them, or enumd does not start.
+  std::set<std::string> keys;
+  for (const std::string& file : config.key_files)
+    if (auto loaded = dns::LoadTsigKeyFile(file); loaded.ok())
+      for (const dns::TsigKey& k : *loaded) keys.insert(k.name);
   int zones_ok = 0;
   for (const config::ZoneConfig& zc : config.zones) {
     const std::optional<store::ZoneMeta> meta = stored(zc.origin);
+    if (zc.secondary()) {
+      // Transferred from its primaries: nothing to read here but the keys.
+      std::string from;
+      bool keys_ok = true;
+      for (const config::PrimaryConfig& p : zc.primaries) {
+        from += (from.empty() ? "" : ", ") + p.host + " port " + std::to_string(p.port) +
+                (p.key.empty() ? "" : " key " + p.key);
+        if (!p.key.empty() && !keys.count(LowerWire(p.key))) {
+          problem("zone " + zc.origin + ": primary " + p.host + " key " + p.key +
+                      " is in no key file (keys:)",
+                  true);
+          keys_ok = false;
+        }
+      }
+      if (!keys_ok) continue;
+      if (meta)
+        fprintf(out, "zone %s: secondary of %s; serial %u, %llu records in the store: OK\n",
+                zc.origin.c_str(), from.c_str(), meta->serial,
+                static_cast<unsigned long long>(meta->records));
+      else
+        fprintf(out,
+                "zone %s: secondary of %s; not in the store yet: transferred at start "
+                "(SERVFAIL until then): OK\n",
+                zc.origin.c_str(), from.c_str());
+      ++zones_ok;
+      continue;
+    }
     if (zc.file.empty()) {
       if (!meta) {
         problem("zone " + zc.origin + ": no file, and the store " + where +

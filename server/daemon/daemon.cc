@@ -20,6 +20,7 @@
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
 #include "daemon/notifier.h"
+#include "daemon/secondary.h"
 #include "daemon/status_report.h"
 #include "daemon/transfer_counters.h"
 #include "daemon/update_writer.h"
@@ -130,7 +131,8 @@ class Handler : public net::QueryHandler {
       if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
       return n;
     }
-    // NOTIFY (RFC 1996): we are the primary of every zone we serve.
+    // NOTIFY (RFC 1996): for a secondary zone, from its primary; else we
+    // are the zone's primary.
     if (query::ZoneTransfers::IsNotify(q, len)) {
       const size_t n =
           transfers_.AnswerNotify(q, len, out, cap, peer, static_cast<uint64_t>(time(nullptr)));
@@ -242,6 +244,9 @@ struct Daemon::Impl {
   TransferCounters transfer_counters;
   // After `store`, which it reads: NOTIFY to the secondaries.
   std::unique_ptr<Notifier> notifier;
+  // After `store`: follows the primaries of zones[].primaries. Before
+  // `server`: handlers poke it on NOTIFY (through transfer_policy).
+  std::unique_ptr<Secondary> secondary;
   ControlServer control;
   std::unique_ptr<net::Server> server;
   uint64_t udp_dropped_logged = 0;
@@ -335,6 +340,7 @@ struct Daemon::Impl {
                                                                   : zone::SerialPolicy::kIncrement;
       s.journal.max_entries = zc.journal_max_entries;
       s.journal.max_bytes = zc.journal_max_bytes;
+      s.secondary = zc.secondary();
       auto key_wire = [&](const std::string& name) { return KeyWire(zc, name, "update"); };
       for (const std::string& k : zc.update.keys) s.policy.keys.push_back(key_wire(k));
       s.policy.addresses = Prefixes(zc.update.allow);
@@ -383,6 +389,31 @@ struct Daemon::Impl {
         if (!n.key.empty()) KeyWire(zc, n.key, "notify");
       transfers->zones[Lower(dns::WireName(zc.origin))] = std::move(acl);
     }
+    // Secondary zones: who may NOTIFY them, and what a NOTIFY does.
+    std::vector<Secondary::Zone> secondaries;
+    for (const config::ZoneConfig& zc : served) {
+      if (!zc.secondary()) continue;
+      std::vector<query::NotifySource> sources;
+      for (const config::PrimaryConfig& p : zc.primaries) {
+        query::NotifySource n;
+        if (auto c = config::ParseCidr(p.host); c.ok()) n.address = Prefixes({*c})[0];
+        if (!p.key.empty()) n.key = KeyWire(zc, p.key, "primary");
+        sources.push_back(std::move(n));
+      }
+      transfers->primaries[Lower(dns::WireName(zc.origin))] = std::move(sources);
+      Secondary::Zone z;
+      z.origin = Lower(dns::WireName(zc.origin));
+      z.name = zc.origin;
+      z.primaries = zc.primaries;
+      z.timeout_s = zc.transfer_in_timeout_s;
+      z.max_bytes = zc.transfer_in_max_bytes;
+      z.journal.max_entries = zc.journal_max_entries;
+      z.journal.max_bytes = zc.journal_max_bytes;
+      secondaries.push_back(std::move(z));
+    }
+    Secondary* follow = secondary.get();
+    transfers->on_notify = [follow](const std::string& origin) { follow->Poke(origin); };
+    if (secondary) secondary->Configure(std::move(secondaries), keys);
     transfer_policy.Set(std::move(transfers));
     updates->Configure(std::move(keys), std::move(zones));
     return strict ? first : Status::OK();
@@ -442,6 +473,11 @@ struct Daemon::Impl {
             zc.file = file;
           }
         if (whole) zc.reload_difference = false;
+        if (!zc.primaries.empty()) {
+          *reply = "zone " + zc.origin +
+                   " is a secondary zone: it is transferred from its primaries, not imported";
+          return 1;
+        }
         bool ok = true;
         std::string why;
         Status st;
@@ -481,6 +517,8 @@ struct Daemon::Impl {
     r.workers = workers;
     r.store = store->path();
     if (store->read_only()) r.read_only = store->read_only_reason();
+    std::vector<Secondary::ZoneReport> secondaries;
+    if (secondary) secondaries = secondary->Report();
     OnWriter([&] {
       for (const zone::Zone& served : registry.served().zones()) {
         const std::string origin = Lower(served.origin);
@@ -497,6 +535,14 @@ struct Daemon::Impl {
           z.journal_changes = meta->journal_next - meta->journal_first;
           z.journal_bytes = meta->journal_bytes;
         }
+        for (const Secondary::ZoneReport& s : secondaries)
+          if (s.origin == origin) {
+            z.secondary = true;
+            z.refreshed_unix = s.refreshed_at;
+            z.next_check_unix = s.next_check;
+            z.expired = s.expired;
+            z.refresh_error = s.last_error;
+          }
         r.zones.push_back(std::move(z));
       }
     });
@@ -767,6 +813,15 @@ struct Daemon::Impl {
                            reinterpret_cast<const uint8_t*>(z.origin.data())))
           was = &s;
       auto meta = store->FindZone(Lower(z.origin));
+      // A secondary zone is served SERVFAIL while it has no version or has
+      // expired (as BIND and Knot).
+      z.expired = secondary && zc.secondary() && secondary->Expired(Lower(z.origin));
+      if (!meta && zc.secondary()) {
+        z.meta.origin = Lower(z.origin);
+        z.expired = true;
+        table->Add(std::move(z));
+        continue;
+      }
       Status problem;
       if (!meta)
         problem = Status::Error("zone " + zc.origin + " is not in the store and has no file");
@@ -789,7 +844,8 @@ struct Daemon::Impl {
         continue;
       }
       z.meta = *meta;
-      if (starting || !was || was->meta.generation != z.meta.generation || was->mode != z.mode)
+      if (starting || !was || was->meta.generation != z.meta.generation || was->mode != z.mode ||
+          was->meta.serial != z.meta.serial)
         Log(LogLevel::kInfo, "zone %s serial %u: %llu names, %llu records, wildcards %s",
             zc.origin.c_str(), meta->serial, static_cast<unsigned long long>(meta->names),
             static_cast<unsigned long long>(meta->records), ModeName(z.mode));
@@ -983,6 +1039,12 @@ Status Daemon::Start() {
         "not imported until space is freed and enumd restarted",
         d.config.store.c_str(), d.store->read_only_reason().c_str());
   if (d.config.metrics_enabled) d.metrics = std::make_unique<DaemonMetrics>();
+  Secondary::Hooks hooks;
+  hooks.on_writer = [&d](const std::function<void()>& fn) { return d.OnWriter(fn); };
+  hooks.publish = [&d] { return d.Publish(false); };
+  hooks.temp_dir = d.config.store;
+  hooks.cancel = &d.cancel;
+  d.secondary = std::make_unique<Secondary>(d.store.get(), std::move(hooks));
   Status st;
   d.ForEachZoneCatalogsLast([&](const config::ZoneConfig& zc) {
     st = d.Refresh(zc, false);
@@ -994,6 +1056,8 @@ Status Daemon::Start() {
   if (d.cancel) return Status::Error("stopped during start-up");
   d.updates = std::make_unique<UpdateWriter>(d.store.get(), [&d] { d.wake.notify_one(); });
   st = d.ConfigureUpdates(true);
+  if (!st.ok()) return st;
+  st = d.Publish(false);  // the secondary zones' states, now known
   if (!st.ok()) return st;
   d.notifier = std::make_unique<Notifier>(d.store.get());
   st = d.notifier->Start();
@@ -1116,6 +1180,11 @@ Status Daemon::Start() {
     if (d.stopping) return Status::Error("stopped during start-up");
     d.writer = std::thread([&d] { d.WriterLoop(); });
   }
+  // After the writer: it applies what the secondary transfers.
+  if (!d.store->read_only()) {
+    st = d.secondary->Start();
+    if (!st.ok()) return st;
+  }
   if (!d.store->read_only()) {
     const std::string socket_path =
         d.config.control_socket.empty() ? d.config.store + "/enumd.sock" : d.config.control_socket;
@@ -1162,6 +1231,8 @@ void Daemon::Stop() {
   Impl& d = *impl_;
   RequestStop();
   if (d.writer.joinable()) d.writer.join();
+  // After the writer: the secondary's writer tasks have run or been refused.
+  if (d.secondary) d.secondary->Stop();
   d.control.Stop();                  // after the writer: a waiting request has had its answer
   if (d.metrics) d.metrics->Stop();  // scrapes read the server and the store
   if (d.server) d.server->Stop();

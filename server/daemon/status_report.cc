@@ -58,7 +58,18 @@ std::string RenderText(const StatusReport& r) {
     out += z.origin + "\tserial " + std::to_string(z.serial) + "\t" + std::to_string(z.names) +
            " names\t" + std::to_string(z.records) + " records\tjournal " +
            std::to_string(z.journal_changes) + " changes (" + std::to_string(z.journal_bytes) +
-           " bytes)\t" + z.wildcards + (z.file.empty() ? "" : "\t" + z.file) + "\n";
+           " bytes)\t" + z.wildcards + (z.file.empty() ? "" : "\t" + z.file);
+    if (z.secondary) {
+      out += "\tsecondary, " +
+             (z.refreshed_unix
+                  ? "refreshed " + std::to_string(r.now_unix - z.refreshed_unix) + " s ago"
+                  : std::string("never refreshed")) +
+             ", next check in " +
+             std::to_string(std::max<int64_t>(0, z.next_check_unix - r.now_unix)) + " s" +
+             (z.expired ? ", EXPIRED (SERVFAIL)" : "") +
+             (z.refresh_error.empty() ? "" : ", last failure: " + z.refresh_error);
+    }
+    out += "\n";
   }
   // Counters: one line per group, "group\tname value\t...".
   for (const auto& [group, counters] : Groups(r)) {
@@ -91,7 +102,15 @@ std::string RenderJson(const StatusReport& r) {
            ",\"records\":" + std::to_string(z.records) +
            ",\"journal_changes\":" + std::to_string(z.journal_changes) +
            ",\"journal_bytes\":" + std::to_string(z.journal_bytes) +
-           ",\"wildcards\":" + JsonString(z.wildcards) + ",\"file\":" + JsonString(z.file) + "}";
+           ",\"wildcards\":" + JsonString(z.wildcards) + ",\"file\":" + JsonString(z.file) +
+           ",\"role\":" + (z.secondary ? "\"secondary\"" : "\"primary\"");
+    if (z.secondary)
+      out += ",\"refreshed\":" +
+             (z.refreshed_unix ? std::to_string(z.refreshed_unix) : std::string("null")) +
+             ",\"next_check\":" + std::to_string(z.next_check_unix) +
+             ",\"expired\":" + (z.expired ? "true" : "false") + ",\"refresh_error\":" +
+             (z.refresh_error.empty() ? std::string("null") : JsonString(z.refresh_error));
+    out += "}";
   }
   out += "],\"counters\":{";
   bool first_group = true;

@@ -22,6 +22,12 @@ struct StatusReport {
     std::string origin, wildcards, file;
     uint32_t serial = 0;
     uint64_t names = 0, records = 0, journal_changes = 0, journal_bytes = 0;
+    // A secondary zone (zones[].primaries): its last good refresh (0: none),
+    // when it is checked next, whether it has expired, the last failure.
+    bool secondary = false;
+    int64_t refreshed_unix = 0, next_check_unix = 0;
+    bool expired = false;
+    std::string refresh_error = {};
   };
   std::vector<Zone> zones;
 

@@ -31,6 +31,33 @@ TEST_CASE("status report: text and JSON say the same, JSON strings escaped") {
         std::string::npos);
   CHECK(json.find("\"read_only\":null") != std::string::npos);
   CHECK(JsonString(std::string("a\nb\x01", 4)) == "\"a\\u000ab\\u0001\"");
+  CHECK(json.find("\"role\":\"primary\"}") != std::string::npos);
+}
+
+TEST_CASE("status report: a secondary zone's refresh state (issue 20)") {
+  StatusReport r;
+  r.now_unix = 5000;
+  StatusReport::Zone z{"e164.arpa.", "rfc4592", "", 7, 10, 16, 2, 300};
+  z.secondary = true;
+  z.refreshed_unix = 4990;
+  z.next_check_unix = 5060;
+  r.zones.push_back(z);
+  z.origin = "gone.example.";
+  z.expired = true;
+  z.refreshed_unix = 0;
+  z.refresh_error = "192.0.2.1:53: SOA query: timed out";
+  r.zones.push_back(z);
+  const std::string text = RenderText(r);
+  CHECK(text.find("e164.arpa.\tserial 7\t10 names\t16 records\tjournal 2 changes (300 bytes)\t"
+                  "rfc4592\tsecondary, refreshed 10 s ago, next check in 60 s\n") !=
+        std::string::npos);
+  CHECK(text.find("secondary, never refreshed, next check in 60 s, EXPIRED (SERVFAIL), last "
+                  "failure: 192.0.2.1:53: SOA query: timed out\n") != std::string::npos);
+  const std::string json = RenderJson(r);
+  CHECK(json.find("\"role\":\"secondary\",\"refreshed\":4990,\"next_check\":5060,"
+                  "\"expired\":false,\"refresh_error\":null}") != std::string::npos);
+  CHECK(json.find("\"refreshed\":null,\"next_check\":5060,\"expired\":true,\"refresh_error\":"
+                  "\"192.0.2.1:53: SOA query: timed out\"}") != std::string::npos);
 }
 
 }  // namespace enumd::daemon

@@ -261,6 +261,15 @@ void UpdateWriter::Apply(Request* r) {
     return finish();
   }
   const ZoneUpdateSettings& settings = zone->second;
+  if (settings.secondary) {
+    // Its data is its primary's: BIND 9.18 without allow-update-forwarding
+    // answers REFUSED ("update forwarding denied"); enumctl is refused too.
+    rcode = dns::rcode::kRefused;
+    Log(LogLevel::kInfo,
+        "update from %s for %s: a secondary zone, send updates to its primary (REFUSED)",
+        local ? "enumctl" : from.c_str(), zone_text.c_str());
+    return finish();
+  }
   if (!local) {
     uint8_t addr[16];
     const bool v6 = zone::PeerAddress(reinterpret_cast<const sockaddr*>(&r->peer), addr);

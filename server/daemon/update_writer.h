@@ -41,6 +41,7 @@ struct ZoneUpdateSettings {
   zone::UpdatePolicy policy;
   zone::SerialPolicy serial = zone::SerialPolicy::kIncrement;
   store::JournalLimits journal;
+  bool secondary = false;  // zones[].primaries: REFUSED for everyone, enumctl too
 };
 
 struct UpdateCounters {

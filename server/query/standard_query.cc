@@ -245,6 +245,10 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
     w.SetRcode(dns::rcode::kRefused);
     return true;
   }
+  if (zone->expired) {  // no data to answer from: SERVFAIL without AA, as BIND
+    w.SetRcode(dns::rcode::kServFail);
+    return true;
+  }
   c->zone = zone;
   scratch_.read.ClearError();
   aux_scratch_.read.ClearError();

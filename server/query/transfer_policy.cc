@@ -20,6 +20,19 @@ const TransferAcl* TransferPolicy::Find(std::string_view origin_lower) const {
   return it == zones.end() ? nullptr : &it->second;
 }
 
+bool TransferPolicy::AcceptsNotify(std::string_view origin_lower, const std::string& key,
+                                   const sockaddr* peer) const {
+  auto it = primaries.find(origin_lower);
+  if (it == primaries.end() || peer == nullptr ||
+      (peer->sa_family != AF_INET && peer->sa_family != AF_INET6))
+    return false;
+  uint8_t addr[16];
+  const bool v6 = zone::PeerAddress(peer, addr);
+  for (const NotifySource& p : it->second)
+    if (zone::InPrefix(p.address, v6, addr) && (p.key.empty() || p.key == key)) return true;
+  return false;
+}
+
 void TransferPolicyHolder::Set(std::shared_ptr<const TransferPolicy> policy) {
   std::lock_guard<std::mutex> lock(mu_);
   policy_ = std::move(policy);

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,14 +38,31 @@ struct TransferAcl {
   bool Admits(const std::string& key, const sockaddr* peer) const;
 };
 
+// A secondary zone's primary, as NOTIFY in sees it (RFC 1996 §3.10: a
+// NOTIFY is taken only from a primary of the zone).
+struct NotifySource {
+  zone::UpdatePrefix address;  // the primary's address (a /32 or /128); any port
+  std::string key;             // wire, lower-case; "" = unsigned NOTIFYs accepted
+};
+
 struct TransferPolicy {
   dns::TsigKeyRing keys;
   std::map<std::string, TransferAcl, std::less<>> zones;  // by origin, wire, lower-case
+  // Secondary zones (zones[].primaries) by origin, wire, lower-case.
+  std::map<std::string, std::vector<NotifySource>, std::less<>> primaries;
+  // Called from a query thread with the origin (wire, lower-case) of a
+  // secondary zone whose NOTIFY was accepted: check the primary now.
+  std::function<void(const std::string&)> on_notify;
 
   // The zone's ACL, or null (nobody may transfer it).
   const TransferAcl* Find(std::string_view origin_lower) const;
   // Most transfers streamed at once, over all zones (BIND's transfers-out).
   uint32_t max_out = 10;
+  // Whether a NOTIFY for the secondary zone `origin_lower`, verified with
+  // `key` ("" = unsigned) from `peer`, comes from one of its primaries (and
+  // signed with that primary's key when it has one).
+  bool AcceptsNotify(std::string_view origin_lower, const std::string& key,
+                     const sockaddr* peer) const;
 };
 
 // The policy in force. Thread-safe: handlers Get() it once per transfer

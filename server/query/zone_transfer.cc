@@ -115,6 +115,26 @@ size_t ZoneTransfers::AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, s
       const zone::Zone* z = zones_->current()->Find(pq.qname);
       apex = z != nullptr && dns::NameEqual(pq.qname, U8Name(z->origin));
     }
+    if (apex) {
+      std::string origin(reinterpret_cast<const char*>(pq.qname), pq.qname_len);
+      dns::LowerName(reinterpret_cast<uint8_t*>(origin.data()));
+      if (policy->primaries.count(origin)) {
+        // A secondary zone: RFC 1996 §3.10, only from a primary; BIND
+        // answers others REFUSED ("refused notify from non-primary").
+        const std::string key =
+            tsig.outcome == dns::TsigOutcome::kVerified && tsig.key ? tsig.key->name : "";
+        const bool ok = policy->AcceptsNotify(origin, key, peer);
+        log_ = "notify: from " + PeerText(peer) +
+               (key.empty() ? "" : " key " + dns::NameToText(U8Name(key))) + " for " +
+               dns::NameToText(pq.qname) +
+               (ok ? ": checking the primary (NOERROR)"
+                   : ": not a primary of this secondary zone, or not signed with its key "
+                     "(REFUSED)");
+        if (!ok) return reply(dns::rcode::kRefused, false);
+        if (policy->on_notify) policy->on_notify(origin);
+        return reply(dns::rcode::kNoError, true);
+      }
+    }
     log_ = "notify: from " + PeerText(peer) + " for " + dns::NameToText(pq.qname) +
            (apex ? ": we are its primary (NOERROR)" : ": not a zone served here (NOTAUTH)");
     return apex ? reply(dns::rcode::kNoError, true) : reply(dns::rcode::kNotAuth, false);
@@ -175,7 +195,7 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
 
   // The zone: the question must be its apex (BIND: NOTAUTH otherwise).
   std::string origin, origin_lower;
-  bool longest_match = false;
+  bool longest_match = false, expired = false;
   {
     EpochGuard section(&reader_);
     const zone::Zone* z = zones_->current()->Find(pq.qname);
@@ -183,6 +203,7 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
       origin = z->origin;
       origin_lower = z->meta.origin;
       longest_match = z->mode == zone::WildcardMode::kLongestMatch;
+      expired = z->expired;
     }
   }
   const std::string what =
@@ -196,6 +217,10 @@ size_t ZoneTransfers::AnswerInside(const uint8_t* q, size_t len, uint8_t* out, s
   if (acl == nullptr || !acl->Admits(key_name, peer)) {
     log_ = what + ": not allowed (REFUSED)";
     return reply(dns::rcode::kRefused);
+  }
+  if (expired) {  // a secondary zone with nothing current to send (BIND: SERVFAIL)
+    log_ = what + ": the zone has expired or was never transferred (SERVFAIL)";
+    return reply(dns::rcode::kServFail);
   }
   if (pq.qtype == dns::type::kAXFR && !tcp) {
     log_ = what + ": AXFR over UDP (FORMERR)";

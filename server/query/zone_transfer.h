@@ -72,7 +72,11 @@ class ZoneTransfers {
   // Answers a NOTIFY (RFC 1996) as BIND 9.18 does for its primary zones:
   // NOERROR with AA for a zone's apex in class IN (a primary has nothing
   // to refresh), NOTAUTH for anything else, FORMERR for a malformed one;
-  // signed when the request was. Returns the answer's length (0: drop).
+  // signed when the request was. For a secondary zone (the policy's
+  // primaries) NOERROR with AA only from one of its primaries, signed with
+  // that primary's key when it has one (the policy's on_notify is then
+  // called), REFUSED from anyone else, as BIND answers a non-primary.
+  // Returns the answer's length (0: drop).
   size_t AnswerNotify(const uint8_t* q, size_t len, uint8_t* out, size_t cap, const sockaddr* peer,
                       uint64_t now) noexcept;
 

@@ -269,7 +269,7 @@ class ChangeLog {
 };
 
 std::string ZoneMeta::Encode() const {
-  std::string s(1, '\x02');
+  std::string s(1, refreshed_at != 0 ? '\x03' : '\x02');
   Append32(&s, static_cast<uint32_t>(origin.size()));
   s += origin;
   Append32(&s, generation);
@@ -284,21 +284,24 @@ std::string ZoneMeta::Encode() const {
   Append64(&s, journal_first);
   Append64(&s, journal_next);
   Append64(&s, journal_bytes);
+  if (refreshed_at != 0) Append64(&s, static_cast<uint64_t>(refreshed_at));
   return s;
 }
 
 bool ZoneMeta::Decode(std::string_view v) {
-  if (v.empty() || (v[0] != '\x01' && v[0] != '\x02')) return false;
-  const bool journal = v[0] == '\x02';
+  if (v.empty() || v[0] < '\x01' || v[0] > '\x03') return false;
+  const bool journal = v[0] >= '\x02';
+  const bool refreshed = v[0] == '\x03';
   v.remove_prefix(1);
-  uint64_t at = 0, mtime = 0;
+  uint64_t at = 0, mtime = 0, refreshed_unix = 0;
   journal_first = journal_next = journal_bytes = 0;
   bool ok = GetBytes(&v, &origin) && Get32(&v, &generation) && Get32(&v, &serial) &&
             Get64(&v, &names) && Get64(&v, &records) && Get64(&v, &at) &&
             GetBytes(&v, &source_file) && Get64(&v, &mtime) && Get64(&v, &source_size) &&
             (!journal || (Get64(&v, &journal_first) && Get64(&v, &journal_next) &&
                           Get64(&v, &journal_bytes))) &&
-            v.empty();
+            (!refreshed || Get64(&v, &refreshed_unix)) && v.empty();
+  refreshed_at = static_cast<int64_t>(refreshed_unix);
   imported_at = static_cast<int64_t>(at);
   source_mtime_ns = static_cast<int64_t>(mtime);
   return ok;

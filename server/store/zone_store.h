@@ -75,9 +75,15 @@ struct ZoneMeta {
   uint64_t journal_first = 0;
   uint64_t journal_next = 0;
   uint64_t journal_bytes = 0;
+  // A secondary zone: when its primary last confirmed it (a refresh check
+  // that found it current, or a transfer applied), unix seconds; 0 for a
+  // zone that has no primary. Its expire timer counts from here, across
+  // restarts. Encoded only when set, so a store of primary zones stays
+  // readable by the enumd before it.
+  int64_t refreshed_at = 0;
 
   std::string Encode() const;
-  // Reads both the current encoding and the one before the journal fields.
+  // Reads the current encodings and the one before the journal fields.
   bool Decode(std::string_view v);
 };
 

@@ -111,6 +111,15 @@ TEST_CASE("zone store: meta round-trips") {
   CHECK(d.source_size == 3134);
   CHECK_FALSE(d.Decode(m.Encode().substr(0, 20)));
   CHECK_FALSE(d.Decode(""));
+  // A zone without a primary keeps the encoding the enumd before read.
+  CHECK(m.Encode()[0] == '\x02');
+  CHECK(d.refreshed_at == 0);
+  // A secondary's last refresh round-trips (issue 20: expire survives a restart).
+  m.refreshed_at = 1765000000;
+  REQUIRE(d.Decode(m.Encode()));
+  CHECK(d.refreshed_at == 1765000000);
+  CHECK(d.serial == 2009010918);
+  CHECK_FALSE(d.Decode(m.Encode().substr(0, m.Encode().size() - 1)));
 }
 
 TEST_CASE("zone store: an import replaces the zone whole; an abandoned one changes nothing") {

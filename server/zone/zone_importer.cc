@@ -26,6 +26,7 @@
 #include "dns/name.h"
 #include "store/name_key.h"
 #include "store/node.h"
+#include "zone/soa_fields.h"
 #include "zone/zone_file_reader.h"
 #include "zone/zone_transaction.h"
 
@@ -386,12 +387,8 @@ std::string TypeText(uint16_t type) {
 
 // The serial of an SOA rdata (after MNAME and RNAME), or 0 if malformed.
 uint32_t SoaSerial(std::string_view rdata) {
-  auto p = U8(rdata.data());
-  size_t m = dns::WireNameLength(p, rdata.size());
-  if (m == 0) return 0;
-  size_t r = dns::WireNameLength(p + m, rdata.size() - m);
-  if (r == 0 || rdata.size() < m + r + 20) return 0;
-  return Load32(p + m + r);
+  SoaFields soa;
+  return ParseSoa(rdata, &soa) ? soa.serial : 0;
 }
 
 // The difference between the zone's current version and the nodes an
@@ -498,6 +495,13 @@ class Importer {
         path_(path),
         options_(options),
         sorter_(options.sort_memory, options.temp_dir) {}
+  // Records from `source` instead of the file `what` names.
+  Importer(store::ZoneStore* store, RecordSource* source, const std::string& what,
+           const ImportOptions& options)
+      : Importer(store, what, options) {
+    source_ = source;
+    options_.diff = false;
+  }
 
   Result<ImportResult> Run() {
     auto start = std::chrono::steady_clock::now();
@@ -507,10 +511,16 @@ class Importer {
     // would record the new file's identity with the old file's records, and
     // no reload would ever notice.
     struct stat sb;
-    const bool have_stat = stat(path_.c_str(), &sb) == 0;
-    Status st = reader_.Open(path_, options_.origin);
-    if (!st.ok()) return st;
-    origin_ = reader_.origin_wire();
+    const bool have_stat = source_ == nullptr && stat(path_.c_str(), &sb) == 0;
+    Status st;
+    if (source_ != nullptr) {
+      origin_ = dns::WireName(options_.origin);
+      if (origin_.empty()) return Status::Error(path_ + ": bad origin " + options_.origin);
+    } else {
+      st = reader_.Open(path_, options_.origin);
+      if (!st.ok()) return st;
+      origin_ = reader_.origin_wire();
+    }
     std::string lower = origin_;
     dns::LowerName(reinterpret_cast<uint8_t*>(lower.data()));
     origin_labels_ = dns::LabelCount(U8(origin_.data()));
@@ -560,7 +570,7 @@ class Importer {
     meta.names = names_;
     meta.records = records_;
     std::error_code ec;
-    meta.source_file = std::filesystem::absolute(path_, ec).string();
+    if (source_ == nullptr) meta.source_file = std::filesystem::absolute(path_, ec).string();
     if (have_stat) {
       meta.source_mtime_ns = int64_t{sb.st_mtim.tv_sec} * 1000000000 + sb.st_mtim.tv_nsec;
       meta.source_size = static_cast<uint64_t>(sb.st_size);
@@ -671,8 +681,8 @@ class Importer {
     bool any = false;
     for (uint64_t count = 0;; ++count) {
       if ((count & 1023) == 0 && Cancelled()) return CancelledError();
-      ZoneFileReader::Next n = reader_.Read(&rec);
-      if (n == ZoneFileReader::Next::kError) return reader_.error();
+      ZoneFileReader::Next n = source_ ? source_->Read(&rec) : reader_.Read(&rec);
+      if (n == ZoneFileReader::Next::kError) return source_ ? source_->error() : reader_.error();
       if (n == ZoneFileReader::Next::kEnd) break;
       uint16_t file;
       if (!FileIndex(rec.file, &file))
@@ -1031,9 +1041,10 @@ class Importer {
   }
 
   store::ZoneStore* store_;
-  std::string path_;
+  std::string path_;  // the file, or what `source_` is
   ImportOptions options_;
   ZoneFileReader reader_;
+  RecordSource* source_ = nullptr;  // not null: records from here, not from a file
   RecordSorter sorter_;
   std::unique_ptr<store::ZoneImport> import_;
   std::unique_ptr<NodeDiff> diff_;
@@ -1079,6 +1090,12 @@ Result<ImportResult> ImportZoneFile(store::ZoneStore* store, const std::string& 
                                     const ImportOptions& options) {
   if (store == nullptr) return Status::Error("no store");
   return Importer(store, path, options).Run();
+}
+
+Result<ImportResult> ImportRecords(store::ZoneStore* store, RecordSource* source,
+                                   const std::string& what, const ImportOptions& options) {
+  if (store == nullptr) return Status::Error("no store");
+  return Importer(store, source, what, options).Run();
 }
 
 Result<ImportResult> CheckZoneFile(const std::string& path, const ImportOptions& options) {

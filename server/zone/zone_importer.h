@@ -26,6 +26,7 @@
 #include "common/status.h"
 #include "store/zone_store.h"
 #include "zone/check_names.h"
+#include "zone/zone_file_reader.h"
 
 namespace enumd::zone {
 
@@ -83,6 +84,25 @@ struct ImportResult {
 
 Result<ImportResult> ImportZoneFile(store::ZoneStore* store, const std::string& path,
                                     const ImportOptions& options);
+
+// Records from somewhere other than a zone file (a zone transfer), one at a
+// time in any order; each record's `file` and `line` say where it came from
+// in error messages.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // The next record; kEnd after the last; kError: error() says why.
+  virtual ZoneFileReader::Next Read(ZoneRecord* rec) = 0;
+  virtual Status error() const = 0;
+};
+
+// Imports the zone options.origin (required) from `source` as a new version
+// of it, with every check ImportZoneFile makes; the store keeps the old
+// version until the new one is whole. options.diff is not used (the zone is
+// always replaced whole, with a new journal). `what` names the source in
+// messages ("AXFR from 192.0.2.1").
+Result<ImportResult> ImportRecords(store::ZoneStore* store, RecordSource* source,
+                                   const std::string& what, const ImportOptions& options);
 
 // Runs every check of an import without writing to any store; the result's
 // meta holds what an import would store (generation 0).

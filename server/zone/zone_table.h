@@ -29,6 +29,9 @@ struct Zone {
   // Which of the metrics' per-zone counters its queries count in (the
   // daemon keeps one per origin across reloads; kMetricsOther = the rest).
   uint16_t metrics_id = 0;
+  // A secondary zone without a version, or past its SOA expire without a
+  // good refresh: answered SERVFAIL (as BIND and Knot), `meta` unusable.
+  bool expired = false;
 };
 
 class ZoneTable {

@@ -121,6 +121,33 @@ class CheckConfigTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertRegex(done.stdout, r"zone e164\.arpa\.: serial \d+, .* in the store: OK")
 
+    def test_secondary_zone_needs_no_file_but_its_key(self):
+        # Issue 20: a zone with primaries is transferred, not read; its key
+        # must be in a key file or enumd would not start.
+        kf = self.write("xfr.key", 'key "xfr" { algorithm hmac-sha256; secret "'
+                        'ZW51bWQtdHJhbnNmZXItdGVzdC1zZWNyZXQtMDEyMw=="; };\n')
+        zone = ("zones:\n  - origin: e164.arpa.\n    primaries:\n"
+                "      - {address: 192.0.2.1, port: 5300, key: KEY}\n")
+        path = self.write("enumd.yaml", f"store: {self.store}\nkeys: [{kf}]\n" +
+                          zone.replace("KEY", "xfr"))
+        done = self.check(path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("zone e164.arpa.: secondary of 192.0.2.1 port 5300 key xfr.; not in the "
+                      "store yet", done.stdout)
+        path = self.write("enumd.yaml", f"store: {self.store}\nkeys: [{kf}]\n" +
+                          zone.replace("KEY", "other"))
+        done = self.check(path)
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("zone e164.arpa.: primary 192.0.2.1 key other. is in no key file",
+                      done.stderr)
+        # A file beside primaries is a configuration error with its line.
+        path = self.write("enumd.yaml", f"store: {self.store}\nkeys: [{kf}]\n" +
+                          zone.replace("KEY", "xfr") + "    file: x.db\n")
+        done = self.check(path)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertRegex(done.stderr, r"enumd\.yaml:7: key 'zones\[0\]\.file': a zone with "
+                                      r"primaries takes no file")
+
     def test_flags_apply_as_when_serving(self):
         path = self.config([])
         done = self.check(path, "--zone", f"e164.arpa.={PLAYGROUND}")
