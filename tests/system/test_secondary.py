@@ -369,6 +369,16 @@ class FakePrimary:
 
     def transfer(self, conn, q):
         mode, serial = self.mode, self.serial
+        if mode == "bad-ixfr" and q.question[0].rdtype == dns.rdatatype.IXFR:
+            # An incremental answer whose deletion the secondary's zone lacks.
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.AA
+            r.answer = [self.soa(serial), self.soa(serial - 1),
+                        dns.rrset.from_text(f"77.5.5.5.{ZONE}", 3600, "IN", "TXT", '"never"'),
+                        self.soa(serial), self.soa(serial)]
+            out = r.to_wire()
+            conn.sendall(struct.pack("!H", len(out)) + out)
+            return
         rrs = [self.soa(serial)] + self.records(serial)
         final = self.soa(serial + 1 if mode == "wrong-serial" else serial)
         chunks = [rrs[i:i + 2] for i in range(0, len(rrs), 2)] + [[final]]
@@ -450,6 +460,19 @@ class BadPrimaryTest(unittest.TestCase):
 
     def test_transfer_that_never_ends(self):
         self.misbehave("endless", r"not whole after 2 s")
+
+    def test_ixfr_that_does_not_apply_is_followed_by_axfr(self):
+        self.primary.mode = "bad-ixfr"
+        self.primary.serial = 4
+        self.assertEqual(self.primary.notify(port=self.e.port).rcode(), dns.rcode.NOERROR)
+        self.assertTrue(wait_for(lambda: enumd_serial(self.e) == 4, timeout=10),
+                        self.e.log_text()[-3000:])
+        log = self.e.log_text()
+        self.assertRegex(log, r"IXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: record "
+                              r"3: deletes 77\.5\.5\.5\.e164\.arpa\. type 16, which the zone does "
+                              r"not have")
+        self.assertRegex(log, r"AXFR of e164\.arpa\. from .*: serial 3 to 4 \(whole zone")
+        self.assertNotEqual(answer_key(self.e, f"1.5.5.5.{ZONE}", "NAPTR"), self.before)
 
     def test_notify_and_update_refused(self):
         # From an address that is not a primary (127.0.0.2), and unsigned
