@@ -893,7 +893,8 @@ TEST_CASE("config: a secondary zone's primaries and transfer bounds (issue 20)")
   };
   for (const BadCase& bad : cases) CheckBad(bad);
   CheckBad({"zones:\n  - origin: c.\n    catalog: generate\n    primaries: [{address: 10.0.0.1}]\n",
-            4, "zones[0].primaries", "a generated catalog zone (catalog: generate) has no primaries"});
+            4, "zones[0].primaries",
+            "a generated catalog zone (catalog: generate) has no primaries"});
 }
 
 }  // namespace
