@@ -593,6 +593,17 @@ struct Daemon::Impl {
       add("transfers_out", TransferEndedName(how), t.ended[how]);
     add("transfers_out", "records", t.records);
     add("transfers_out", "active", transfer_policy.transfers_out());
+    if (secondary) {
+      const Secondary::Counters c = secondary->counters();
+      add("transfers_in", "checks_up_to_date", c.checks_up_to_date);
+      add("transfers_in", "checks_newer", c.checks_newer);
+      add("transfers_in", "checks_failed", c.checks_failed);
+      add("transfers_in", "axfr_applied", c.transfers_applied[0]);
+      add("transfers_in", "ixfr_applied", c.transfers_applied[1]);
+      add("transfers_in", "axfr_failed", c.transfers_failed[0]);
+      add("transfers_in", "ixfr_failed", c.transfers_failed[1]);
+      add("transfers_in", "records", c.records);
+    }
     add("notify", "received_accepted", t.notify_accepted);
     add("notify", "received_rejected", t.notify_rejected);
     if (notifier) {
@@ -1155,9 +1166,10 @@ Status Daemon::Start() {
   if (!st.ok()) return st;
   if (metrics) {
     const config::ListenAddress& at = d.config.metrics_listen;
-    st = metrics->Serve(at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
-                             d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get(),
-                             &d.transfer_counters, &d.transfer_policy, d.notifier.get()});
+    st = metrics->Serve(
+        at, {d.store.get(), d.server.get(), d.rrl.get(), &d.serve_errors,
+             d.store->read_only() ? nullptr : d.updates.get(), d.dnstap.get(), &d.transfer_counters,
+             &d.transfer_policy, d.notifier.get(), d.secondary.get()});
     if (!st.ok()) return st;
     const bool v6 = at.host.find(':') != std::string::npos;
     Log(LogLevel::kInfo, "metrics on http://%s%s%s:%u/metrics", v6 ? "[" : "", at.host.c_str(),

@@ -6,6 +6,7 @@
 #include "daemon/dnstap.h"
 #include "daemon/log.h"
 #include "daemon/notifier.h"
+#include "daemon/secondary.h"
 #include "daemon/transfer_counters.h"
 #include "daemon/update_writer.h"
 #include "dns/name.h"
@@ -25,6 +26,8 @@ namespace {
 
 using metrics::TextExposition;
 using Type = TextExposition::Type;
+
+const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 void One(TextExposition* out, const char* name, Type type, const char* help, uint64_t value) {
   out->Family(name, type, help);
@@ -257,6 +260,42 @@ std::string DaemonMetrics::Render() const {
                "NOTIFY messages answered: accepted (NOERROR) or rejected (any other RCODE).");
     out.Sample("enumd_notify_received_total", {{"result", "accepted"}}, t.notify_accepted);
     out.Sample("enumd_notify_received_total", {{"result", "rejected"}}, t.notify_rejected);
+  }
+  if (sources_.secondary) {
+    const Secondary::Counters c = sources_.secondary->counters();
+    out.Family("enumd_soa_checks_total", Type::kCounter,
+               "SOA queries to primaries of secondary zones, by result: up_to_date, newer (a "
+               "transfer follows) or failed (no answer, a bad one, TSIG).");
+    out.Sample("enumd_soa_checks_total", {{"result", "up_to_date"}}, c.checks_up_to_date);
+    out.Sample("enumd_soa_checks_total", {{"result", "newer"}}, c.checks_newer);
+    out.Sample("enumd_soa_checks_total", {{"result", "failed"}}, c.checks_failed);
+    out.Family("enumd_transfers_in_total", Type::kCounter,
+               "Zone transfers from primaries, by type and result: applied, or failed (cut "
+               "short, TSIG, a bad serial, too big or slow, did not apply).");
+    for (int i = 0; i < 2; ++i) {
+      const char* type = i ? "IXFR" : "AXFR";
+      out.Sample("enumd_transfers_in_total", {{"type", type}, {"result", "applied"}},
+                 c.transfers_applied[i]);
+      out.Sample("enumd_transfers_in_total", {{"type", type}, {"result", "failed"}},
+                 c.transfers_failed[i]);
+    }
+    One(&out, "enumd_transfer_in_records_total", Type::kCounter,
+        "Records received by the transfers applied.", c.records);
+    One(&out, "enumd_transfer_in_bytes_total", Type::kCounter,
+        "Message bytes received by the transfers applied.", c.bytes);
+    const std::vector<Secondary::ZoneReport> zones = sources_.secondary->Report();
+    out.Family("enumd_zone_expired", Type::kGauge,
+               "1 while a secondary zone is served SERVFAIL: never transferred, or no good "
+               "check within the SOA expire.");
+    for (const auto& z : zones)
+      out.Sample("enumd_zone_expired", {{"zone", dns::NameToText(U8(z.origin))}},
+                 uint64_t{z.expired ? 1u : 0u});
+    out.Family("enumd_zone_last_refresh_time_seconds", Type::kGauge,
+               "When a secondary zone was last found up to date with its primary, in Unix time "
+               "(0: never).");
+    for (const auto& z : zones)
+      out.Sample("enumd_zone_last_refresh_time_seconds", {{"zone", dns::NameToText(U8(z.origin))}},
+                 static_cast<uint64_t>(std::max<int64_t>(z.refreshed_at, 0)));
   }
   if (sources_.notifier) {
     const Notifier::Counters n = sources_.notifier->counters();

@@ -47,6 +47,7 @@ class UpdateWriter;
 class Dnstap;
 class TransferCounters;
 class Notifier;
+class Secondary;
 
 class DaemonMetrics {
  public:
@@ -60,6 +61,7 @@ class DaemonMetrics {
     const TransferCounters* transfers = nullptr;
     const query::TransferPolicyHolder* transfer_policy = nullptr;  // transfers going out
     const Notifier* notifier = nullptr;
+    const Secondary* secondary = nullptr;  // zones followed from primaries
   };
 
   DaemonMetrics();

@@ -223,12 +223,14 @@ bool Secondary::Check(const Zone& zone, std::string* error) {
     }
     auto serial = client.QuerySerial(ep, zone.origin, kSoaTimeoutMs);
     if (!serial.ok()) {
+      checks_failed_.fetch_add(1, std::memory_order_relaxed);
       *error = serial.status().message();
       Log(LogLevel::kWarning, "zone %s: primary %s", zone.name.c_str(), error->c_str());
       continue;
     }
     auto meta = store_->FindZone(zone.origin);
     if (meta && !zone::SerialGreater(*serial, meta->serial)) {
+      checks_up_to_date_.fetch_add(1, std::memory_order_relaxed);
       Log(LogLevel::kDebug, "zone %s: primary %s has serial %u, we have %u: up to date",
           zone.name.c_str(), ep.ToString().c_str(), *serial, meta->serial);
       Status st;
@@ -236,6 +238,7 @@ bool Secondary::Check(const Zone& zone, std::string* error) {
       if (!st.ok()) Log(LogLevel::kWarning, "zone %s: %s", zone.name.c_str(), st.message().c_str());
       return true;
     }
+    checks_newer_.fetch_add(1, std::memory_order_relaxed);
     Log(LogLevel::kInfo, "zone %s: primary %s has serial %u, we have %s: transferring",
         zone.name.c_str(), ep.ToString().c_str(), *serial,
         meta ? std::to_string(meta->serial).c_str() : "none");
@@ -281,7 +284,9 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
   limits.max_bytes = zone.max_bytes;
   const auto started = std::chrono::steady_clock::now();
   Status st = client.Transfer(ep, zone.origin, soa, limits, &transfer);
+  const int type = soa ? 1 : 0;
   if (!st.ok()) {
+    transfers_failed_[type].fetch_add(1, std::memory_order_relaxed);
     *error = what + ": " + st.message();
     Log(LogLevel::kError, "zone %s: %s; the version held is kept", zone.name.c_str(),
         error->c_str());
@@ -305,11 +310,15 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!applied.ok()) {
+    transfers_failed_[type].fetch_add(1, std::memory_order_relaxed);
     *error = applied.status().message();
     Log(LogLevel::kError, "zone %s: %s; the version held is kept", zone.name.c_str(),
         error->c_str());
     return false;
   }
+  transfers_applied_[type].fetch_add(1, std::memory_order_relaxed);
+  records_.fetch_add(transfer.records(), std::memory_order_relaxed);
+  bytes_.fetch_add(transfer.bytes(), std::memory_order_relaxed);
   const char* how = transfer.kind() == zone::IncomingTransfer::Kind::kIncremental ? "incremental"
                     : transfer.kind() == zone::IncomingTransfer::Kind::kUpToDate  ? "up to date"
                                                                                   : "whole zone";
@@ -321,6 +330,20 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
       static_cast<unsigned long long>(transfer.records()), transfer.messages(),
       static_cast<unsigned long long>(transfer.bytes()), seconds);
   return true;
+}
+
+Secondary::Counters Secondary::counters() const {
+  Counters c;
+  c.checks_up_to_date = checks_up_to_date_.load(std::memory_order_relaxed);
+  c.checks_newer = checks_newer_.load(std::memory_order_relaxed);
+  c.checks_failed = checks_failed_.load(std::memory_order_relaxed);
+  for (int i = 0; i < 2; ++i) {
+    c.transfers_applied[i] = transfers_applied_[i].load(std::memory_order_relaxed);
+    c.transfers_failed[i] = transfers_failed_[i].load(std::memory_order_relaxed);
+  }
+  c.records = records_.load(std::memory_order_relaxed);
+  c.bytes = bytes_.load(std::memory_order_relaxed);
+  return c;
 }
 
 Status Secondary::MarkRefreshed(const std::string& origin, int64_t now) {

@@ -83,6 +83,14 @@ class Secondary {
   std::vector<ZoneReport> Report() const;
   void Stop();
 
+  // What the secondary has done since start (/metrics, `enumctl status`).
+  struct Counters {
+    uint64_t checks_up_to_date = 0, checks_newer = 0, checks_failed = 0;  // SOA queries
+    uint64_t transfers_applied[2] = {}, transfers_failed[2] = {};         // [0] AXFR, [1] IXFR
+    uint64_t records = 0, bytes = 0;  // received by the transfers applied
+  };
+  Counters counters() const;
+
  private:
   struct State {
     Zone zone;
@@ -114,6 +122,11 @@ class Secondary {
   std::map<std::string, State> zones_;  // under mu_, by origin
   dns::TsigKeyRing keys_;               // under mu_
   bool stopping_ = false;               // under mu_
+
+  // The counters: only the secondary's thread writes them.
+  std::atomic<uint64_t> checks_up_to_date_{0}, checks_newer_{0}, checks_failed_{0};
+  std::atomic<uint64_t> transfers_applied_[2] = {}, transfers_failed_[2] = {};
+  std::atomic<uint64_t> records_{0}, bytes_{0};
 };
 
 }  // namespace enumd::daemon

@@ -30,6 +30,7 @@ import subprocess
 import threading
 import time
 import unittest
+import urllib.request
 
 import dns.message
 import dns.name
@@ -418,12 +419,27 @@ class BadPrimaryTest(unittest.TestCase):
         tmp = self.enterContext(TempDir())
         self.primary = FakePrimary(serial=3)
         self.addCleanup(self.primary.stop)
-        self.e = Enumd(extra_config=secondary_config(tmp, self.primary.port, timeout=2))
+        config = secondary_config(tmp, self.primary.port, timeout=2)
+        self.metrics_port = free_port()
+        config["metrics"] = {"listen": f"{HOST}:{self.metrics_port}"}
+        self.e = Enumd(extra_config=config)
         self.e.start()
         self.addCleanup(self.e.stop)
         self.assertTrue(wait_for(lambda: enumd_serial(self.e) == 3, timeout=10),
                         self.e.log_text()[-3000:])
         self.before = answer_key(self.e, f"1.5.5.5.{ZONE}", "NAPTR")
+
+    def metric(self, name, **labels):
+        """A sample of enumd's /metrics page (0 when absent)."""
+        with urllib.request.urlopen(f"http://{HOST}:{self.metrics_port}/metrics",
+                                    timeout=5) as r:
+            text = r.read().decode()
+        want = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+                       if labels else "")
+        for line in text.splitlines():
+            if line.startswith(want + " "):
+                return float(line.split()[-1])
+        return 0.0
 
     def misbehave(self, mode, reason):
         """The primary moves to serial 4 but sends it `mode`-style: enumd logs
@@ -443,11 +459,23 @@ class BadPrimaryTest(unittest.TestCase):
         seen = self.primary.transfers
         self.assertTrue(wait_for(lambda: self.primary.transfers > seen, timeout=8))
         self.assertGreater(seen, started)
+        failed = (self.metric("enumd_transfers_in_total", type="AXFR", result="failed") +
+                  self.metric("enumd_transfers_in_total", type="IXFR", result="failed"))
+        self.assertGreaterEqual(failed, 1)
+        self.assertEqual(self.metric("enumd_zone_expired", zone=ZONE), 0)
         # A primary that behaves again is followed.
         self.primary.mode = "good"
         self.assertTrue(wait_for(lambda: enumd_serial(self.e) == 4, timeout=10),
                         self.e.log_text()[-3000:])
         self.assertNotEqual(answer_key(self.e, f"1.5.5.5.{ZONE}", "NAPTR"), self.before)
+        applied = (self.metric("enumd_transfers_in_total", type="AXFR", result="applied") +
+                   self.metric("enumd_transfers_in_total", type="IXFR", result="applied"))
+        self.assertGreaterEqual(applied, 2)  # the first AXFR, and this one
+        self.assertGreater(self.metric("enumd_transfer_in_records_total"), 0)
+        self.assertGreaterEqual(self.metric("enumd_soa_checks_total", result="newer"), 2)
+        self.assertGreater(self.metric("enumd_zone_last_refresh_time_seconds", zone=ZONE), 0)
+        status = self.e.enumctl(["status", "--store", self.e.store]).stdout
+        self.assertRegex(status, r"transfers_in\tchecks_up_to_date \d+\tchecks_newer \d+\t")
 
     def test_truncated_transfer(self):
         self.misbehave("truncated", r"closed the connection after \d+ messages")
