@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -164,7 +165,10 @@ void Notifier::CheckSerials(uint64_t now_ms) {
         if (inet_pton(AF_INET, t.host.c_str(), &a->sin_addr) != 1) continue;
         p.to_text = t.host + ":" + std::to_string(t.port);
       }
-      pending_[lower + " " + p.to_text] = std::move(p);  // a newer serial replaces an older
+      // A newer serial replaces an older one, in its place in the queue.
+      Pending& slot = pending_[lower + " " + p.to_text];
+      p.waiting_since_ms = slot.origin.empty() ? now_ms : slot.waiting_since_ms;
+      slot = std::move(p);
     }
   }
 }
@@ -190,17 +194,22 @@ void Notifier::SendDue(uint64_t now_ms) {
     o = options_;
   }
   const uint64_t gap = 1000 / o.rate;
-  for (auto it = pending_.begin(); it != pending_.end();) {
+  // The NOTIFYs due, the longest waiting first: under the rate limit every
+  // secondary gets its turn, however fast new serials replace the pending
+  // NOTIFYs (a replacement keeps the place of the one it replaces).
+  std::vector<std::map<std::string, Pending>::iterator> due;
+  for (auto it = pending_.begin(); it != pending_.end(); ++it)
+    if (it->second.due_ms <= now_ms) due.push_back(it);
+  std::stable_sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+    return a->second.waiting_since_ms < b->second.waiting_since_ms;
+  });
+  for (auto it : due) {
     Pending& p = it->second;
-    if (p.due_ms > now_ms) {
-      ++it;
-      continue;
-    }
     if (p.sends > o.retries) {
       Log(LogLevel::kWarning, "notify: %s serial %u to %s: no answer after %u tries, giving up",
           dns::NameToText(U8(p.origin)).c_str(), p.serial, p.to_text.c_str(), p.sends);
       ++given_up_;
-      it = pending_.erase(it);
+      pending_.erase(it);
       continue;
     }
     if (last_send_ms_ != 0 && now_ms < last_send_ms_ + gap) return;  // the rate limit
@@ -214,7 +223,7 @@ void Notifier::SendDue(uint64_t now_ms) {
       Log(LogLevel::kError, "notify: %s serial %u to %s: cannot sign with key %s",
           dns::NameToText(U8(p.origin)).c_str(), p.serial, p.to_text.c_str(),
           dns::NameToText(U8(p.key->name)).c_str());
-      it = pending_.erase(it);
+      pending_.erase(it);
       continue;
     }
     const int fd = p.to.ss_family == AF_INET6 ? sock6_ : sock4_;
@@ -230,8 +239,8 @@ void Notifier::SendDue(uint64_t now_ms) {
     ++sent_;
     ++p.sends;
     p.due_ms = now_ms + o.retry_interval_ms;
+    p.waiting_since_ms = now_ms;  // it had its turn
     last_send_ms_ = now_ms;
-    ++it;
   }
 }
 

@@ -9,9 +9,10 @@
 // ID from that address (RFC 1996 §4.8: the secondary answers with opcode
 // NOTIFY); without one it is sent again every retry_interval_ms, at most
 // `retries` more times, then given up with a warning. A newer serial
-// replaces a pending NOTIFY of the same zone and secondary. At most `rate`
-// messages leave per second over all zones (BIND's notify-rate), so a burst
-// of changes to many zones does not flood anyone.
+// replaces a pending NOTIFY of the same zone and secondary, in its place.
+// At most `rate` messages leave per second over all zones (BIND's
+// notify-rate), the longest waiting first, so a burst of changes to many
+// zones does not flood anyone and no secondary waits behind the others.
 //
 // Messages: opcode NOTIFY, AA, the zone's SOA as the question, sent from an
 // ephemeral UDP port. Unsigned by default (secondaries accept NOTIFY from
@@ -89,6 +90,7 @@ class Notifier {
     uint16_t id = 0;
     uint32_t sends = 0;  // so far
     uint64_t due_ms = 0;
+    uint64_t waiting_since_ms = 0;            // queued, or last sent: the longest waiting go first
     std::shared_ptr<const dns::TsigKey> key;  // null: unsigned
     std::string request_mac;                  // of the last signed send
   };

@@ -3,8 +3,9 @@
 the primary (enumd) each secondary serves it.
 
 enumd serves a generated zone of --numbers numbers and NOTIFYs its
-secondaries (BIND 9 and Knot DNS, as tests/system/test_transfer.py runs them:
-TSIG-signed transfers, NOTIFY to their ports). Once every secondary has the
+secondaries (BIND 9 and Knot DNS, as tests/system/test_transfer.py runs them,
+and another enumd with zones[].primaries: TSIG-signed transfers, NOTIFY to
+their ports). Once every secondary has the
 zone, one client sends --updates UPDATEs (each adds a NAPTR at a new number)
 at --rate a second, one after the other; each answered UPDATE is serial
 S0 + i. A thread per secondary asks its SOA serial every --poll-ms ms and
@@ -14,7 +15,7 @@ atomically, serial and data together). Prints p50/p90/p99/max per
 secondary, and how many never arrived within --settle seconds.
 
   tests/bench/propagation_bench.py [--numbers N] [--updates U] [--rate R]
-      [--secondaries bind,knot] [--poll-ms MS] [--settle S] [--build DIR]
+      [--secondaries bind,knot,enumd] [--poll-ms MS] [--settle S] [--build DIR]
 
 Target (issue 20): p99 < 1 s. Needs named (bind9) and knotd (knot);
 everything listens on 127.0.0.1 on free ports and stops at the end.
@@ -41,7 +42,29 @@ from enumd_harness import HOST, Enumd, free_port  # noqa: E402
 from test_transfer import (KEY_NAME, ZONE, BindSecondary, KnotSecondary,  # noqa: E402
                            key_file)
 
-KINDS = {"bind": BindSecondary, "knot": KnotSecondary}
+from test_secondary import PinnedEnumd  # noqa: E402
+
+
+class EnumdSecondary(PinnedEnumd):
+    """enumd following the primary (zones[].primaries), on a chosen port."""
+
+    label = "enumd-secondary"
+
+    def __init__(self, primary_port, port, key_path):
+        super().__init__(port, extra_config={
+            "keys": [key_path], "workers": 1, "log_level": "info",
+            "zones": [{"origin": ZONE, "primaries": [
+                {"address": HOST, "port": primary_port, "key": KEY_NAME}]}]})
+
+    def serial(self):
+        try:
+            r = self.query(ZONE, "SOA", timeout=0.5)
+        except Exception:
+            return None
+        return r.answer[0][0].serial if r.answer else None
+
+
+KINDS = {"bind": BindSecondary, "knot": KnotSecondary, "enumd": EnumdSecondary}
 
 
 def zone_text(numbers):
@@ -98,7 +121,7 @@ def main():
     ap.add_argument("--numbers", type=int, default=100000)
     ap.add_argument("--updates", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=100.0)
-    ap.add_argument("--secondaries", default="bind,knot")
+    ap.add_argument("--secondaries", default="bind,knot,enumd")
     ap.add_argument("--poll-ms", type=float, default=2.0)
     ap.add_argument("--settle", type=float, default=60.0)
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
@@ -124,8 +147,10 @@ def main():
                          "transfer": {"keys": [KEY_NAME]},
                          "update": {"allow": ["127.0.0.1/32"]},
                          "journal": {"max_entries": a.updates * 2},
-                         # Knot takes NOTIFY only signed (its acl in test_transfer.py).
-                         "notify": [f"{HOST}:{p}" + (f" key {KEY_NAME}" if k == "knot" else "")
+                         # Knot and enumd take NOTIFY only signed (Knot: its acl in
+                         # test_transfer.py; enumd: from a primary with a key).
+                         "notify": [f"{HOST}:{p}" +
+                                    (f" key {KEY_NAME}" if k in ("knot", "enumd") else "")
                                     for k, p in zip(kinds, ports)]}],
               "log_level": "info", "workers": 1}
     started = []
@@ -135,7 +160,8 @@ def main():
         started.append(primary)
         secondaries = []
         for kind, port in zip(kinds, ports):
-            s = KINDS[kind](primary.port, port)
+            s = (EnumdSecondary(primary.port, port, kf) if kind == "enumd"
+                 else KINDS[kind](primary.port, port))
             s.start()
             started.append(s)
             secondaries.append((kind, s))

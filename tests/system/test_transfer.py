@@ -464,6 +464,53 @@ class NotifyTest(TransferTestBase):
         self.assertEqual(len(again), 1)
 
 
+class NotifyFairnessTest(TransferTestBase):
+    """Under the NOTIFY rate limit, a stream of new serials must not starve
+    any secondary (each replacement keeps its place in the queue)."""
+
+    def test_every_secondary_gets_its_turn(self):
+        socks = []
+        for _ in range(3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((HOST, 0))
+            s.settimeout(0.05)
+            self.addCleanup(s.close)
+            socks.append(s)
+        e = self.make_enumd(notify_ports=[s.getsockname()[1] for s in socks],
+                            extra={"notify": {"retries": 3, "retry_interval_ms": 5000,
+                                              "rate": 4}})
+        got = [[] for _ in socks]
+        stop = time.monotonic() + 60
+
+        def drain():
+            for i, s in enumerate(socks):
+                while True:
+                    try:
+                        data, peer = s.recvfrom(512)
+                    except (socket.timeout, BlockingIOError):
+                        break
+                    m = dns.message.from_wire(data)
+                    got[i].append(time.monotonic())
+                    s.sendto(dns.message.make_response(m).to_wire(), peer)
+
+        # Start-up NOTIFYs answered, then 2 s of updates, one every 50 ms: a
+        # new serial for every target far faster than the 4 a second sent.
+        while time.monotonic() < stop and not all(got):
+            drain()
+        self.assertTrue(all(got), got)
+        start = time.monotonic()
+        for i in range(40):
+            u = dns.update.UpdateMessage(ZONE, keyring=KEYRING, keyname=KEY_NAME)
+            u.add(f"{i}.8.8", 300, "TXT", f'"u{i}"')
+            self.assertEqual(dns.query.tcp(u, HOST, port=e.port, timeout=5).rcode(), 0)
+            drain()
+            time.sleep(0.05)
+        end = time.monotonic()
+        during = [sum(1 for t in times if start <= t <= end) for times in got]
+        # 4 a second for 2 s or more, shared by three: each at least 2.
+        self.assertTrue(all(n >= 2 for n in during), during)
+
+
 class SignedNotifyTest(TransferTestBase):
     """NOTIFY signed with TSIG for a target configured with a key."""
 
