@@ -679,7 +679,10 @@ class BadClientsTest(TransferTestBase):
         r = dns.query.tcp(dns.message.make_query("12345.7." + ZONE, "NAPTR"), HOST,
                           port=self.e.port, timeout=2)
         self.assertEqual(len(r.answer), 1)
-        self.assertLess(time.monotonic() - t0, 1.0)
+        # Not blocked behind the transfers: well under a second (several
+        # under a sanitizer on a loaded machine, where everything is slower).
+        sanitized = os.environ.get("TSAN_OPTIONS") or os.environ.get("ASAN_OPTIONS")
+        self.assertLess(time.monotonic() - t0, 5.0 if sanitized else 1.0)
 
     def test_clients_that_never_read(self):
         pid = self.e.proc.pid
