@@ -117,3 +117,78 @@ while True:
     break
 EOF
 }
+
+# ensure_store DIR: imports $ZONE into enumd's store DIR with $ENUMCTL, once
+# per zone file and enumctl build (import speed: import_bench.sh).
+ensure_store() {
+  local store=$1
+  if [[ ! -f $store/.imported || $ZONE -nt $store/.imported || $ENUMCTL -nt $store/.imported ]]; then
+    rm -rf "$store"
+    log "importing $ZONE into $store"
+    "$ENUMCTL" import --store "$store" --origin e164.arpa. "$ZONE" >&2 || die "import failed"
+    touch "$store/.imported"
+  fi
+}
+
+# knot_conf FILE W PORT RUNDIR: a knotd config serving $ZONE on 127.0.0.1@PORT
+# with W UDP and W TCP workers, its state under RUNDIR, no journal, no zone
+# file sync.
+knot_conf() {
+  local file=$1 w=$2 port=$3 dir=$4
+  cat >"$file" <<EOF
+server:
+    rundir: $dir
+    listen: 127.0.0.1@$port
+    udp-workers: $w
+    tcp-workers: $w
+    background-workers: 1
+database:
+    storage: $dir/db
+log:
+  - target: $dir/knotd.log
+    any: warning
+template:
+  - id: default
+    storage: $dir
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: e164.arpa.
+    file: $ZONE
+EOF
+}
+
+# nsd_conf FILE W PORT DIR: an nsd config serving $ZONE on 127.0.0.1@PORT with
+# W server processes (SO_REUSEPORT), state under DIR; no response rate
+# limiting (on by default in Debian's build: 200 qps), no nsd.db (reads the
+# zone file at start), no privilege drop.
+nsd_conf() {
+  local file=$1 w=$2 port=$3 dir=$4
+  cat >"$file" <<EOF
+server:
+    ip-address: 127.0.0.1@$port
+    port: $port
+    do-ip6: no
+    server-count: $w
+    reuseport: yes
+    username: ""
+    chroot: ""
+    zonesdir: "$dir"
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir"
+    pidfile: "$dir/nsd.pid"
+    logfile: "$dir/nsd.log"
+    verbosity: 0
+    hide-version: yes
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: e164.arpa.
+    zonefile: $ZONE
+EOF
+}

@@ -3,6 +3,7 @@
 
   report.py import FILE --numbers N   (from import_bench.sh)
   report.py serve FILE [--title T]    (from serve_bench.sh)
+  report.py traffic FILE [--title T]  (from traffic_bench.sh)
 
 Every cell is "median [min-max]" over the rounds; ratios are of medians.
 """
@@ -204,6 +205,61 @@ def do_serve(a):
         print(n)
 
 
+def do_traffic(a):
+    """traffic_bench.sh: per mode, file 1 (first pass) and files 2..K (steady)."""
+    data = {}  # (mode, server) -> key -> {file: value}
+    modes, servers = [], []
+    for ln in open(a.file):
+        server, mode, f, key, value = ln.rstrip("\n").split("\t")
+        if mode not in modes:
+            modes.append(mode)
+        if server not in servers:
+            servers.append(server)
+        data.setdefault((mode, server), {}).setdefault(key, {})[int(f)] = float(value)
+    others = [s for s in servers if s != "enumd"] if "enumd" in servers else []
+    print("\nTRAFFIC  " + a.title)
+    print("first = file 1 after start (names never asked before); steady = files 2..K,"
+          " median [min-max]")
+
+    def values(mode, server, key, first):
+        per = data.get((mode, server), {}).get(key, {})
+        return [v for f, v in sorted(per.items()) if f > 0 and (f == 1) == (first == "first")]
+
+    rows = []
+    for mode in modes:
+        spec = [("start to first answer, ms", "start_ms", None, f0),
+                ("RSS after start, MiB", "rss_mib", 0, f0),
+                ("CPU us per answer, first pass", "cpu_us", "first", f2),
+                ("CPU us per answer, steady", "cpu_us", "steady", f2),
+                ("answered qps, first pass", "qps", "first", f0),
+                ("answered qps, steady", "qps", "steady", f0),
+                ("lost %, worst file", "loss_pct", "max", f2),
+                ("NXDOMAIN % of answers, file 1", "nxdomain", "nx", f1),
+                ("RSS after the last file, MiB", "rss_mib", "last", f0)]
+        for label, key, which, fmt in spec:
+            cells, meds = [], {}
+            for s in servers:
+                per = data.get((mode, s), {}).get(key, {})
+                if which in (None, 0):
+                    v = [per[0]] if 0 in per else []
+                elif which == "max":
+                    v = [max(per.values())] if per else []
+                elif which == "last":
+                    v = [per[max(per)]] if per else []
+                elif which == "nx":
+                    ans = data.get((mode, s), {}).get("answered", {}).get(1, 0)
+                    v = [100 * per[1] / ans] if 1 in per and ans else []
+                else:
+                    v = values(mode, s, key, which)
+                cells.append(cell(v, fmt))
+                if v:
+                    meds[s] = statistics.median(v)
+            ratios = ["%.2f" % (meds["enumd"] / meds[o]) if "enumd" in meds and meds.get(o)
+                      else "-" for o in others]
+            rows.append([mode + ": " + label] + cells + ratios)
+    print(table(["metric"] + servers + ["enumd/" + o for o in others], rows))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -213,8 +269,11 @@ def main():
     s = sub.add_parser("serve")
     s.add_argument("file")
     s.add_argument("--title", default="")
+    t = sub.add_parser("traffic")
+    t.add_argument("file")
+    t.add_argument("--title", default="")
     a = ap.parse_args()
-    (do_import if a.cmd == "import" else do_serve)(a)
+    {"import": do_import, "serve": do_serve, "traffic": do_traffic}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -115,12 +115,7 @@ NQUERIES=$(grep -cv '^\(;\|$\)' "$QUERIES")
 
 # enumd's store: imported once per zone file (import speed: import_bench.sh).
 STORE="$WORK/store-$NUMBERS-s$SEED"
-if [[ ! -f $STORE/.imported || $ZONE -nt $STORE/.imported || $ENUMCTL -nt $STORE/.imported ]]; then
-  rm -rf "$STORE"
-  log "importing $ZONE into $STORE"
-  "$ENUMCTL" import --store "$STORE" --origin e164.arpa. "$ZONE" >&2 || die "import failed"
-  touch "$STORE/.imported"
-fi
+ensure_store "$STORE"
 
 declare -A PORT
 taken=()
@@ -132,58 +127,9 @@ log "ports: $(for s in $SERVERS ceiling; do printf '%s=%s ' "$s" "${PORT[$s]}"; 
 
 # Configs for every measured worker count and for 1 (the cross-check).
 for w in $(printf '%s\n' 1 $WORKERS | sort -un); do
-  cat >"$RUN/knot-w$w.conf" <<EOF
-server:
-    rundir: $RUN/knot
-    listen: 127.0.0.1@${PORT[knotd]:-0}
-    udp-workers: $w
-    tcp-workers: $w
-    background-workers: 1
-database:
-    storage: $RUN/knot/db
-log:
-  - target: $RUN/knot/knotd.log
-    any: warning
-template:
-  - id: default
-    storage: $RUN/knot
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-  - domain: e164.arpa.
-    file: $ZONE
-EOF
+  knot_conf "$RUN/knot-w$w.conf" "$w" "${PORT[knotd]:-0}" "$RUN/knot"
 
-  # NSD: no response rate limiting (on by default in Debian's build: 200 qps),
-  # no nsd.db (reads the zone file at start), no privilege drop; W server
-  # processes, each with its own SO_REUSEPORT socket.
-  cat >"$RUN/nsd-w$w.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@${PORT[nsd]:-0}
-    port: ${PORT[nsd]:-0}
-    do-ip6: no
-    server-count: $w
-    reuseport: yes
-    username: ""
-    chroot: ""
-    zonesdir: "$RUN/nsd"
-    database: ""
-    zonelistfile: "$RUN/nsd/zone.list"
-    xfrdfile: "$RUN/nsd/xfrd.state"
-    xfrdir: "$RUN/nsd"
-    pidfile: "$RUN/nsd/nsd.pid"
-    logfile: "$RUN/nsd/nsd.log"
-    verbosity: 0
-    hide-version: yes
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: e164.arpa.
-    zonefile: $ZONE
-EOF
+  nsd_conf "$RUN/nsd-w$w.conf" "$w" "${PORT[nsd]:-0}" "$RUN/nsd"
 done
 
 # start SERVER W: starts it with W workers pinned to SCPU on a fresh state
