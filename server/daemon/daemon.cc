@@ -1197,6 +1197,9 @@ Status Daemon::Start() {
     st = d.secondary->Start();
     if (!st.ok()) return st;
   }
+  // Warm the page cache with the store's tables after the listeners are up,
+  // so it never delays the first answer; the thread holds only the paths.
+  std::thread([files = d.store->TableFiles()] { store::ZoneStore::Prefetch(files); }).detach();
   if (!d.store->read_only()) {
     const std::string socket_path =
         d.config.control_socket.empty() ? d.config.store + "/enumd.sock" : d.config.control_socket;

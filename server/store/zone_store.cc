@@ -912,6 +912,23 @@ bool ZoneStore::NodeCursor::Next(std::string_view* key, std::string_view* value)
 
 Status ZoneStore::NodeCursor::status() const { return FromRocks(it_->status(), "store read"); }
 
+std::vector<std::string> ZoneStore::TableFiles() const {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::vector<std::string> paths;
+  for (const auto& f : files) paths.push_back(f.db_path + f.name);
+  return paths;
+}
+
+void ZoneStore::Prefetch(const std::vector<std::string>& paths) noexcept {
+  for (const std::string& p : paths) {
+    int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // gone meanwhile (a compaction): nothing to warm
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    close(fd);
+  }
+}
+
 ZoneStore::Figures ZoneStore::GetFigures() const {
   Figures f;
   std::vector<rocksdb::LiveFileMetaData> files;
@@ -1243,7 +1260,11 @@ Status ZoneImport::PutNode(std::string_view key, std::string_view value) {
   }
   if (!f.writer) {
     rocksdb::EnvOptions eo(*store_->options_);
-    f.writer = std::make_unique<rocksdb::SstFileWriter>(eo, *store_->options_);
+    // The new version is served next: keep what was written in the page
+    // cache (RocksDB's default drops it as it goes, so the first queries
+    // after an import read the tables back from disk).
+    f.writer = std::make_unique<rocksdb::SstFileWriter>(eo, *store_->options_, nullptr,
+                                                        /*invalidate_page_cache=*/false);
     char name[32];
     snprintf(name, sizeof(name), "/%06zu.sst", f.done.size());
     std::string path = f.dir + name;

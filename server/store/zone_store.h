@@ -341,6 +341,14 @@ class ZoneStore {
   };
   Figures GetFigures() const;
 
+  // The paths of the live table files, and a warm-up for them: asks the
+  // kernel to read them into the page cache (POSIX_FADV_WILLNEED), so that
+  // the first queries after a start find the tables they map in memory
+  // rather than on disk. Prefetch holds no reference to the store: run it
+  // on a thread of its own, it may take as long as reading the files.
+  std::vector<std::string> TableFiles() const;
+  static void Prefetch(const std::vector<std::string>& paths) noexcept;
+
   // For `enumctl verify`: every block of every live table file read and
   // checked against its checksum (as RocksDB's `sst_dump --command=verify`).
   struct TableCheck {
