@@ -186,6 +186,14 @@ constexpr Key kSchema[] = {
    "Text answered for CH TXT version.bind and id.server (one TXT string, so at most 255 "
    "bytes); absent: those queries get REFUSED.",
    [](Target& t, const Value& v) { t.config->version_string = v.text; }},
+  {"store_reads", Kind::kChoice, "mmap", 0, 0, "mmap|pread", false,
+   "How the store's table files are read. mmap: a query that misses the caches parses the "
+   "block where the kernel's page cache holds it (fastest on traffic spread over many "
+   "numbers; the mapped files count in the process's RSS, as reclaimable file pages). pread: "
+   "blocks are copied into the block cache (cache.blocks_mb). With mmap, a disk that fails "
+   "under a mapped table stops enumd (SIGBUS) where pread gives a read error answered "
+   "SERVFAIL. Taken at start.",
+   [](Target& t, const Value& v) { t.config->store_mmap = v.text == "mmap"; }},
   {"transfers_out", Kind::kInt, "10", 1, 100000, {}, false,
    "Most zone transfers (AXFR, IXFR with differences or the whole zone) sent at once, over "
    "all zones and secondaries (BIND's transfers-out). Over it a request is answered SERVFAIL "
@@ -1256,6 +1264,7 @@ std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   check(a.store == b.store, "store");
   check(a.cache_names_mb == b.cache_names_mb, "cache.names_mb");
   check(a.cache_blocks_mb == b.cache_blocks_mb, "cache.blocks_mb");
+  check(a.store_mmap == b.store_mmap, "store_reads");
   check(a.udp_max_payload == b.udp_max_payload, "udp.max_payload");
   check(a.udp_spread_by_name == b.udp_spread_by_name, "udp.spread");
   check(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms, "tcp.idle_timeout_ms");

@@ -119,6 +119,7 @@ struct Config {
   std::string store = "/var/lib/enumd";
   uint32_t cache_names_mb = 256;    // store::NodeCache, split between workers; 0 = none
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
+  bool store_mmap = true;           // store_reads: mmap (true) | pread
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
   uint32_t notify_retries = 5;      // NOTIFY out (RFC 1996), see zones[].notify

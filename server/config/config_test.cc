@@ -404,7 +404,8 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
        "unknown key (expected one of: listen, workers, store, cache, udp, notify, tcp, log_level, "
-       "version, transfers_out, zones, keys, control, rate_limit, dnstap, metrics)"},
+       "version, store_reads, transfers_out, zones, keys, control, rate_limit, dnstap, "
+       "metrics)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",
        "unknown key (expected one of: max_payload, spread)"},

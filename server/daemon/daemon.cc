@@ -1037,6 +1037,7 @@ Status Daemon::Start() {
   store_options.statistics = d.config.metrics_enabled;  // block cache hits, for /metrics
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
   store_options.read_only_if_full = true;
+  store_options.mmap_reads = d.config.store_mmap;
   // Queries read store views inside their read sections of the registry's
   // domain: a replaced view is freed once none can hold it.
   store_options.readers = d.registry.epochs();

@@ -370,7 +370,7 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   opts.compression = rocksdb::kNoCompression;
-  opts.allow_mmap_reads = !options.in_memory;  // a memory Env has no files to map
+  opts.allow_mmap_reads = options.mmap_reads && !options.in_memory;  // a memory Env has no files
 
   store->path_ = path;
   std::error_code ec;

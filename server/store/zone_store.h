@@ -168,6 +168,11 @@ class ZoneStore {
     // /metrics) and a count of its compactions: on only when someone reads
     // them.
     bool statistics = false;
+    // Read table files through mmap (the default: a miss parses the block
+    // where the page cache holds it) or with pread into the block cache. With
+    // mmap a disk that fails under a mapped table stops the process (SIGBUS)
+    // instead of giving a read error (SERVFAIL).
+    bool mmap_reads = true;
   };
 
   // Opens (read-write: creating) the store at `path`. Errors are one line

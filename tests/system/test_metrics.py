@@ -266,6 +266,22 @@ class MetricsTest(unittest.TestCase):
             m, _ = enumd.metrics()
             self.assertGreaterEqual(value(m, "enumd_node_cache_hits_total") - hits, 20)
 
+    def test_store_reads_mmap_or_pread(self):
+        """store_reads: the same answers; with mmap the table files are mapped
+        into enumd (its /proc/PID/maps lists them), with pread they are not."""
+        mapped, answers = {}, {}
+        for mode in ("mmap", "pread"):
+            with MetricsServer([("e164.arpa.", PLAYGROUND)],
+                               extra={"store_reads": mode}) as enumd:
+                answers[mode] = [enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
+                                             "NAPTR").to_text().split("\n", 1)[1]
+                                 for i in range(10)]
+                with open(f"/proc/{enumd.proc.pid}/maps") as f:
+                    mapped[mode] = sum(1 for line in f if line.rstrip().endswith(".sst"))
+        self.assertEqual(answers["mmap"], answers["pread"])
+        self.assertGreater(mapped["mmap"], 0, mapped)
+        self.assertEqual(mapped["pread"], 0, mapped)
+
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
                   "update": {"allow": ["127.0.0.1/32"]}},
