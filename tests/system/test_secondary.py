@@ -251,8 +251,10 @@ class FollowsPrimaryTest(unittest.TestCase):
         e.start()
         self.addCleanup(e.stop)
         compare_with_primary(self, primary, e, "first transfer")
-        self.assertRegex(e.log_text(), r"AXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: "
-                                       r"serial none to 100 \(whole zone")
+        first = (r"AXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: "
+                 r"serial none to 100 \(whole zone")
+        self.assertTrue(wait_for(lambda: re.search(first, e.log_text()), timeout=10),
+                        e.log_text()[-3000:])
         primary.update(
             "update add 5.1.0.5.5.5.2.1.6.e164.arpa. 300 IN NAPTR 10 100 \"u\" \"E2U+sip\" "
             "\"!^.*$!sip:new@example.com!\" .",
@@ -261,8 +263,10 @@ class FollowsPrimaryTest(unittest.TestCase):
         primary.update("update add extra.e164.arpa. 60 IN TXT \"hello\"",
                        "update delete 1.1.9.0.0.5.5.5.3.1.6.e164.arpa.")
         compare_with_primary(self, primary, e, "second update")
-        self.assertEqual(len(re.findall(r"IXFR of e164\.arpa\. from .*\(incremental", e.log_text())),
-                         2, e.log_text()[-3000:])
+        incremental = r"IXFR of e164\.arpa\. from .*\(incremental"
+        self.assertTrue(wait_for(lambda: len(re.findall(incremental, e.log_text())) >= 2,
+                                 timeout=10), e.log_text()[-3000:])
+        self.assertEqual(len(re.findall(incremental, e.log_text())), 2, e.log_text()[-3000:])
         # enumd serves IXFR itself from what it applied (its journal).
         r = dns.query.xfr(HOST, ZONE, rdtype=dns.rdatatype.IXFR, serial=100, port=e.port,
                           keyring=KEYRING, keyname=KEY_NAME, timeout=5)
@@ -495,11 +499,14 @@ class BadPrimaryTest(unittest.TestCase):
         self.assertEqual(self.primary.notify(port=self.e.port).rcode(), dns.rcode.NOERROR)
         self.assertTrue(wait_for(lambda: enumd_serial(self.e) == 4, timeout=10),
                         self.e.log_text()[-3000:])
-        log = self.e.log_text()
-        self.assertRegex(log, r"IXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: record "
-                              r"3: deletes 77\.5\.5\.5\.e164\.arpa\. type 16, which the zone does "
-                              r"not have")
-        self.assertRegex(log, r"AXFR of e164\.arpa\. from .*: serial 3 to 4 \(whole zone")
+        # The transfer's line is logged after the zone is served: wait for it.
+        axfr = r"AXFR of e164\.arpa\. from .*: serial 3 to 4 \(whole zone"
+        self.assertTrue(wait_for(lambda: re.search(axfr, self.e.log_text()), timeout=10),
+                        self.e.log_text()[-3000:])
+        self.assertRegex(self.e.log_text(),
+                         r"IXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: record "
+                         r"3: deletes 77\.5\.5\.5\.e164\.arpa\. type 16, which the zone does "
+                         r"not have")
         self.assertNotEqual(answer_key(self.e, f"1.5.5.5.{ZONE}", "NAPTR"), self.before)
 
     def test_notify_and_update_refused(self):
