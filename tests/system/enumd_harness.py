@@ -169,16 +169,19 @@ class _Server:
         self.stop(check=exc_type is None)
         return False
 
-    def start(self):
-        """Starts the server and waits until it answers; returns self."""
+    def start(self, port=None):
+        """Starts the server and waits until it answers; returns self.
+        `port`: the one to use (chosen before, e.g. a primary's NOTIFY
+        target), tried once; by default a free one, another if it is taken."""
         if self.proc is not None:
             raise RuntimeError(f"{self.label} already started")
         self._final_log = None
         self.tmp = tempfile.mkdtemp(prefix=f"{self.label}-test-")
         self.log_path = os.path.join(self.tmp, f"{self.label}.log")
+        attempts = 1 if port else START_ATTEMPTS
         try:
-            for attempt in range(1, START_ATTEMPTS + 1):
-                self.port = free_port()
+            for attempt in range(1, attempts + 1):
+                self.port = port or free_port()
                 self._prepare()
                 self._spawn()
                 try:
@@ -187,7 +190,7 @@ class _Server:
                 except ServerStartError:
                     in_use = self._port_was_taken()
                     self._kill()
-                    if not in_use or attempt == START_ATTEMPTS:
+                    if not in_use or attempt == attempts:
                         raise
         except BaseException:
             self._abandon()

@@ -62,19 +62,7 @@ class PinnedEnumd(Enumd):
         self.pinned = port
 
     def start(self):
-        self._final_log = None
-        import tempfile
-        self.tmp = tempfile.mkdtemp(prefix=f"{self.label}-test-")
-        self.log_path = os.path.join(self.tmp, f"{self.label}.log")
-        self.port = self.pinned
-        try:
-            self._prepare()
-            self._spawn()
-            self._wait_ready()
-        except BaseException:
-            self._abandon()
-            raise
-        return self
+        return super().start(port=self.pinned)
 
 
 class Primary(_Server):

@@ -92,20 +92,8 @@ class Secondary(_Server):
         self.fixed_port = port
 
     def start(self):
-        # The port is chosen before enumd starts (its notify list); retry
-        # logic of the harness would pick another.
-        self._final_log = None
-        self.tmp = tempfile.mkdtemp(prefix=f"{self.label}-test-")
-        self.log_path = os.path.join(self.tmp, f"{self.label}.log")
-        self.port = self.fixed_port
-        try:
-            self._prepare()
-            self._spawn()
-            self._wait_ready()
-        except BaseException:
-            self._abandon()
-            raise
-        return self
+        # The port is chosen before enumd starts (its notify list).
+        return super().start(port=self.fixed_port)
 
     def _ready_question(self):
         return (ZONE, "SOA")
