@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/byte_order.h"
+#include "common/temp_file.h"
 #include "dns/canonical_rdata.h"
 #include "dns/constants.h"
 #include "dns/name.h"
@@ -292,43 +293,19 @@ class RecordSorter {
     sorted_ = true;
   }
 
-  Result<int> TempFile(std::string* name) {
-    std::string dir = temp_dir_;
-    if (dir.empty()) {
-      const char* t = getenv("TMPDIR");
-      dir = t && *t ? t : "/tmp";
-    }
-    // O_TMPFILE: a file with no name, gone when closed or when the process
-    // dies (kill -9 included). Else a named file, unlinked at once.
-    int fd = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    *name = "a temporary file in " + dir;
-    if (fd >= 0) return fd;
-    std::string tmpl = dir + "/enumd-import-XXXXXX";
-    fd = mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd < 0) return Status::Error("cannot create " + *name + ": " + strerror(errno));
-    unlink(tmpl.c_str());
-    return fd;
-  }
-
   // Sorts the chunk and writes it to a new run file; empties the chunk.
   Status WriteRun() {
     SortChunk();
     std::string name;
-    auto fd = TempFile(&name);
+    auto fd = OpenTempFile(temp_dir_, &name);
     if (!fd.ok()) return fd.status();
     auto run = std::make_unique<RunCursor>(*fd, name);
     std::string out;
     out.reserve(1u << 20);
     auto write_out = [&]() -> Status {
-      size_t done = 0;
-      while (done < out.size()) {
-        ssize_t n = write(*fd, out.data() + done, out.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Status::Error("cannot write " + name + ": " + strerror(errno));
-        done += static_cast<size_t>(n);
-      }
+      Status st = WriteAll(*fd, out.data(), out.size(), name);
       out.clear();
-      return Status::OK();
+      return st;
     };
     for (uint32_t off : index_) {
       const char* p = arena_.data() + off;
