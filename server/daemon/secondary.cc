@@ -243,30 +243,27 @@ bool Secondary::Check(const Zone& zone, std::string* error) {
         zone.name.c_str(), ep.ToString().c_str(), *serial,
         meta ? std::to_string(meta->serial).c_str() : "none");
     if (meta) {
-      if (TransferFrom(zone, p, true, error)) return true;
       // An IXFR that failed for what it held (a primary without IXFR, a
       // difference that does not apply) is followed by an AXFR at once, as
       // BIND does; not one that timed out, failed TSIG or was stopped: an
       // AXFR would fail the same way.
-      if (error->find("TSIG") != std::string::npos ||
-          error->find("not whole after") != std::string::npos ||
-          error->find("stopping") != std::string::npos ||
-          error->find("connect:") != std::string::npos)
-        continue;
+      const auto failure = TransferFrom(zone, p, true, error);
+      if (failure == PrimaryClient::Failure::kNone) return true;
+      if (failure == PrimaryClient::Failure::kExchange) continue;
     }
-    if (TransferFrom(zone, p, false, error)) return true;
+    if (TransferFrom(zone, p, false, error) == PrimaryClient::Failure::kNone) return true;
   }
   return false;
 }
 
-bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, bool ixfr,
-                             std::string* error) {
+PrimaryClient::Failure Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p,
+                                               bool ixfr, std::string* error) {
   PrimaryEndpoint ep{p.host, p.port, nullptr};
   dns::TsigKey key;
   if (!p.key.empty()) {
     std::lock_guard<std::mutex> lock(mu_);
     const dns::TsigKey* k = keys_.Find(dns::WireName(p.key));
-    if (!k) return false;
+    if (!k) return PrimaryClient::Failure::kExchange;
     key = *k;
     ep.key = &key;
   }
@@ -277,7 +274,7 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
                            ep.ToString() + (p.key.empty() ? "" : " key " + p.key);
   std::optional<uint32_t> from;
   if (soa) from = meta->serial;
-  zone::IncomingTransfer transfer(zone.origin, from, what);
+  zone::IncomingTransfer transfer(zone.origin, from, what, hooks_.temp_dir);
   PrimaryClient client(wake_[0]);
   PrimaryClient::TransferLimits limits;
   limits.timeout_ms = zone.timeout_s * 1000;
@@ -290,7 +287,7 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
     *error = what + ": " + st.message();
     Log(LogLevel::kError, "zone %s: %s; the version held is kept", zone.name.c_str(),
         error->c_str());
-    return false;
+    return client.failure();
   }
   Result<zone::IncomingTransfer::Applied> applied = Status::Error("enumd is stopping");
   hooks_.on_writer([&] {
@@ -314,7 +311,7 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
     *error = applied.status().message();
     Log(LogLevel::kError, "zone %s: %s; the version held is kept", zone.name.c_str(),
         error->c_str());
-    return false;
+    return PrimaryClient::Failure::kAnswer;
   }
   transfers_applied_[type].fetch_add(1, std::memory_order_relaxed);
   records_.fetch_add(transfer.records(), std::memory_order_relaxed);
@@ -329,7 +326,7 @@ bool Secondary::TransferFrom(const Zone& zone, const config::PrimaryConfig& p, b
       applied->meta.serial, how, static_cast<unsigned long long>(applied->sequences),
       static_cast<unsigned long long>(transfer.records()), transfer.messages(),
       static_cast<unsigned long long>(transfer.bytes()), seconds);
-  return true;
+  return PrimaryClient::Failure::kNone;
 }
 
 Secondary::Counters Secondary::counters() const {

@@ -26,25 +26,27 @@ struct IncomingTransfer::Record {
   uint64_t number = 0;  // 1-based over the whole transfer
 };
 
-// The answer records of messages [first, end) in order.
+// The answer records of the spool's messages from `first` on, in order; or
+// of one message in hand (the one Add is checking).
 class IncomingTransfer::Cursor {
  public:
-  Cursor(const std::vector<std::string>& messages, size_t first, uint64_t number)
-      : messages_(messages), msg_(first), number_(number) {}
+  Cursor(const MessageSpool& spool, size_t first, uint64_t number)
+      : spool_(&spool), msg_(first), number_(number) {}
+  Cursor(std::string_view message, size_t index, uint64_t number)
+      : msg_(index), end_(index + 1), number_(number), m_(message) {}
 
   // The next record: true; false at the end (status() ok) or on a malformed
-  // message (status() says why).
+  // message or a spool that cannot be read (status() says why).
   bool Next(Record* r) {
     while (left_ == 0) {
       if (started_) ++msg_;
       started_ = true;
-      if (msg_ >= messages_.size()) return false;
+      if (msg_ >= (spool_ ? spool_->size() : end_)) return false;
       if (!StartMessage()) return false;
     }
-    const std::string& m = messages_[msg_];
     dns::RRHead rr;
-    if (!dns::ReadRR(U8(m.data()), m.size(), &pos_, r->owner, &r->owner_len, &rr) ||
-        !dns::ReadRdata(U8(m.data()), m.size(), rr.type, rr.rdata, rr.rdlen, &r->rdata)) {
+    if (!dns::ReadRR(U8(m_.data()), m_.size(), &pos_, r->owner, &r->owner_len, &rr) ||
+        !dns::ReadRdata(U8(m_.data()), m_.size(), rr.type, rr.rdata, rr.rdlen, &r->rdata)) {
       status_ = Status::Error("message " + std::to_string(msg_ + 1) + ": a malformed record");
       return false;
     }
@@ -59,18 +61,26 @@ class IncomingTransfer::Cursor {
 
  private:
   bool StartMessage() {
-    const std::string& m = messages_[msg_];
-    if (m.size() < dns::kHeaderSize) {
+    if (spool_) {
+      auto m = spool_->Get(msg_, &scratch_);
+      if (!m.ok()) {
+        status_ = m.status();
+        return false;
+      }
+      m_ = *m;
+    }
+    if (m_.size() < dns::kHeaderSize) {
       status_ = Status::Error("message " + std::to_string(msg_ + 1) + ": shorter than a header");
       return false;
     }
-    const uint16_t qd = Load16(U8(m.data()) + 4);
-    left_ = Load16(U8(m.data()) + 6);
+    const uint16_t qd = Load16(U8(m_.data()) + 4);
+    left_ = Load16(U8(m_.data()) + 6);
     pos_ = dns::kHeaderSize;
     uint8_t name[dns::kMaxNameWire];
     size_t name_len = 0;
     for (uint16_t i = 0; i < qd; ++i) {
-      if (!dns::ReadName(U8(m.data()), m.size(), &pos_, name, &name_len) || pos_ + 4 > m.size()) {
+      if (!dns::ReadName(U8(m_.data()), m_.size(), &pos_, name, &name_len) ||
+          pos_ + 4 > m_.size()) {
         status_ = Status::Error("message " + std::to_string(msg_ + 1) + ": a malformed question");
         return false;
       }
@@ -79,12 +89,15 @@ class IncomingTransfer::Cursor {
     return true;
   }
 
-  const std::vector<std::string>& messages_;
+  const MessageSpool* spool_ = nullptr;
   size_t msg_;
+  size_t end_ = 0;  // without a spool: one past the message in hand
   bool started_ = false;
   size_t pos_ = 0;
   uint32_t left_ = 0;
   uint64_t number_;
+  std::string_view m_;   // the current message
+  std::string scratch_;  // its bytes, when read from the spool's file
   Status status_;
 };
 
@@ -92,7 +105,7 @@ class IncomingTransfer::Cursor {
 class IncomingTransfer::Source : public RecordSource {
  public:
   explicit Source(const IncomingTransfer& t)
-      : cursor_(t.messages_, 0, 0), left_(t.records_ - 1), what_(t.what_) {}
+      : cursor_(t.spool_, 0, 0), left_(t.records_ - 1), what_(t.what_) {}
   ZoneFileReader::Next Read(ZoneRecord* rec) override {
     if (left_ == 0) return ZoneFileReader::Next::kEnd;
     if (!cursor_.Next(&r_)) {
@@ -123,8 +136,11 @@ class IncomingTransfer::Source : public RecordSource {
 };
 
 IncomingTransfer::IncomingTransfer(std::string origin, std::optional<uint32_t> ixfr_from,
-                                   std::string what)
-    : origin_(std::move(origin)), ixfr_from_(ixfr_from), what_(std::move(what)) {
+                                   std::string what, std::string spool_dir, size_t spool_memory)
+    : origin_(std::move(origin)),
+      ixfr_from_(ixfr_from),
+      what_(std::move(what)),
+      spool_(std::move(spool_dir), spool_memory) {
   dns::LowerName(reinterpret_cast<uint8_t*>(origin_.data()));
 }
 
@@ -137,9 +153,9 @@ Status IncomingTransfer::Fail(const std::string& why) {
 Status IncomingTransfer::Add(const uint8_t* msg, size_t len) {
   if (state_ == State::kFailed) return failed_;
   if (state_ == State::kDone) return Fail("a message after the final SOA");
-  messages_.emplace_back(reinterpret_cast<const char*>(msg), len);
+  const std::string_view m(reinterpret_cast<const char*>(msg), len);
   bytes_ += len;
-  Cursor c(messages_, messages_.size() - 1, records_);
+  Cursor c(m, spool_.size(), records_);
   Record r;
   while (c.Next(&r)) {
     ++records_;
@@ -147,6 +163,8 @@ Status IncomingTransfer::Add(const uint8_t* msg, size_t len) {
     if (!st.ok()) return st;
   }
   if (!c.status().ok()) return Fail(c.status().message());
+  Status kept = spool_.Append(m);
+  if (!kept.ok()) return Fail(kept.message());
   return Status::OK();
 }
 
@@ -252,7 +270,7 @@ Result<IncomingTransfer::Applied> IncomingTransfer::Apply(store::ZoneStore* stor
 Result<IncomingTransfer::Applied> IncomingTransfer::ApplyIncremental(
     store::ZoneStore* store, const ApplyOptions& options) const {
   Applied out;
-  Cursor c(messages_, 0, 0);
+  Cursor c(spool_, 0, 0);
   Record r;
   c.Next(&r);  // the first SOA: the primary's serial
   std::unique_ptr<ZoneTransaction> txn;

@@ -1,6 +1,7 @@
 // IncomingTransfer: one zone transfer as a secondary receives it -- the
 // answer to an AXFR (RFC 5936) or IXFR (RFC 1995) request -- checked message
-// by message as it arrives, kept in wire form until it is whole, then
+// by message as it arrives, kept in wire form until it is whole (in memory,
+// or beyond a few MB in an unnamed temporary file: MessageSpool), then
 // written into the store:
 //  - an AXFR, or an IXFR answered AXFR-style (RFC 1995 §4: the whole zone),
 //    becomes a new version of the zone through the importer (every check an
@@ -32,6 +33,7 @@
 
 #include "common/status.h"
 #include "store/zone_store.h"
+#include "zone/message_spool.h"
 #include "zone/zone_transaction.h"
 
 namespace enumd::zone {
@@ -47,13 +49,17 @@ class IncomingTransfer {
 
   // `origin`: the zone (wire, any case). `ixfr_from`: the serial an IXFR
   // asked from; nullopt for an AXFR. `what` names the transfer in messages
-  // ("AXFR of e164.arpa. from 192.0.2.1#53").
-  IncomingTransfer(std::string origin, std::optional<uint32_t> ixfr_from, std::string what);
+  // ("AXFR of e164.arpa. from 192.0.2.1#53"). `spool_dir`: where the
+  // messages go once they pass `spool_memory` bytes ("" = $TMPDIR, else
+  // /tmp; enumd uses the store's directory).
+  IncomingTransfer(std::string origin, std::optional<uint32_t> ixfr_from, std::string what,
+                   std::string spool_dir = "", size_t spool_memory = size_t{16} << 20);
 
   // The next message of the answer (`len` bytes, the whole message; the
   // caller has checked its header and TSIG): its answer records are checked
   // and the message kept. Fails on the first record that breaks the
-  // structure above (the reason, without what()); later calls fail too.
+  // structure above, or when the message cannot be kept (a full disk): the
+  // reason, without what(); later calls fail too.
   Status Add(const uint8_t* msg, size_t len);
 
   bool done() const { return state_ == State::kDone; }
@@ -61,7 +67,8 @@ class IncomingTransfer {
   uint32_t serial() const { return serial_; }  // the primary's (first SOA); valid after a record
   uint64_t bytes() const { return bytes_; }
   uint64_t records() const { return records_; }
-  size_t messages() const { return messages_.size(); }
+  size_t messages() const { return spool_.size(); }
+  bool spilled() const { return spool_.spilled(); }  // the messages went to a file
   const std::string& what() const { return what_; }
 
   struct Applied {
@@ -97,7 +104,7 @@ class IncomingTransfer {
   std::string origin_;  // wire, lower-case
   std::optional<uint32_t> ixfr_from_;
   std::string what_;
-  std::vector<std::string> messages_;
+  MessageSpool spool_;
   State state_ = State::kFirst;
   Kind kind_ = Kind::kPending;
   uint32_t serial_ = 0;

@@ -1,6 +1,9 @@
 #include "zone/incoming_transfer.h"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
 
 #include "common/byte_order.h"
 #include "zone/zone_test_support.h"
@@ -205,6 +208,52 @@ TEST_CASE("IncomingTransfer: IXFR up to date, AXFR-style, and incremental (RFC 1
               .message()
               .find("starts at serial 6 where the one before ended at 8") != std::string::npos);
   }
+}
+
+TEST_CASE("IncomingTransfer: messages kept in a file once past the memory give the same zone") {
+  // 300 numbers over 30 messages; the spool holds 2 KB in memory.
+  char dir[] = "/tmp/enumd-transfer-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const Rec soa5{"e164.arpa.", dns::type::kSOA, Soa(5)};
+  std::vector<std::string> axfr;
+  for (int m = 0; m < 30; ++m) {
+    std::vector<Rec> recs;
+    if (m == 0) recs = {soa5, kApexNs};
+    for (int i = 0; i < 10; ++i)
+      recs.push_back(Naptr(std::to_string(i) + "." + std::to_string(m) + ".1.e164.arpa.",
+                           "sip:" + std::to_string(m * 10 + i) + "@x"));
+    if (m == 29) recs.push_back(soa5);
+    axfr.push_back(Message(recs, m == 0));
+  }
+  auto in_memory = OpenMemoryStore();
+  auto spilled = OpenMemoryStore();
+  IncomingTransfer a(dns::WireName("e164.arpa."), std::nullopt, "AXFR", dir);
+  IncomingTransfer b(dns::WireName("e164.arpa."), std::nullopt, "AXFR", dir, 2048);
+  REQUIRE(AddAll(&a, axfr).ok());
+  REQUIRE(AddAll(&b, axfr).ok());
+  CHECK_FALSE(a.spilled());
+  CHECK(b.spilled());
+  CHECK(b.messages() == 30);
+  REQUIRE(a.Apply(in_memory.get(), Options()).ok());
+  auto r = b.Apply(spilled.get(), Options());
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  CHECK(r->meta.records == 302);
+  CHECK(DumpZone(*spilled, "e164.arpa.") == DumpZone(*in_memory, "e164.arpa."));
+
+  // An incremental one from the file: 5 -> 6 replaces 0.0.1's NAPTR.
+  const Rec soa6{"e164.arpa.", dns::type::kSOA, Soa(6)};
+  IncomingTransfer i(dns::WireName("e164.arpa."), 5u, "IXFR", dir, 64);
+  REQUIRE(AddAll(&i, {Message({soa6, soa5}), Message({Naptr("0.0.1.e164.arpa.", "sip:0@x")}, false),
+                      Message({soa6, Naptr("0.0.1.e164.arpa.", "sip:zero@x"), soa6}, false)})
+              .ok());
+  CHECK(i.spilled());
+  auto ri = i.Apply(spilled.get(), Options());
+  REQUIRE_MESSAGE(ri.ok(), ri.status().message());
+  CHECK(ri->meta.serial == 6);
+  CHECK(DumpZone(*spilled, "e164.arpa.").at("0.0.1.e164.arpa.").records.at(0).find("sip:zero@x") !=
+        std::string::npos);
+  CHECK(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

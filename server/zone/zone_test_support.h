@@ -103,6 +103,7 @@ struct NodeDump {
   uint8_t flags = 0;
   int cut_labels = 0;
   std::vector<std::string> records;  // RecordToText lines, in store order
+  bool operator==(const NodeDump&) const = default;
 };
 using ZoneDump = std::map<std::string, NodeDump>;  // by owner name text
 
