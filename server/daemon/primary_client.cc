@@ -93,7 +93,7 @@ Status Wait(int fd, short events, int wake_fd, Clock::time_point deadline) {
 // request was signed: `v`), RCODE. false with *why: not for us (UDP: keep
 // waiting) when *foreign is set, else a failure.
 bool CheckAnswer(const uint8_t* m, size_t n, const Request& req, dns::TsigResponseVerifier* v,
-                 std::string* why, bool* foreign) {
+                 std::string* why, bool* foreign, bool* tsig_failed = nullptr) {
   *foreign = false;
   if (n < dns::kHeaderSize || Load16(m) != req.id || (m[2] & 0x80) == 0) {
     *foreign = true;
@@ -109,6 +109,7 @@ bool CheckAnswer(const uint8_t* m, size_t n, const Request& req, dns::TsigRespon
     const dns::TsigVerification t = v->Verify(m, n, Now());
     if (t.outcome != dns::TsigOutcome::kVerified && t.outcome != dns::TsigOutcome::kUnsigned) {
       *why = std::string("TSIG ") + TsigText(t.outcome);
+      if (tsig_failed) *tsig_failed = true;
       if (t.outcome == dns::TsigOutcome::kPeerError || rcode != 0)
         *why += " (rcode " + std::to_string(rcode) + ", TSIG error " +
                 std::to_string(t.has_tsig ? t.tsig.error : 0) + ")";
@@ -168,12 +169,17 @@ class Connection {
     }
     return Status::OK();
   }
-  // Up to `cap` bytes; 0 = the primary closed the connection.
-  Result<size_t> Receive(uint8_t* buf, size_t cap) {
+  // Up to `cap` bytes; 0 = the primary closed the connection. An error
+  // from recv(2) itself (a reset) sets *reset; else it is the deadline or
+  // enumd stopping.
+  Result<size_t> Receive(uint8_t* buf, size_t cap, bool* reset = nullptr) {
     for (;;) {
       const ssize_t n = recv(fd_.get(), buf, cap, 0);
       if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EAGAIN && errno != EINTR) return Status::Error("recv: " + net::ErrnoText(errno));
+      if (errno != EAGAIN && errno != EINTR) {
+        if (reset) *reset = true;
+        return Status::Error("recv: " + net::ErrnoText(errno));
+      }
       Status st = Wait(fd_.get(), POLLIN, wake_fd_, deadline_);
       if (!st.ok()) return st;
     }
@@ -188,9 +194,13 @@ class Connection {
 
 // Sends `req` over TCP and hands each framed answer message to `take`
 // (checked by CheckAnswer first) until it returns true (the answer is whole).
+// A failure sets *failure (PrimaryClient::Failure).
 template <typename Take>
 Status TcpExchange(const PrimaryEndpoint& p, const Request& req, int wake_fd,
-                   Clock::time_point deadline, uint64_t max_bytes, Take take) {
+                   Clock::time_point deadline, uint64_t max_bytes, PrimaryClient::Failure* failure,
+                   Take take) {
+  using Failure = PrimaryClient::Failure;
+  *failure = Failure::kExchange;
   Connection c(p, SOCK_STREAM, wake_fd, deadline);
   if (!c.status().ok()) return c.status();
   std::string framed;
@@ -211,31 +221,44 @@ Status TcpExchange(const PrimaryEndpoint& p, const Request& req, int wake_fd,
       const size_t len = Load16(reinterpret_cast<const uint8_t*>(buf.data()));
       const auto m = reinterpret_cast<const uint8_t*>(buf.data()) + 2;
       std::string why;
-      bool foreign = false;
-      if (!CheckAnswer(m, len, req, v ? &*v : nullptr, &why, &foreign))
+      bool foreign = false, tsig_failed = false;
+      if (!CheckAnswer(m, len, req, v ? &*v : nullptr, &why, &foreign, &tsig_failed)) {
+        *failure = tsig_failed ? Failure::kExchange : Failure::kAnswer;
         return Status::Error("message " + std::to_string(messages + 1) + ": " + why);
+      }
       ++messages;
       bool whole = false;
       st = take(m, len, &whole);
-      if (!st.ok()) return st;
+      if (!st.ok()) {
+        *failure = Failure::kAnswer;
+        return st;
+      }
       if (whole) {
         if (v && !v->complete())
           return Status::Error("the last message is not signed (RFC 8945 §5.3.1)");
+        *failure = Failure::kNone;
         return Status::OK();
       }
       buf.erase(0, 2 + len);
     }
-    auto n = c.Receive(chunk, sizeof(chunk));
-    if (!n.ok())
+    bool reset = false;
+    auto n = c.Receive(chunk, sizeof(chunk), &reset);
+    if (!n.ok()) {
+      if (reset) *failure = Failure::kAnswer;
       return Status::Error(n.status().message() + " after " + std::to_string(messages) +
                            " messages");
-    if (*n == 0)
+    }
+    if (*n == 0) {
+      *failure = Failure::kAnswer;
       return Status::Error("the primary closed the connection after " + std::to_string(messages) +
                            " messages, before the answer was whole");
+    }
     total += *n;
-    if (total > max_bytes)
+    if (total > max_bytes) {
+      *failure = Failure::kAnswer;
       return Status::Error("more than " + std::to_string(max_bytes >> 20) +
                            " MiB (zones[].transfer_in.max_mb)");
+    }
     buf.append(reinterpret_cast<const char*>(chunk), *n);
   }
 }
@@ -301,7 +324,8 @@ Result<uint32_t> PrimaryClient::QuerySerial(const PrimaryEndpoint& p, const std:
     if (last.message() == "enumd is stopping") return fail(last.message());
   }
   if (!truncated) return fail(last.message());
-  Status st = TcpExchange(p, *req, wake_fd_, deadline, 65536, take);
+  Failure failure;
+  Status st = TcpExchange(p, *req, wake_fd_, deadline, 65536, &failure, take);
   if (!st.ok()) return fail(st.message());
   return soa.serial();
 }
@@ -312,7 +336,8 @@ Status PrimaryClient::Transfer(const PrimaryEndpoint& p, const std::string& orig
   auto req = BuildRequest(p, origin, ixfr_soa ? dns::type::kIXFR : dns::type::kAXFR, ixfr_soa);
   if (!req.ok()) return req.status();
   const auto deadline = Clock::now() + std::chrono::milliseconds(limits.timeout_ms);
-  Status st = TcpExchange(p, *req, wake_fd_, deadline, limits.max_bytes,
+  failure_ = Failure::kExchange;
+  Status st = TcpExchange(p, *req, wake_fd_, deadline, limits.max_bytes, &failure_,
                           [&](const uint8_t* m, size_t n, bool* whole) {
                             Status s = out->Add(m, n);
                             *whole = out->done();

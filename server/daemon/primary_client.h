@@ -47,13 +47,29 @@ class PrimaryClient {
   // `ixfr_soa` holds the SOA rdata of the version we have, else an AXFR).
   // OK only when the answer is whole (out->done()) and, with a key, its last
   // message was signed and verified; else the reason (the caller names the
-  // transfer: out->what()).
+  // transfer: out->what()) and failure() says what kind it was.
   Status Transfer(const PrimaryEndpoint& primary, const std::string& origin,
                   const std::optional<std::string>& ixfr_soa, const TransferLimits& limits,
                   zone::IncomingTransfer* out);
 
+  // What kind of failure the last Transfer had: what a secondary may try next.
+  enum class Failure {
+    kNone,
+    // The primary answered, but not with what we could take: an error
+    // RCODE (a primary without IXFR), an answer that breaks the transfer's
+    // structure, a connection closed or reset before the end, more than
+    // max_bytes. An AXFR may still work.
+    kAnswer,
+    // No exchange we could trust: no connection, no whole answer before the
+    // deadline, a TSIG failure, enumd stopping. An AXFR from this primary
+    // would fail the same way.
+    kExchange,
+  };
+  Failure failure() const { return failure_; }
+
  private:
   int wake_fd_;
+  Failure failure_ = Failure::kNone;
 };
 
 }  // namespace enumd::daemon

@@ -32,6 +32,7 @@
 
 #include "common/status.h"
 #include "config/config.h"
+#include "daemon/primary_client.h"
 #include "daemon/refresh_timers.h"
 #include "dns/tsig_key.h"
 #include "store/zone_store.h"
@@ -106,8 +107,10 @@ class Secondary {
   void Load(State* s);
   // One check of the zone with its primaries; true when one answered.
   bool Check(const Zone& zone, std::string* error);
-  bool TransferFrom(const Zone& zone, const config::PrimaryConfig& p, bool ixfr,
-                    std::string* error);
+  // One transfer from `p` and its application. What failed, if anything:
+  // kAnswer also covers an IXFR that does not apply to the zone held.
+  PrimaryClient::Failure TransferFrom(const Zone& zone, const config::PrimaryConfig& p, bool ixfr,
+                                      std::string* error);
   // Writer thread: records a good check in the zone's meta.
   Status MarkRefreshed(const std::string& origin, int64_t now);
   bool UpdateExpired(int64_t now);  // under mu_; true when a flag changed

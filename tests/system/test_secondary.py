@@ -283,7 +283,10 @@ class FakePrimary:
     """A primary that answers SOA queries (UDP and TCP) and transfers, in a
     mode: "good", "truncated" (closes mid-transfer), "bad-tsig" (signs with
     the wrong key), "wrong-serial" (ends with another serial), "endless"
-    (never ends). Every answer is signed with KEY (but bad-tsig's)."""
+    (never ends), "bad-ixfr" (an IXFR whose deletion the secondary lacks),
+    "no-ixfr" (IXFR answered NOTIMP, as by a primary without IXFR). Every
+    answer is signed with KEY (but bad-tsig's). `requests` lists the
+    transfers asked for ("AXFR", "IXFR"), in order."""
 
     def __init__(self, serial=1, timers="3600 1 86400"):
         self.serial = serial
@@ -298,6 +301,7 @@ class FakePrimary:
         self.tcp.listen(8)
         self.stopping = False
         self.transfers = 0
+        self.requests = []
         self.threads = [threading.Thread(target=self.serve_udp, daemon=True),
                         threading.Thread(target=self.serve_tcp, daemon=True)]
         for t in self.threads:
@@ -356,12 +360,19 @@ class FakePrimary:
                     conn.sendall(struct.pack("!H", len(out)) + out)
                     return
                 self.transfers += 1
+                self.requests.append(dns.rdatatype.to_text(q.question[0].rdtype))
                 self.transfer(conn, q)
         except Exception:
             return
 
     def transfer(self, conn, q):
         mode, serial = self.mode, self.serial
+        if mode == "no-ixfr" and q.question[0].rdtype == dns.rdatatype.IXFR:
+            r = dns.message.make_response(q)
+            r.set_rcode(dns.rcode.NOTIMP)
+            out = r.to_wire()
+            conn.sendall(struct.pack("!H", len(out)) + out)
+            return
         if mode == "bad-ixfr" and q.question[0].rdtype == dns.rdatatype.IXFR:
             # An incremental answer whose deletion the secondary's zone lacks.
             r = dns.message.make_response(q)
@@ -473,7 +484,25 @@ class BadPrimaryTest(unittest.TestCase):
         self.misbehave("truncated", r"closed the connection after \d+ messages")
 
     def test_bad_tsig(self):
+        requests = len(self.primary.requests)
         self.misbehave("bad-tsig", r"TSIG BADSIG")
+        # An IXFR that failed TSIG is not followed by an AXFR: it would fail
+        # the same way (the retries are IXFRs again).
+        self.assertEqual(set(self.primary.requests[requests:]), {"IXFR"},
+                         self.primary.requests)
+
+    def test_primary_without_ixfr_is_followed_by_axfr(self):
+        requests = len(self.primary.requests)
+        self.primary.mode = "no-ixfr"
+        self.primary.serial = 4
+        self.assertEqual(self.primary.notify(port=self.e.port).rcode(), dns.rcode.NOERROR)
+        self.assertTrue(wait_for(lambda: enumd_serial(self.e) == 4, timeout=10),
+                        self.e.log_text()[-3000:])
+        self.assertEqual(self.primary.requests[requests:requests + 2], ["IXFR", "AXFR"])
+        self.assertRegex(self.e.log_text(),
+                         r"IXFR of e164\.arpa\. from 127\.0\.0\.1:\d+ key xfr-key\.: "
+                         r"message 1: answered NOTIMP")
+        self.assertNotEqual(answer_key(self.e, f"1.5.5.5.{ZONE}", "NAPTR"), self.before)
 
     def test_wrong_final_serial(self):
         self.misbehave("wrong-serial", r"the final SOA has serial 5, the first 4")
