@@ -326,6 +326,13 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
   opts.max_open_files = 512;
   opts.write_buffer_size = 64u << 20;
   opts.max_write_buffer_number = 3;
+  // Under a stream of UPDATEs the memtable fills with changed names, and
+  // every Get searched its skip list first (memcmp of long keys at each of
+  // ~20 levels): 12% of enumd's time in the update profile (issue 19), and
+  // a query that misses the caches paid it too. A whole-key bloom filter
+  // (2% of the memtable) answers "not here" for the names not changed lately.
+  opts.memtable_prefix_bloom_size_ratio = 0.02;
+  opts.memtable_whole_key_filtering = true;
   opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   opts.keep_log_file_num = 2;
   if (options.in_memory) {
@@ -1140,7 +1147,9 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
   if (options.names_changed) log_->Append(ChangeLog::kClearFloors, 0);
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
-  return FromRocks(WriteServed(wo, &b), "cannot update zone");
+  st = FromRocks(WriteServed(wo, &b), "cannot update zone");
+  if (st.ok() && options.written) *options.written = std::move(meta);
+  return st;
 }
 
 Status ZoneStore::SyncWal() {

@@ -306,6 +306,9 @@ class ZoneStore {
     // Whether names were created or deleted (not only their data changed):
     // the floor entries of the caches go then.
     bool names_changed = true;
+    // When set and the write succeeds: the zone's meta as written (the
+    // journal's bounds moved), so the writer need not read it back.
+    ZoneMeta* written = nullptr;
   };
   Status ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& changes,
                       const ChangeOptions& options);

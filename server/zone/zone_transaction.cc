@@ -555,10 +555,9 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
   options.limits = limits;
   options.sync = sync;
   options.names_changed = names_changed;
+  options.written = &result.meta;
   st = store_->ApplyChanges(meta_, changes, options);
   if (!st.ok()) return st;
-  auto committed = store_->FindZone(meta_.origin);
-  result.meta = committed ? *committed : meta_;
   result.changed = true;
   return result;
 }
