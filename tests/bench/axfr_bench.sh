@@ -3,7 +3,9 @@
 # and from Knot DNS and BIND 9 serving the same zone file, each read by the
 # same raw client (tests/bench/axfr_client.py: counts records from message
 # headers, so the server sets the pace) on 127.0.0.1. Reports records/s and
-# the server's RSS before and at its peak during the transfer.
+# the server's RSS before and at its peak during the transfer: VmRSS, and
+# RssAnon (its memory without the pages of mapped files: enumd reads its
+# store tables through mmap, and those page-cache pages count in VmRSS).
 #
 #   tests/bench/axfr_bench.sh [--numbers N] [--servers "enumd knotd named"]
 #                             [--repeat R] [--seed S] [--build DIR] [--workdir DIR]
@@ -70,7 +72,7 @@ PY
   die "no SOA from port $1 after 600 s"
 }
 
-printf 'server\trun\tseconds\trecords\tmessages\tMB\trecords/s\trss_before_MB\trss_peak_MB\tgrowth_MB\n' \
+printf 'server\trun\tseconds\trecords\tmessages\tMB\trecords/s\trss_before_MB\trss_peak_MB\tgrowth_MB\tanon_before_MB\tanon_peak_MB\tanon_growth_MB\n' \
   >"$WORK/axfr-$NUMBERS.tsv"
 for s in $SERVERS; do
   port=$(free_port)
@@ -138,11 +140,13 @@ EOC
   log "$s: loading the zone (pid $pid, port $port)"
   wait_soa "$port" "$pid"
   for ((r = 1; r <= REPEAT; r++)); do
-    read -r secs recs msgs bytes before peak < <(python3 "$BENCH_DIR/axfr_client.py" \
+    read -r secs recs msgs bytes before peak abefore apeak < <(python3 "$BENCH_DIR/axfr_client.py" \
       --port "$port" --pid "$pid" --records $((RECORDS + 1)))
     awk -v s="$s" -v r="$r" -v t="$secs" -v n="$recs" -v m="$msgs" -v b="$bytes" -v rb="$before" \
-        -v rp="$peak" 'BEGIN { printf "%s\t%d\t%.3f\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\n",
-        s, r, t, n, m, b / 1e6, n / t, rb / 1024, rp / 1024, (rp - rb) / 1024 }' \
+        -v rp="$peak" -v ab="$abefore" -v ap="$apeak" 'BEGIN {
+        printf "%s\t%d\t%.3f\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\n",
+        s, r, t, n, m, b / 1e6, n / t, rb / 1024, rp / 1024, (rp - rb) / 1024,
+        ab / 1024, ap / 1024, (ap - ab) / 1024 }' \
       | tee -a "$WORK/axfr-$NUMBERS.tsv"
     [[ $recs -eq $((RECORDS + 1)) ]] || log "$s: $recs records, expected $((RECORDS + 1))"
   done

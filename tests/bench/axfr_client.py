@@ -2,9 +2,12 @@
 """Raw AXFR reader for axfr_bench.sh: sends one AXFR over TCP, reads the
 length-prefixed messages without parsing records (so the server, not the
 client, sets the pace), counts records from each header's ANCOUNT, and
-samples the server's RSS (VmRSS of --pid) every 20 ms while it sends.
+samples the server's RSS (VmRSS of --pid, and RssAnon: VmRSS also counts
+the pages of files it maps, which enumd's store tables are) every 20 ms
+while it sends.
 
-Prints one line: seconds records messages bytes rss_before_kb rss_max_kb.
+Prints one line: seconds records messages bytes rss_before_kb rss_max_kb
+anon_before_kb anon_max_kb.
 Stops at --records records (the zone's count + 1: the SOA comes twice) or
 when the server closes."""
 
@@ -16,14 +19,18 @@ import time
 
 
 def rss_kb(pid):
+    """(VmRSS, RssAnon) of pid in KiB; zeros when it is gone."""
+    rss = anon = 0
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    rss = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, anon
 
 
 def main():
@@ -37,7 +44,7 @@ def main():
     qname = b"".join(bytes([len(l)]) + l.encode() for l in a.zone.rstrip(".").split(".")) + b"\0"
     query = struct.pack("!HHHHHH", 0x4242, 0, 1, 0, 0, 0) + qname + struct.pack("!HH", 252, 1)
     before = rss_kb(a.pid)
-    peak = before
+    peak = list(before)
     s = socket.create_connection(("127.0.0.1", a.port), timeout=60)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     t0 = time.monotonic()
@@ -67,12 +74,12 @@ def main():
             pos = 0
         now = time.monotonic()
         if now >= next_sample:
-            peak = max(peak, rss_kb(a.pid))
+            peak = [max(p, v) for p, v in zip(peak, rss_kb(a.pid))]
             next_sample = now + 0.02
     elapsed = time.monotonic() - t0
-    peak = max(peak, rss_kb(a.pid))
+    peak = [max(p, v) for p, v in zip(peak, rss_kb(a.pid))]
     s.close()
-    print(f"{elapsed:.3f} {records} {messages} {total} {before} {peak}")
+    print(f"{elapsed:.3f} {records} {messages} {total} {before[0]} {peak[0]} {before[1]} {peak[1]}")
 
 
 if __name__ == "__main__":
