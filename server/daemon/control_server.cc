@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace enumd::daemon {
@@ -62,7 +63,10 @@ Status ControlServer::Start(const std::string& path, Handler handler) {
   listen_fd_ = fd;
   path_ = path;
   handler_ = std::move(handler);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("enumd-control");
+    Run();
+  });
   return Status::OK();
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/hash.h"
+#include "common/thread_name.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
@@ -1191,7 +1192,10 @@ Status Daemon::Start() {
   {
     std::lock_guard<std::mutex> lock(d.mu);
     if (d.stopping) return Status::Error("stopped during start-up");
-    d.writer = std::thread([&d] { d.WriterLoop(); });
+    d.writer = std::thread([&d] {
+      NameThisThread("enumd-writer");
+      d.WriterLoop();
+    });
   }
   // After the writer: it applies what the secondary transfers.
   if (!d.store->read_only()) {
@@ -1200,7 +1204,10 @@ Status Daemon::Start() {
   }
   // Warm the page cache with the store's tables after the listeners are up,
   // so it never delays the first answer; the thread holds only the paths.
-  std::thread([files = d.store->TableFiles()] { store::ZoneStore::Prefetch(files); }).detach();
+  std::thread([files = d.store->TableFiles()] {
+    NameThisThread("enumd-prefetch");
+    store::ZoneStore::Prefetch(files);
+  }).detach();
   if (!d.store->read_only()) {
     const std::string socket_path =
         d.config.control_socket.empty() ? d.config.store + "/enumd.sock" : d.config.control_socket;

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/byte_order.h"
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "dns/constants.h"
 #include "dns/message_writer.h"
@@ -70,7 +71,10 @@ Status Notifier::Start() {
   sock6_ = UdpSocket(AF_INET6);  // may fail on a host without IPv6: then no v6 targets
   if (sock4_ < 0 && sock6_ < 0) return Status::Error("notify: cannot make a UDP socket");
   if (pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) return Status::Error("notify: cannot make a pipe");
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("enumd-notify");
+    Run();
+  });
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "daemon/primary_client.h"
 #include "dns/name.h"
@@ -49,7 +50,10 @@ Secondary::~Secondary() { Stop(); }
 Status Secondary::Start() {
   if (pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
     return Status::Error(std::string("secondary: pipe: ") + strerror(errno));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("enumd-secondary");
+    Run();
+  });
   return Status::OK();
 }
 

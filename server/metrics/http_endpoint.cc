@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/thread_name.h"
+
 namespace enumd::metrics {
 
 namespace {
@@ -88,7 +90,10 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& hos
     return st;
   }
   std::unique_ptr<HttpEndpoint> e(new HttpEndpoint(fd, wake, bound, std::move(render)));
-  e->thread_ = std::thread([p = e.get()] { p->Run(); });
+  e->thread_ = std::thread([p = e.get()] {
+    NameThisThread("enumd-metrics");
+    p->Run();
+  });
   return e;
 }
 

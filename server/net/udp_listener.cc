@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "common/thread_name.h"
+
 namespace enumd::net {
 
 UdpListener::UdpListener(UniqueFd fd, std::unique_ptr<QueryHandler> handler, uint32_t send_wait_ms)
@@ -37,7 +39,10 @@ void UdpListener::Start() {
   // thread still gets to call the handler's Idle().
   timeval idle{QueryHandler::kIdleIntervalMs / 1000, (QueryHandler::kIdleIntervalMs % 1000) * 1000};
   setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("enumd-udp");
+    Run();
+  });
 }
 
 void UdpListener::RequestStop() noexcept {

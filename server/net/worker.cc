@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "common/thread_name.h"
 #include "net/tcp_connection_pool.h"
 #include "net/tcp_listener.h"
 #include "net/udp_listener.h"
@@ -82,7 +83,10 @@ Status Worker::AddTcp(UniqueFd fd, const std::string& name) {
 
 void Worker::Start() {
   for (auto& listener : udp_listeners_) listener->Start();
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    NameThisThread("enumd-tcp");
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
 }
 
 void Worker::RequestStop() noexcept {

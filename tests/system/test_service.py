@@ -99,6 +99,22 @@ class ServiceNotifyTest(unittest.TestCase):
         self.assertEqual(self.notify.next().get("STOPPING"), "1")
         self.assertEqual(proc.wait(timeout=TIMEOUT), 0)
 
+    def test_threads_carry_their_job_as_name(self):
+        # What `top -H`, `ps -L` and perf show: an operator sees which
+        # thread is busy (the query path, the writer of updates, ...).
+        server, proc = self.spawn(ZONES[:1])
+        self.assertEqual(self.notify.next().get("READY"), "1", self.log())
+        task = f"/proc/{proc.pid}/task"
+        names = set()
+        for tid in os.listdir(task):
+            with open(os.path.join(task, tid, "comm")) as f:
+                names.add(f.read().strip())
+        for name in ("enumd-udp", "enumd-tcp", "enumd-writer", "enumd-control", "enumd-notify",
+                     "enumd-secondary"):
+            self.assertIn(name, names)
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=TIMEOUT), 0)
+
     def test_reload_is_reloading_then_ready_with_the_new_serial(self):
         zone = os.path.join(self.tmp, "e164.arpa.db")
         shutil.copy(ZONES[0][1], zone)
