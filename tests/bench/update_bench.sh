@@ -4,12 +4,13 @@
 #
 #   tests/bench/update_bench.sh [--numbers N] [--duration S] [--clients "1 16 64"]
 #                               [--servers "enumd named knotd"] [--visibility V]
-#                               [--seed S] [--build DIR] [--workdir DIR]
+#                               [--rate R] [--seed S] [--build DIR] [--workdir DIR]
 #
 #   --numbers N      zone size (default 1000000)
 #   --duration S     seconds per measured run (default 20)
 #   --clients L      concurrent update clients to measure (default "1 16 64")
 #   --visibility V   updates of the visibility run (default 500)
+#   --rate R         the paced update rate of the last query run (default 1000)
 #   --servers L      which servers (default "enumd named knotd")
 #   --build DIR      where bin/enumd, bin/enumctl, bin/loadgen and
 #                    bin/update_load are (default build-bench)
@@ -34,11 +35,15 @@
 #               run, then qps alone, then again while update_load --clients
 #               16 runs; the second as a share of the first, and the
 #               updates/s meanwhile
+#   at rate R   queries at max rate again, while update_load --clients 16
+#               --rate R sends R updates/s on a schedule: the query share,
+#               and the update round trip p50/p99 counted from when each
+#               update was due
 # Raw figures go to $WORKDIR/update-N.tsv. Servers are stopped on exit.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-NUMBERS=1000000 DURATION=20 CLIENTS="1 16 64" VISIBILITY=500 SEED=1
+NUMBERS=1000000 DURATION=20 CLIENTS="1 16 64" VISIBILITY=500 RATE=1000 SEED=1
 SERVERS="enumd named knotd" BUILD="$ROOT/build-bench" WORK=/tmp/enumd-bench
 while (($#)); do
   case $1 in
@@ -46,6 +51,7 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --clients) CLIENTS=$2; shift ;;
     --visibility) VISIBILITY=$2; shift ;;
+    --rate) RATE=$2; shift ;;
     --servers) SERVERS=$2; shift ;;
     --seed) SEED=$2; shift ;;
     --build) BUILD=$(cd "$2" && pwd); shift ;;
@@ -68,7 +74,7 @@ for s in $SERVERS; do
   esac
 done
 for c in $CLIENTS; do [[ $c =~ ^[1-9][0-9]?$ ]] || die "--clients takes counts 1..99, not '$c'"; done
-for v in DURATION VISIBILITY; do
+for v in DURATION VISIBILITY RATE; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${v,,} takes a positive integer, not '${!v}'"
 done
 (($(nproc) >= 2)) || die "needs 2 CPUs (server on CPU 0, clients on CPU 1)"
@@ -241,19 +247,28 @@ for s in $SERVERS; do
   rec "$s" qps_alone "$(kv "$RUN/q0.out" qps)"
   rec "$s" qps_during "$(kv "$RUN/q1.out" qps)"
   rec "$s" ups_during "$(kv "$RUN/u16.out" ups)"
+  update_load "$port" "$RUN/ur.out" --clients 16 --duration "$DURATION" --rate "$RATE" &
+  upid=$!
+  loadgen "$port" "$RUN/q2.out" --duration "$DURATION"
+  wait "$upid" || die "update_load failed: $(cat "$RUN/ur.out.err")"
+  rec "$s" qps_at_rate "$(kv "$RUN/q2.out" qps)"
+  for k in ups lat_p50_us lat_p99_us lost; do rec "$s" "rate.$k" "$(kv "$RUN/ur.out" $k)"; done
+  log "$s, $RATE updates/s paced: $(kv "$RUN/ur.out" ups) updates/s, p99 $(kv "$RUN/ur.out" lat_p99_us) us, $(kv "$RUN/q2.out" qps) qps meanwhile"
   stop
 done
 
-python3 - "$RESULTS" "$NUMBERS" "$DURATION" "$CLIENTS" <<'EOF'
+python3 - "$RESULTS" "$NUMBERS" "$DURATION" "$CLIENTS" "$RATE" <<'EOF'
 import collections, sys
 path, numbers, duration, clients = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()
+rate = int(sys.argv[5])
 v = collections.defaultdict(dict)
 for line in open(path).read().splitlines()[1:]:
     s, k, x = line.split("\t")
     v[s][k] = float(x)
 print(f"UPDATES  {numbers:,} numbers, {duration} s per run, server on 1 CPU, clients on the other")
 head = ["server"] + [f"{c} cl. upd/s" for c in clients] + [f"{c} cl. p99 ms" for c in clients] + \
-    ["visible p50/p99 us", "1st query", "qps alone", "qps w/ 16 cl.", "share", "upd/s meanwhile"]
+    ["visible p50/p99 us", "1st query", "qps alone", "qps w/ 16 cl.", "share", "upd/s meanwhile",
+     f"qps w/ {rate}/s", "share", f"p99 ms at {rate}/s"]
 rows = [head]
 for s, d in v.items():
     row = [s] + [f"{d[f'c{c}.ups']:,.0f}" for c in clients] + \
@@ -261,7 +276,9 @@ for s, d in v.items():
     row += [f"{d['vis.vis_p50_us']:.0f}/{d['vis.vis_p99_us']:.0f}", f"{d['vis.first_query_pct']:.0f}%",
             f"{d['qps_alone']:,.0f}", f"{d['qps_during']:,.0f}",
             f"{100 * d['qps_during'] / d['qps_alone']:.0f}%" if d['qps_alone'] else "-",
-            f"{d['ups_during']:,.0f}"]
+            f"{d['ups_during']:,.0f}", f"{d['qps_at_rate']:,.0f}",
+            f"{100 * d['qps_at_rate'] / d['qps_alone']:.0f}%" if d['qps_alone'] else "-",
+            f"{d['rate.lat_p99_us'] / 1000:.2f}"]
     rows.append(row)
 widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
 for i, r in enumerate(rows):

@@ -3,7 +3,7 @@
 //
 //   update_load --port P --key KEYFILE [--server ADDR] [--zone ORIGIN]
 //               [--prefix DIGITS] [--timeout-ms T]
-//               (--clients C --duration S | --visibility N)
+//               (--clients C --duration S [--rate R] | --visibility N)
 //
 // KEYFILE is a BIND key file (tsig-keygen); its first key signs every
 // request (enumd's own TSIG code, enumd_dns). Every UPDATE replaces the
@@ -19,6 +19,11 @@
 //       Prints sent, answered, lost, noerror, other (answers with another
 //       rcode), ups (NOERROR answers / S), and latency p50/p99/max in
 //       microseconds (send to answer).
+//   --rate R   with --clients: R updates per second in all, on a fixed
+//       schedule (an open loop as far as C clients allow); each latency
+//       counts from when its update was due, not when a client was free to
+//       send it, so a server that falls behind shows it (no coordinated
+//       omission).
 //   --visibility N   one client, N updates in turn: after each NOERROR, a
 //       query on another socket for the number's NAPTR, repeated until the
 //       answer holds the new tag (up to 5 s). Prints the update round trip
@@ -97,6 +102,7 @@ struct Options {
   double duration = 5;
   int visibility = 0;
   int timeout_ms = 2000;
+  double rate = 0;  // updates/s in all; 0: closed loop
 };
 
 class UpdateMaker {
@@ -226,11 +232,19 @@ int Throughput(const Options& o, UpdateMaker* maker) {
   uint64_t sent = 0, answered = 0, lost = 0, noerror = 0, other = 0;
   std::vector<uint64_t> lat;
   std::string tag, owner;
+  // With --rate: the time the next update is due (ns); each send takes one slot.
+  uint64_t next_due = 0;
+  const uint64_t gap = o.rate > 0 ? static_cast<uint64_t>(1e9 / o.rate) : 0;
   auto send_next = [&](size_t i) {
     Client& c = clients[i];
     c.id = static_cast<uint16_t>(c.id + 1);
     std::string m = maker->Make(c.id, static_cast<int>(i), c.seq++, &tag, &owner);
-    c.sent_at = NowNs();
+    if (gap) {
+      c.sent_at = next_due;  // latency from when it was due
+      next_due += gap;
+    } else {
+      c.sent_at = NowNs();
+    }
     if (send(c.fd, m.data(), m.size(), 0) >= 0) ++sent;
   };
   for (size_t i = 0; i < clients.size(); ++i) {
@@ -241,12 +255,20 @@ int Throughput(const Options& o, UpdateMaker* maker) {
   const uint64_t start = NowNs();
   const uint64_t end = start + static_cast<uint64_t>(o.duration * 1e9);
   const uint64_t timeout = static_cast<uint64_t>(o.timeout_ms) * 1000000u;
-  for (size_t i = 0; i < clients.size(); ++i) send_next(i);
+  next_due = start;
+  if (!gap)
+    for (size_t i = 0; i < clients.size(); ++i) send_next(i);
   char buf[65536];
   for (;;) {
     const uint64_t now = NowNs();
     if (now >= end) break;
-    poll(polls.data(), polls.size(), 5);
+    // Until the next update is due (ppoll: a precise timer; poll's 1 ms
+    // would send paced updates up to ~2 ms late), at most 5 ms.
+    uint64_t wait_ns = 5000000;
+    if (gap) wait_ns = next_due > now ? std::min<uint64_t>(wait_ns, next_due - now) : 0;
+    const timespec ts{static_cast<time_t>(wait_ns / 1000000000u),
+                      static_cast<long>(wait_ns % 1000000000u)};
+    ppoll(polls.data(), polls.size(), &ts, nullptr);
     const uint64_t t = NowNs();
     for (size_t i = 0; i < clients.size(); ++i) {
       Client& c = clients[i];
@@ -268,7 +290,7 @@ int Throughput(const Options& o, UpdateMaker* maker) {
         ++lost;
         c.sent_at = 0;
       }
-      if (c.sent_at == 0 && t < end) send_next(i);
+      if (c.sent_at == 0 && t < end && (!gap || NowNs() >= next_due)) send_next(i);
     }
   }
   const double secs = static_cast<double>(NowNs() - start) / 1e9;
@@ -345,6 +367,8 @@ int main(int argc, char** argv) {
       o.duration = std::atof(v);
     } else if (a == "--visibility") {
       o.visibility = std::atoi(v);
+    } else if (a == "--rate") {
+      o.rate = std::atof(v);
     } else if (a == "--timeout-ms") {
       o.timeout_ms = std::atoi(v);
     } else {
@@ -354,6 +378,7 @@ int main(int argc, char** argv) {
   if (o.port <= 0 || o.port > 65535) Usage("--port is needed");
   if (o.clients < 1 || o.clients > 100) Usage("--clients must be 1..100");
   if (o.key_file.empty()) Usage("--key is needed");
+  if (o.rate < 0 || (o.rate > 0 && o.visibility > 0)) Usage("--rate is > 0, with --clients");
   auto keys = enumd::dns::LoadTsigKeyFile(o.key_file);
   if (!keys.ok() || keys->empty())
     Usage(keys.ok() ? "no key in the key file" : keys.status().message().c_str());
