@@ -333,10 +333,10 @@ Result<uint32_t> PrimaryClient::QuerySerial(const PrimaryEndpoint& p, const std:
 Status PrimaryClient::Transfer(const PrimaryEndpoint& p, const std::string& origin,
                                const std::optional<std::string>& ixfr_soa,
                                const TransferLimits& limits, zone::IncomingTransfer* out) {
+  failure_ = Failure::kExchange;
   auto req = BuildRequest(p, origin, ixfr_soa ? dns::type::kIXFR : dns::type::kAXFR, ixfr_soa);
   if (!req.ok()) return req.status();
   const auto deadline = Clock::now() + std::chrono::milliseconds(limits.timeout_ms);
-  failure_ = Failure::kExchange;
   Status st = TcpExchange(p, *req, wake_fd_, deadline, limits.max_bytes, &failure_,
                           [&](const uint8_t* m, size_t n, bool* whole) {
                             Status s = out->Add(m, n);
