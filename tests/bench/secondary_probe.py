@@ -14,16 +14,7 @@ import struct
 import sys
 import time
 
-
-def mem_kb(pid):
-    rss = anon = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-            elif line.startswith("RssAnon:"):
-                anon = int(line.split()[1])
-    return rss, anon
+from axfr_client import rss_kb  # (VmRSS, RssAnon); zeros once the process is gone
 
 
 def wire_name(name):
@@ -78,9 +69,8 @@ def main():
     peak = [0, 0]
     done_at = None
     while True:
-        try:
-            now_mem = mem_kb(a.pid)
-        except OSError:
+        now_mem = rss_kb(a.pid)
+        if now_mem == (0, 0):  # a live process always has resident pages
             sys.exit("secondary_probe: the server exited")
         peak = [max(p, v) for p, v in zip(peak, now_mem)]
         now = time.monotonic()
