@@ -171,7 +171,6 @@ class Handler : public net::QueryHandler {
     if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
     return n;
   }
-  void Idle() noexcept override { responder_.Idle(); }
   std::unique_ptr<net::ResponseStream> TakeStream() noexcept override {
     if (!stream_) return nullptr;
     try {

@@ -352,7 +352,6 @@ Status Secondary::MarkRefreshed(const std::string& origin, int64_t now) {
   if (!meta) return Status::Error("the zone is missing from the store");
   meta->refreshed_at = now;
   store::ZoneStore::ChangeOptions o;
-  o.names_changed = false;
   return store_->ApplyChanges(*meta, {}, o);
 }
 

@@ -40,12 +40,6 @@ class QueryHandler {
   // Over TCP, right after Handle returned 0: the stream that answers the
   // query instead, if it started one (null: nothing to send).
   virtual std::unique_ptr<ResponseStream> TakeStream() noexcept { return nullptr; }
-  // Called on the handler's thread about once every kIdleIntervalMs while it
-  // has nothing to answer (and at least that often on a TCP loop): a chance
-  // to let go of what an idle thread should not hold (old store versions).
-  virtual void Idle() noexcept {}
-
-  static constexpr int kIdleIntervalMs = 1000;
 };
 
 }  // namespace enumd::net

@@ -35,10 +35,6 @@ UdpListener::~UdpListener() {
 }
 
 void UdpListener::Start() {
-  // The receive gives up after kIdleIntervalMs without a datagram, so an idle
-  // thread still gets to call the handler's Idle().
-  timeval idle{QueryHandler::kIdleIntervalMs / 1000, (QueryHandler::kIdleIntervalMs % 1000) * 1000};
-  setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
   thread_ = std::thread([this] {
     NameThisThread("enumd-udp");
     Run();
@@ -78,10 +74,6 @@ void UdpListener::Run() noexcept {
     for (mmsghdr& message : messages_) message.msg_hdr.msg_namelen = sizeof(sockaddr_in6);
     int received = recvmmsg(fd_.get(), messages_.data(), kBatch, MSG_WAITFORONE, nullptr);
     if (received < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // SO_RCVTIMEO: idle
-        handler_->Idle();
-        continue;
-      }
       // EINTR, ENOMEM, or an error that concerned one datagram: read on.
       // The socket itself gone bad cannot be read again: end the thread.
       if (errno == EBADF || errno == ENOTSOCK || errno == EFAULT || errno == EINVAL) return;

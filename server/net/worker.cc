@@ -57,11 +57,6 @@ Status Worker::Init() {
   stop_request_.data = this;
   uv_timer_init(&loop_, &grace_timer_);
   grace_timer_.data = this;
-  uv_timer_init(&loop_, &idle_timer_);
-  idle_timer_.data = this;
-  uv_timer_start(&idle_timer_, OnIdleTick, QueryHandler::kIdleIntervalMs,
-                 QueryHandler::kIdleIntervalMs);
-  uv_unref(AsHandle(&idle_timer_));  // never what keeps the loop running
   TcpConnectionPool::Limits limits;
   limits.idle_timeout_ms = tcp_idle_timeout_ms_;
   limits.query_timeout_ms = tcp_query_timeout_ms_;
@@ -117,10 +112,6 @@ void Worker::OnGraceExpired(uv_timer_t* timer) noexcept {
   static_cast<Worker*>(timer->data)->tcp_pool_->CloseAll();
 }
 
-void Worker::OnIdleTick(uv_timer_t* timer) noexcept {
-  static_cast<Worker*>(timer->data)->handler_->Idle();
-}
-
 void Worker::BeginStop() noexcept {
   if (stopping_) return;
   stopping_ = true;
@@ -139,7 +130,6 @@ void Worker::FinishStop() noexcept {
   finished_ = true;
   // With these closed the loop has nothing left and uv_run returns.
   uv_close(AsHandle(&grace_timer_), nullptr);
-  uv_close(AsHandle(&idle_timer_), nullptr);
   uv_close(AsHandle(&stop_request_), nullptr);
 }
 

@@ -69,7 +69,6 @@ class Worker {
  private:
   static void OnStopRequest(uv_async_t* async) noexcept;
   static void OnGraceExpired(uv_timer_t* timer) noexcept;
-  static void OnIdleTick(uv_timer_t* timer) noexcept;
   void BeginStop() noexcept;
   void FinishStop() noexcept;
 
@@ -83,7 +82,6 @@ class Worker {
   uv_loop_t loop_{};
   uv_async_t stop_request_{};
   uv_timer_t grace_timer_{};
-  uv_timer_t idle_timer_{};  // QueryHandler::Idle for the loop's handler
   bool loop_ready_ = false;
   bool stopping_ = false;
   bool finished_ = false;

@@ -21,15 +21,10 @@ Responder::Responder(const store::ZoneStore* store, const zone::ZoneRegistry* zo
     : store_(store),
       zones_(zones),
       options_(std::move(options)),
-      node_cache_(options_.node_cache_bytes),
+      node_cache_(options_.node_cache_bytes, store::NodeCache::Admission::kSecondSight),
       reader_(zones->epochs()) {
   scratch_.read.set_cache(&node_cache_);
   aux_scratch_.read.set_cache(&node_cache_);
-}
-
-void Responder::Idle() noexcept {
-  store_->ReleaseStale(&scratch_.read);
-  store_->ReleaseStale(&aux_scratch_.read);
 }
 
 bool Responder::TakeError(ServeError* out) noexcept {
@@ -72,9 +67,6 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   aux_scratch_.read.set_view(view);
   size_t n = RespondInside(pkt, len, out, cap, tcp);
   table_ = nullptr;
-  // An iterator made before a version flip would pin the old version's files.
-  store_->ReleaseStale(&scratch_.read);
-  store_->ReleaseStale(&aux_scratch_.read);
   return n;
 }
 

@@ -99,11 +99,6 @@ class Responder {
   // TCP). Returns the response length, or 0 to send nothing.
   size_t Respond(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
 
-  // Between queries, with nothing to answer for a while (the network layer
-  // calls it about once a second on an idle thread): lets go of what pins
-  // old store versions (ZoneStore::ReleaseStale).
-  void Idle() noexcept;
-
   const ResponderStats& stats() const { return stats_; }
   // The first SERVFAIL caused by the data since the last call, if any
   // (returns false when there was none); clears it.

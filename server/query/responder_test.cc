@@ -135,7 +135,7 @@ std::vector<std::string> Section(ldns_rr_list* list) {
   return out;
 }
 
-Answer Ask(Fixture& f, const std::vector<uint8_t>& q, bool tcp = false) {
+Answer Ask(ServedZone& f, const std::vector<uint8_t>& q, bool tcp = false) {
   std::vector<uint8_t> out(65535);
   Answer a;
   a.size = f.responder->Respond(q.data(), q.size(), out.data(), out.size(), tcp);
@@ -157,7 +157,7 @@ Answer Ask(Fixture& f, const std::vector<uint8_t>& q, bool tcp = false) {
   return a;
 }
 
-Answer Ask(Fixture& f, const std::string& name, uint16_t type) {
+Answer Ask(ServedZone& f, const std::string& name, uint16_t type) {
   return Ask(f, MakeQuery(name, type));
 }
 
@@ -261,6 +261,93 @@ TEST_CASE("responder: longest-match wildcards let the exception override for its
     CHECK(a.answer.empty());
     CHECK(a.authority.size() == 1);
   }
+}
+
+// The closest encloser of a missing name is found by a binary search over
+// its ancestors (zone/lookup.cc): every depth of a deep chain, with a
+// wildcard at some depths, a delegation at one, and names missing one label
+// or several below each ancestor, against what RFC 4592 says each must be.
+TEST_CASE("responder: the closest encloser of a missing name, at every depth") {
+  // The chain 0 < 9.0 < 8.9.0 < ... < 1.2.3.4.5.6.7.8.9.0 (only its end
+  // has data; the rest are empty non-terminals), wildcards below the
+  // ancestors of 1, 4 and 7 labels, a delegation at 5.5.
+  std::string text = R"ZONE($TTL 1h
+@ IN SOA ns.e164.arpa. root.e164.arpa. 1 3600 3600 3600 600
+@ IN NS ns.e164.arpa.
+ns IN A 127.0.0.2
+1.2.3.4.5.6.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:deep@example.com!" .
+*.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w1@example.com!" .
+*.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w4@example.com!" .
+*.4.5.6.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w7@example.com!" .
+5.5 IN NS ns.example.net.
+)ZONE";
+  const std::string chain[] = {"0",
+                               "9.0",
+                               "8.9.0",
+                               "7.8.9.0",
+                               "6.7.8.9.0",
+                               "5.6.7.8.9.0",
+                               "4.5.6.7.8.9.0",
+                               "3.4.5.6.7.8.9.0",
+                               "2.3.4.5.6.7.8.9.0",
+                               "1.2.3.4.5.6.7.8.9.0"};
+  // The wildcard that covers a name missing below the ancestor of k labels.
+  auto expected = [](int k) -> std::string {
+    if (k == 1) return "sip:w1@";
+    if (k == 4) return "sip:w4@";
+    if (k == 7) return "sip:w7@";
+    return "";  // NXDOMAIN
+  };
+  for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch})
+    for (size_t cache : {size_t{0}, size_t{1} << 20}) {
+      ServedZone f(text, TestOptions(1232, cache), mode);
+      for (int pass = 0; pass < 2; ++pass) {  // the second from the cache
+        for (int k = 1; k <= 10; ++k) {
+          const std::string& ce = chain[k - 1];
+          for (const std::string& missing :
+               {std::string("x"), std::string("x.y.z"), std::string("1.2.3.4.5.6.7.8.9.x.y")}) {
+            const std::string qname = missing + "." + ce + ".e164.arpa.";
+            CAPTURE(qname);
+            CAPTURE(static_cast<int>(mode));
+            CAPTURE(cache);
+            Answer a = Ask(f, qname, kNaptr);
+            // RFC 4592 synthesises only from *.<closest encloser>; longest
+            // match from the deepest wildcard above.
+            std::string want = expected(k);
+            if (mode == zone::WildcardMode::kLongestMatch)
+              for (int up = k; up >= 1 && want.empty(); --up) want = expected(up);
+            if (want.empty()) {
+              CHECK(a.rcode == LDNS_RCODE_NXDOMAIN);
+              CHECK(a.answer.empty());
+            } else {
+              CHECK(a.rcode == LDNS_RCODE_NOERROR);
+              REQUIRE(a.answer.size() == 1);
+              CHECK(a.answer[0].find(want) != std::string::npos);
+            }
+          }
+        }
+        // The chain's own names exist: the empty non-terminals are NODATA
+        // (RFC 4592 mode), the end has its data.
+        if (mode == zone::WildcardMode::kRfc4592)
+          for (int k = 1; k <= 9; ++k) {
+            Answer a = Ask(f, chain[k - 1] + ".e164.arpa.", kNaptr);
+            CHECK(a.rcode == LDNS_RCODE_NOERROR);
+            CHECK(a.answer.empty());
+          }
+        Answer a = Ask(f, "1.2.3.4.5.6.7.8.9.0.e164.arpa.", kNaptr);
+        REQUIRE(a.answer.size() == 1);
+        CHECK(a.answer[0].find("sip:deep@") != std::string::npos);
+        // Missing names at and below the cut are referrals.
+        for (const char* below : {"x.5.5.e164.arpa.", "x.y.z.5.5.e164.arpa."}) {
+          CAPTURE(below);
+          a = Ask(f, below, kNaptr);
+          CHECK(a.rcode == LDNS_RCODE_NOERROR);
+          CHECK(!a.aa);
+          REQUIRE(a.authority.size() == 1);
+          CHECK(a.authority[0].rfind("5.5.e164.arpa.", 0) == 0);
+        }
+      }
+    }
 }
 
 TEST_CASE("responder: case is matched loosely and echoed as sent") {

@@ -13,7 +13,7 @@ struct NodeCache::Record {
   uint32_t gen;
   uint16_t key_size;
   uint8_t present;
-  uint8_t kind;
+  uint8_t unused;
   uint32_t value_size;
   uint32_t reserved;
   // key bytes, then value bytes
@@ -34,8 +34,8 @@ void* Map(size_t bytes) noexcept {
 
 // FNV-1a over the generation and the key, then a final mix so that both the
 // low bits (bucket) and the high bits (tag) vary.
-uint64_t Hash(uint32_t gen, std::string_view key, NodeCache::Kind kind) noexcept {
-  uint64_t h = 0xcbf29ce484222325ull ^ gen ^ (static_cast<uint64_t>(kind) << 32);
+uint64_t Hash(uint32_t gen, std::string_view key) noexcept {
+  uint64_t h = 0xcbf29ce484222325ull ^ gen;
   for (unsigned char c : key) {
     h ^= c;
     h *= 0x100000001b3ull;
@@ -45,7 +45,7 @@ uint64_t Hash(uint32_t gen, std::string_view key, NodeCache::Kind kind) noexcept
 
 }  // namespace
 
-NodeCache::NodeCache(size_t bytes) {
+NodeCache::NodeCache(size_t bytes, Admission admission) {
   if (bytes < 4096) return;  // too small to be of use: disabled
   capacity_ = bytes & ~(kAlign - 1);
   // One 16-byte slot per 128 ring bytes or a little more (a power of two
@@ -55,18 +55,36 @@ NodeCache::NodeCache(size_t bytes) {
   while (buckets * kWays * 128 < capacity_) buckets <<= 1;
   bucket_mask_ = buckets - 1;
   slots_bytes_ = buckets * kWays * sizeof(Slot);
+  if (admission == Admission::kSecondSight) seen_mask_ = buckets * kWays * 4 - 1;
   ring_ = static_cast<uint8_t*>(Map(capacity_));
   slots_ = static_cast<Slot*>(Map(slots_bytes_));
-  if (!ring_ || !slots_) {
-    if (ring_) munmap(ring_, capacity_);
-    if (slots_) munmap(slots_, slots_bytes_);
+  if (seen_mask_) seen_ = static_cast<uint64_t*>(Map(SeenBytes()));
+  if (!ring_ || !slots_ || (seen_mask_ && !seen_)) {
+    Unmap();
     throw std::bad_alloc();
   }
 }
 
-NodeCache::~NodeCache() {
+NodeCache::~NodeCache() { Unmap(); }
+
+void NodeCache::Unmap() noexcept {
   if (ring_) munmap(ring_, capacity_);
   if (slots_) munmap(slots_, slots_bytes_);
+  if (seen_) munmap(seen_, SeenBytes());
+}
+
+bool NodeCache::SeenBefore(uint64_t h) noexcept {
+  // Bits of the hash that pick neither the bucket (low bits) nor the tag.
+  const uint64_t bit = (h * 0xff51afd7ed558ccdULL) >> 17 & seen_mask_;
+  uint64_t& word = seen_[bit / 64];
+  const uint64_t m = uint64_t{1} << (bit % 64);
+  if (word & m) return true;
+  word |= m;
+  if (++seen_set_ > (seen_mask_ + 1) / 4) {
+    std::memset(seen_, 0, SeenBytes());
+    seen_set_ = 0;
+  }
+  return false;
 }
 
 size_t NodeCache::RecordSize(size_t key_size, size_t value_size) noexcept {
@@ -77,7 +95,7 @@ const NodeCache::Record* NodeCache::RecordAt(uint64_t pos) const noexcept {
   return reinterpret_cast<const Record*>(ring_ + (pos % capacity_));
 }
 
-const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key, Kind kind,
+const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key,
                                            uint64_t h) const noexcept {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   for (const Slot* bucket : {Bucket(h, 0), Bucket(h, 1)}) {
@@ -85,7 +103,7 @@ const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key, K
       const Slot& s = bucket[i];
       if (s.tag != tag || !Alive(s)) continue;
       const Record* r = RecordAt(s.pos - 1);
-      if (r->gen == gen && r->kind == static_cast<uint8_t>(kind) && r->key_size == key.size() &&
+      if (r->gen == gen && r->key_size == key.size() &&
           std::memcmp(r->key(), key.data(), key.size()) == 0)
         return &s;
     }
@@ -93,10 +111,10 @@ const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key, K
   return nullptr;
 }
 
-NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key, std::string_view* value,
-                               Kind kind) noexcept {
+NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
+                               std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;
-  auto* s = const_cast<Slot*>(FindSlot(gen, key, kind, Hash(gen, key, kind)));
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, Hash(gen, key)));
   if (!s) {
     if (misses_) misses_->Add();
     return Hit::kUnknown;
@@ -129,20 +147,21 @@ uint64_t NodeCache::Reserve(size_t size) noexcept {
   return pos;
 }
 
-void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view value, bool present,
-                       Kind kind) noexcept {
+void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view value,
+                       bool present) noexcept {
   if (!capacity_ || key.size() > UINT16_MAX) return;
   if (!present) value = {};
   const size_t size = RecordSize(key.size(), value.size());
   if (size > capacity_ / 16) return;
 
-  const uint64_t h = Hash(gen, key, kind);
+  const uint64_t h = Hash(gen, key);
   // The way to use: the same key if cached (its value changed), else a dead
   // way of the bucket with fewer live records, else room made below. With
   // one bucket per key 8% of the keys overflowed at 65% load, each costing a
   // RocksDB read per query; two choices and the cuckoo step keep 99.5% of
   // them at 90% (node_cache_test.cc).
-  Slot* way = const_cast<Slot*>(FindSlot(gen, key, kind, h));
+  Slot* way = const_cast<Slot*>(FindSlot(gen, key, h));
+  if (!way && seen_ && !SeenBefore(h)) return;
   if (!way) {
     Slot* first = Bucket(h, 0);
     Slot* second = Bucket(h, 1);
@@ -159,11 +178,9 @@ void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view valu
     // few percent of the keys at 90% load), else the oldest of the eight
     // makes room.
     for (Slot* b : {first, second}) {
+      const uint64_t index = static_cast<uint64_t>(b - slots_) / kWays;
       for (int i = 0; i < kWays && !way; ++i) {
-        const Record* r = RecordAt(b[i].pos - 1);
-        const uint64_t rh =
-            Hash(r->gen, std::string_view(r->key(), r->key_size), static_cast<Kind>(r->kind));
-        Slot* alt = Bucket(rh, 0) == b ? Bucket(rh, 1) : Bucket(rh, 0);
+        Slot* alt = slots_ + Partner(index, b[i].tag) * kWays;
         for (int j = 0; j < kWays; ++j) {
           if (Alive(alt[j])) continue;
           alt[j] = b[i];
@@ -185,17 +202,15 @@ void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view valu
   r->gen = gen;
   r->key_size = static_cast<uint16_t>(key.size());
   r->present = present ? 1 : 0;
-  r->kind = static_cast<uint8_t>(kind);
+  r->unused = 0;
   r->value_size = static_cast<uint32_t>(value.size());
   r->reserved = 0;
   std::memcpy(const_cast<char*>(r->key()), key.data(), key.size());
   if (!value.empty()) std::memcpy(const_cast<char*>(r->value()), value.data(), value.size());
-  *way = Slot{pos + 1, static_cast<uint32_t>(h >> 32), EpochOf(kind)};
+  *way = Slot{pos + 1, static_cast<uint32_t>(h >> 32), epoch_};
 }
 
-uint64_t NodeCache::KeyHash(uint32_t gen, std::string_view key) noexcept {
-  return Hash(gen, key, Kind::kNode);
-}
+uint64_t NodeCache::KeyHash(uint32_t gen, std::string_view key) noexcept { return Hash(gen, key); }
 
 void NodeCache::EraseHashed(uint64_t h) noexcept {
   if (!capacity_) return;
@@ -207,28 +222,16 @@ void NodeCache::EraseHashed(uint64_t h) noexcept {
 
 void NodeCache::Erase(uint32_t gen, std::string_view key) noexcept {
   if (!capacity_) return;
-  auto* s = const_cast<Slot*>(FindSlot(gen, key, Kind::kNode, Hash(gen, key, Kind::kNode)));
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, Hash(gen, key)));
   if (s) s->pos = 0;
-}
-
-void NodeCache::ResetIfWrapped() noexcept {
-  // After 2^31 clears an old slot could match again: forget every slot.
-  if (epoch_ < kFloorBit && floor_epoch_ < kFloorBit) return;
-  std::memset(static_cast<void*>(slots_), 0, slots_bytes_);
-  epoch_ = floor_epoch_ = 1;
-}
-
-void NodeCache::ClearFloors() noexcept {
-  if (!capacity_) return;
-  ++floor_epoch_;
-  ResetIfWrapped();
 }
 
 void NodeCache::Clear() noexcept {
   if (!capacity_) return;
-  ++epoch_;
-  ++floor_epoch_;
-  ResetIfWrapped();
+  if (++epoch_ != 0) return;
+  // After 2^32 clears an old slot could match again: forget every slot.
+  std::memset(static_cast<void*>(slots_), 0, slots_bytes_);
+  epoch_ = 1;
 }
 
 }  // namespace enumd::store

@@ -12,8 +12,8 @@
 // is absent from the store is remembered too (a record without value), since
 // misses cost RocksDB as much as hits.
 //
-// Invalidation is the owner's job: Erase() forgets one name's node, ClearFloors()
-// every floor entry, Clear() everything, each in O(1). The store applies its
+// Invalidation is the owner's job: Erase() forgets one name's node, Clear()
+// everything, each in O(1). The store applies its
 // log of changed names to a worker's cache before the worker reads a newer
 // view (ZoneStore::AcquireView), so a cached value is never older than the
 // view the query reads.
@@ -33,33 +33,37 @@ namespace enumd::store {
 class NodeCache {
  public:
   enum class Hit { kUnknown, kPresent, kAbsent };
-  // What a record remembers about (gen, key): the node's value, or the
-  // greatest key <= it (ZoneStore::FloorKey). Separate entries.
-  enum class Kind : uint8_t { kNode = 0, kFloor = 1 };
 
-  // `bytes`: size of the ring (the slot table adds 1/16 to 1/8 of that); 0 disables
-  // the cache (Find always kUnknown, Insert does nothing).
-  explicit NodeCache(size_t bytes);
+  // Which Inserts are kept. kSecondSight: a key not cached is remembered
+  // only when Insert has been called for it once before, within the last
+  // window of about as many keys as the table has slots (a doorkeeper, as in
+  // TinyLFU: one bit per key in a bitmap of 4 bits per slot, cleared when a
+  // quarter of it is set). Traffic spread over tens of millions of names --
+  // a random-name flood, or calls uniformly over all numbers -- asks most
+  // names once: remembering each would cost a ring write and push out the
+  // names that are asked again (the upper nodes every lookup reads).
+  enum class Admission : uint8_t { kAll, kSecondSight };
+
+  // `bytes`: size of the ring (the slot table adds 1/16 to 1/8 of that, the
+  // doorkeeper 1/64 to 1/32); 0 disables the cache (Find always kUnknown,
+  // Insert does nothing).
+  explicit NodeCache(size_t bytes, Admission admission = Admission::kAll);
   ~NodeCache();
   NodeCache(const NodeCache&) = delete;
   NodeCache& operator=(const NodeCache&) = delete;
 
   // On kPresent, *value views the cached bytes, valid until the next Find,
   // Insert or Clear.
-  Hit Find(uint32_t gen, std::string_view key, std::string_view* value,
-           Kind kind = Kind::kNode) noexcept;
+  Hit Find(uint32_t gen, std::string_view key, std::string_view* value) noexcept;
   // Remembers (gen, key) -> value, or that it is absent (value ignored).
   // Records larger than 1/16 of the ring are not cached.
-  void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present,
-              Kind kind = Kind::kNode) noexcept;
-  // Forgets the node entry of (gen, key), if cached.
+  void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present) noexcept;
+  // Forgets the entry of (gen, key), if cached.
   void Erase(uint32_t gen, std::string_view key) noexcept;
   // The same by KeyHash(gen, key), without the key: may also forget an entry
   // whose hash shares the bucket and tag (harmless: a miss).
   void EraseHashed(uint64_t hash) noexcept;
   static uint64_t KeyHash(uint32_t gen, std::string_view key) noexcept;
-  // Forgets every floor entry (names came or went: any floor may have moved).
-  void ClearFloors() noexcept;
   void Clear() noexcept;
 
   bool enabled() const { return capacity_ != 0; }
@@ -84,33 +88,34 @@ class NodeCache {
   struct Record;
   static constexpr int kWays = 4;
 
-  // A slot's epoch is epoch_ for a node entry, kFloorBit | floor_epoch_ for
-  // a floor entry: ClearFloors moves only the second.
-  static constexpr uint32_t kFloorBit = 0x80000000u;
-  uint32_t EpochOf(Kind kind) const noexcept {
-    return kind == Kind::kFloor ? (kFloorBit | floor_epoch_) : epoch_;
-  }
   bool Alive(const Slot& s) const noexcept {
-    return s.pos != 0 && (s.epoch == epoch_ || s.epoch == (kFloorBit | floor_epoch_)) &&
-           s.pos - 1 + capacity_ >= written_;
+    return s.pos != 0 && s.epoch == epoch_ && s.pos - 1 + capacity_ >= written_;
   }
-  void ResetIfWrapped() noexcept;
+  void Unmap() noexcept;
+  size_t SeenBytes() const noexcept { return (seen_mask_ + 1) / 8; }
   const Record* RecordAt(uint64_t pos) const noexcept;
   static size_t RecordSize(size_t key_size, size_t value_size) noexcept;
   // Ring position for a new record of `size` bytes (records never wrap).
   uint64_t Reserve(size_t size) noexcept;
   // The two buckets (kWays slots each, one cache line) a key may live in:
-  // `which` 0 from the hash's low bits, 1 from a second mix of it.
-  Slot* Bucket(uint64_t h, int which) const noexcept {
-    uint64_t b = h & bucket_mask_;
-    if (which == 1) {
-      const uint64_t other = (h * 0x9e3779b97f4a7c15ULL) >> 20 & bucket_mask_;
-      b = other == b ? b ^ 1 : other;
-    }
-    return slots_ + b * kWays;
+  // `which` 0 from the hash's low bits, 1 that bucket's partner for the
+  // key's tag (the hash's high bits). The partner of the partner is the
+  // bucket itself, so a slot's other bucket follows from where it is and its
+  // tag alone: moving a record needs no read of the ring (partial-key cuckoo
+  // hashing, as in cuckoo filters).
+  uint64_t Partner(uint64_t bucket, uint32_t tag) const noexcept {
+    const uint64_t offset = (tag * 0x9e3779b97f4a7c15ULL) >> 20 & bucket_mask_;
+    return bucket ^ (offset ? offset : 1);
   }
-  // The live slot holding (gen, key, kind), or null.
-  const Slot* FindSlot(uint32_t gen, std::string_view key, Kind kind, uint64_t h) const noexcept;
+  Slot* Bucket(uint64_t h, int which) const noexcept {
+    const uint64_t b = h & bucket_mask_;
+    return slots_ + (which ? Partner(b, static_cast<uint32_t>(h >> 32)) : b) * kWays;
+  }
+  // Doorkeeper: true if `h` was offered since the bitmap was last cleared
+  // (else marks it and returns false).
+  bool SeenBefore(uint64_t h) noexcept;
+  // The live slot holding (gen, key), or null.
+  const Slot* FindSlot(uint32_t gen, std::string_view key, uint64_t h) const noexcept;
 
   size_t capacity_ = 0;  // ring bytes
   Counter* hits_ = nullptr;
@@ -123,9 +128,12 @@ class NodeCache {
   uint8_t* ring_ = nullptr;
   Slot* slots_ = nullptr;
   size_t slots_bytes_ = 0;
-  uint64_t written_ = 0;      // total bytes ever written to the ring (positions are absolute)
-  uint32_t epoch_ = 1;        // < kFloorBit
-  uint32_t floor_epoch_ = 1;  // < kFloorBit
+  // The doorkeeper (kSecondSight): a bitmap of seen_mask_ + 1 bits.
+  uint64_t* seen_ = nullptr;
+  uint64_t seen_mask_ = 0;
+  uint64_t seen_set_ = 0;  // bits set since the last clear
+  uint64_t written_ = 0;   // total bytes ever written to the ring (positions are absolute)
+  uint32_t epoch_ = 1;     // Clear() count + 1, never 0
   uint64_t sequence_ = 0;
 };
 

@@ -220,7 +220,7 @@ struct ZoneStore::CompactionCounter : rocksdb::EventListener {
 class ChangeLog {
  public:
   static constexpr uint64_t kEntries = 1 << 16;
-  enum Action : uint64_t { kErase = 0, kClearFloors = 1, kClearAll = 2 };
+  enum Action : uint64_t { kErase = 0, kClearAll = 1 };
 
   // Writer only.
   void Append(Action action, uint64_t hash) {
@@ -250,8 +250,6 @@ class ChangeLog {
       }
       if (action == kClearAll) {
         cache->Clear();
-      } else if (action == kClearFloors) {
-        cache->ClearFloors();
       } else {
         cache->EraseHashed(hash);
       }
@@ -535,9 +533,7 @@ Status ZoneStore::Publish() {
   auto* v = new StoreView();
   v->snapshot = read_only_ ? nullptr : db_->GetSnapshot();
   v->log_end = log_->end();
-  v->id = view_id_.load(std::memory_order_relaxed) + 1;
   const StoreView* old = view_.exchange(v, std::memory_order_seq_cst);
-  view_id_.store(v->id, std::memory_order_release);
   if (old) retired_.emplace_back(readers_ ? readers_->Retire() : 0, old);
   ReclaimViews();
   return Status::OK();
@@ -804,76 +800,6 @@ ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view k
   else if (s.IsNotFound())
     cache->Insert(gen, key, {}, false);
   return Verdict(s, ctx);
-}
-
-ReadStatus ZoneStore::FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
-                               std::string* found) const noexcept {
-  NodeCache* cache = CacheOf(ctx);
-  if (cache) {
-    std::string_view cached;
-    switch (cache->Find(gen, key, &cached, NodeCache::Kind::kFloor)) {
-      case NodeCache::Hit::kPresent:
-        found->assign(cached);
-        return ReadStatus::kFound;
-      case NodeCache::Hit::kAbsent:
-        return ReadStatus::kAbsent;
-      case NodeCache::Hit::kUnknown:
-        break;
-    }
-  }
-  ReadStatus r = SeekFloor(ctx, gen, key, found);
-  if (cache && r != ReadStatus::kError)
-    cache->Insert(gen, key, r == ReadStatus::kFound ? std::string_view(*found) : std::string_view(),
-                  r == ReadStatus::kFound, NodeCache::Kind::kFloor);
-  return r;
-}
-
-ReadStatus ZoneStore::SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
-                                std::string* found) const noexcept {
-  if (ctx->view_) {
-    // The iterator reads the query's view; a newer view needs a new one
-    // (RocksDB 7.8 cannot refresh an iterator to a snapshot).
-    if (!ctx->it_ || ctx->it_view_ != ctx->view_->id) {
-      rocksdb::ReadOptions ro;
-      ro.snapshot = ctx->view_->snapshot;
-      ctx->it_.reset(db_->NewIterator(ro));
-      ctx->it_view_ = ctx->view_->id;
-    }
-  } else {
-    uint64_t seq = db_->GetLatestSequenceNumber();
-    if (!ctx->it_ || ctx->it_view_ != 0) {
-      ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
-      ctx->seq_ = seq;
-      ctx->it_view_ = 0;
-    } else if (ctx->seq_ != seq) {
-      if (!ctx->it_->Refresh().ok()) ctx->it_.reset(db_->NewIterator(rocksdb::ReadOptions()));
-      ctx->seq_ = seq;
-    }
-  }
-  ctx->key_.clear();
-  ctx->key_.push_back('N');
-  for (int i = 0; i < 4; ++i) ctx->key_.push_back(static_cast<char>(gen >> (8 * (3 - i))));
-  ctx->key_.append(key);
-  ctx->it_->SeekForPrev(ctx->key_);
-  if (!ctx->it_->Valid()) {
-    // An iterator that stops on an error is not "no such key".
-    if (!ctx->it_->status().ok()) {
-      ReadStatus r = Verdict(ctx->it_->status(), ctx);
-      ctx->it_.reset();  // start afresh next time
-      return r;
-    }
-    return ReadStatus::kAbsent;
-  }
-  rocksdb::Slice k = ctx->it_->key();
-  if (k.size() < 5 || std::memcmp(k.data(), ctx->key_.data(), 5) != 0) return ReadStatus::kAbsent;
-  found->assign(k.data() + 5, k.size() - 5);
-  return ReadStatus::kFound;
-}
-
-void ZoneStore::ReleaseStale(ReadContext* ctx) const noexcept {
-  // An iterator of an older view pins that version's table files.
-  if (ctx->it_ && ctx->it_view_ != 0 && ctx->it_view_ != view_id_.load(std::memory_order_acquire))
-    ctx->it_.reset();
 }
 
 Status ZoneStore::ForEachNode(
@@ -1144,7 +1070,6 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
   // The caches forget exactly what changed, once the change is published.
   for (const NodeChange& c : changes)
     log_->Append(ChangeLog::kErase, NodeCache::KeyHash(meta.generation, c.key));
-  if (options.names_changed) log_->Append(ChangeLog::kClearFloors, 0);
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
   st = FromRocks(WriteServed(wo, &b), "cannot update zone");

@@ -100,17 +100,15 @@ struct JournalLimits {
 struct StoreView {
   const rocksdb::Snapshot* snapshot = nullptr;  // null: a read-only store (nothing changes)
   uint64_t log_end = 0;
-  uint64_t id = 0;  // 1, 2, ... in the order published
 };
 
 // What a read found. An I/O error or a checksum mismatch is kError, never
 // kAbsent: callers answer SERVFAIL for it, not NXDOMAIN or "no wildcard".
 enum class [[nodiscard]] ReadStatus : uint8_t{kFound, kAbsent, kError};
 
-// A reader's reusable state (one per worker thread): a cached iterator that
-// is refreshed only when the database changed, so lookups do not allocate,
-// optionally the worker's NodeCache (shared by that worker's contexts), and
-// what the last failed read said.
+// A reader's reusable state (one per worker thread): optionally the worker's
+// NodeCache (shared by that worker's contexts), the view it reads, and what
+// the last failed read said.
 class ReadContext {
  public:
   ReadContext();
@@ -134,10 +132,6 @@ class ReadContext {
 
  private:
   friend class ZoneStore;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  uint64_t seq_ = 0;      // without a view: RocksDB's sequence when it_ was made
-  uint64_t it_view_ = 0;  // with a view: the id of the view it_ reads
-  std::string key_;       // scratch for key building (capacity kept)
   NodeCache* cache_ = nullptr;
   const StoreView* view_ = nullptr;
   char error_[192] = {};
@@ -222,10 +216,9 @@ class ZoneStore {
   // start, inside its read section of Options::readers, and reads every node
   // through it (ReadContext::set_view). With the view comes the log of the
   // names changed since the caller's last one: AcquireView applies it to
-  // `cache` (Erase per changed name, ClearFloors when names came or went,
-  // Clear when too much changed or a version was replaced) before the query
-  // reads, so the cache is kept name by name instead of emptied by every
-  // change. One atomic load when nothing changed; never allocates.
+  // `cache` (Erase per changed name, Clear when too much changed or a version was replaced) before
+  // the query reads, so the cache is kept name by name instead of emptied by every change. One
+  // atomic load when nothing changed; never allocates.
   const StoreView* AcquireView(NodeCache* cache) const noexcept;
   // Writer: makes every change committed so far visible to queries started
   // from now on (a new snapshot and view), and frees the views no reader can
@@ -245,15 +238,6 @@ class ZoneStore {
   // kError, ctx->error() says why.
   ReadStatus GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
                      rocksdb::PinnableSlice* value) const noexcept;
-  // Finds the greatest node key <= `key` in generation `gen` and copies it to
-  // *found (capacity kept between calls). kAbsent if there is none.
-  ReadStatus FloorKey(ReadContext* ctx, uint32_t gen, std::string_view key,
-                      std::string* found) const noexcept;
-  // Drops ctx's iterator if served data changed since it was made: an
-  // iterator pins the table files of the version it reads, so a context kept
-  // across a version flip would keep a dropped generation's files on disk.
-  // Cheap (one atomic load); readers call it after each query and when idle.
-  void ReleaseStale(ReadContext* ctx) const noexcept;
   // The nodes of `gen` in key order, pulled one at a time (a merge against
   // another ordered stream: a diff import). Admin paths only; the store
   // must outlive it.
@@ -303,9 +287,6 @@ class ZoneStore {
     const std::string* journal = nullptr;
     JournalLimits limits;
     bool sync = true;
-    // Whether names were created or deleted (not only their data changed):
-    // the floor entries of the caches go then.
-    bool names_changed = true;
     // When set and the write succeeds: the zone's meta as written (the
     // journal's bounds moved), so the writer need not read it back.
     ZoneMeta* written = nullptr;
@@ -377,8 +358,6 @@ class ZoneStore {
   std::string ImportDir(uint32_t gen) const;
   rocksdb::Status ReadNode(uint32_t gen, std::string_view key, rocksdb::PinnableSlice* value,
                            const rocksdb::Snapshot* snapshot = nullptr) const noexcept;
-  ReadStatus SeekFloor(ReadContext* ctx, uint32_t gen, std::string_view key,
-                       std::string* found) const noexcept;
   // ctx's NodeCache when it reads through a view, else null.
   NodeCache* CacheOf(ReadContext* ctx) const noexcept {
     return ctx->view_ && ctx->cache_ && ctx->cache_->enabled() ? ctx->cache_ : nullptr;
@@ -402,7 +381,6 @@ class ZoneStore {
   EpochDomain* readers_ = nullptr;
   std::unique_ptr<ChangeLog> log_;
   std::atomic<const StoreView*> view_{nullptr};
-  std::atomic<uint64_t> view_id_{0};  // view_->id, readable outside a read section
   std::vector<std::pair<uint64_t, const StoreView*>> retired_;  // (ticket, view)
   void FreeView(const StoreView* view);
   // Dropped generations whose files a compaction held (writer only).

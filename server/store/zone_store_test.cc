@@ -165,47 +165,6 @@ TEST_CASE("zone store: an on-disk store is read through its mapped tables; they 
   CHECK(ReadNode(r->get(), std::string("2\0", 2)).empty());
 }
 
-TEST_CASE("zone store: FloorKey finds the greatest key at or before") {
-  auto s = OpenMem();
-  ImportVersion(s.get(),
-                {{"", "a"},
-                 {std::string("1\0", 2), "b"},
-                 {std::string("1\0"
-                              "5\0",
-                              4),
-                  "c"},
-                 {std::string("3\0", 2), "d"}},
-                1);
-  uint32_t gen = s->FindZone(kOrigin)->generation;
-  ReadContext ctx;
-  std::string found;
-  REQUIRE(s->FloorKey(&ctx, gen,
-                      std::string("1\0"
-                                  "7\0",
-                                  4),
-                      &found) == ReadStatus::kFound);
-  CHECK(found == std::string("1\0"
-                             "5\0",
-                             4));
-  REQUIRE(s->FloorKey(&ctx, gen, std::string("2\0", 2), &found) == ReadStatus::kFound);
-  CHECK(found == std::string("1\0"
-                             "5\0",
-                             4));
-  REQUIRE(s->FloorKey(&ctx, gen, std::string("3\0", 2), &found) == ReadStatus::kFound);
-  CHECK(found == std::string("3\0", 2));
-  REQUIRE(s->FloorKey(&ctx, gen, "", &found) == ReadStatus::kFound);
-  CHECK(found.empty());
-  // The cached iterator sees later changes.
-  ZoneMeta m = *s->FindZone(kOrigin);
-  REQUIRE(s->ApplyChanges(m, {{std::string("2\0", 2), Node("e")}}).ok());
-  REQUIRE(s->FloorKey(&ctx, gen,
-                      std::string("2\0"
-                                  "9\0",
-                                  4),
-                      &found) == ReadStatus::kFound);
-  CHECK(found == std::string("2\0", 2));
-}
-
 TEST_CASE("zone store: per-name changes are applied atomically with the meta") {
   auto s = OpenMem();
   ImportVersion(s.get(), {{"", "a"}}, 1);
@@ -416,9 +375,7 @@ TEST_CASE("zone store: views, and a worker's node cache kept name by name") {
   // An in-place change: the old view still reads the old data; the next
   // view reads the new, and the cache lost "b" only.
   ZoneMeta m = *s->FindZone(kOrigin);
-  ZoneStore::ChangeOptions no_names;
-  no_names.names_changed = false;
-  REQUIRE(s->ApplyChanges(m, {{"b", Node("two")}}, no_names).ok());
+  REQUIRE(s->ApplyChanges(m, {{"b", Node("two")}}).ok());
   ReadContext old_ctx;
   old_ctx.set_view(before);
   CHECK(s->GetNode(&old_ctx, gen, "b", &v) == ReadStatus::kAbsent);
@@ -456,7 +413,6 @@ TEST_CASE("zone store: a cache more than a log behind is cleared, not left stale
   for (int i = 0; i < 70000; ++i) many.push_back({"z" + std::to_string(i), Node("x")});
   ZoneStore::ChangeOptions o;
   o.sync = false;
-  o.names_changed = false;
   REQUIRE(s->ApplyChanges(m, many, o).ok());
   Status synced = s->SyncWal();
   INFO(synced.message());

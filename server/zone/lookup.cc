@@ -20,14 +20,6 @@ ReadStatus ReadNode(const store::ZoneStore& store, const Zone& zone, std::string
   return ReadStatus::kError;
 }
 
-// Number of whole labels two keys share from the start.
-int CommonLabels(std::string_view a, std::string_view b) noexcept {
-  int labels = 0;
-  size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (size_t i = 0; i < n && a[i] == b[i]; ++i) labels += (a[i] == 0);
-  return labels;
-}
-
 void Delegation(const store::ZoneStore& store, const Zone& zone, std::string_view key,
                 int cut_labels, LookupScratch* s, LookupResult* r) noexcept {
   s->probe.assign(key.substr(0, store::KeyPrefixLength(key, cut_labels)));
@@ -106,18 +98,20 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
     return;
   }
 
-  // The name does not exist. Its closest encloser shares the most labels with
-  // the key before it (store/name_key.h); the apex always exists.
-  // The apex sorts first, so a floor always exists: kAbsent is damage too.
-  ReadStatus floor = store.FloorKey(&s->read, zone.meta.generation, key, &s->found);
-  if (floor != ReadStatus::kFound) {
-    if (floor == ReadStatus::kAbsent) s->read.SetError("zone apex missing");
-    return;
-  }
-  int ce_labels = CommonLabels(s->found, key);
-  if (ce_labels >= labels) {  // impossible: the name would exist
-    s->read.SetError("store keys out of order");
-    return;
+  // The name does not exist. Its closest encloser is its deepest ancestor
+  // that does: every ancestor of a node is a node (RFC 4592 §2.2.2: empty
+  // non-terminals are stored), so existence along the ancestor chain is
+  // monotone and a binary search over the label count finds the encloser in
+  // log2(labels) reads. The upper ancestors are shared by many names and
+  // come from the node cache; a deep one that is absent costs a read the
+  // bloom filters answer. The apex (0 labels) always exists.
+  int ce_labels = 0;
+  for (int hi = labels; hi - ce_labels > 1;) {
+    const int mid = ce_labels + (hi - ce_labels) / 2;
+    s->probe.assign(key.substr(0, store::KeyPrefixLength(key, mid)));
+    ReadStatus at = store.GetNode(&s->read, zone.meta.generation, s->probe, &s->node);
+    if (at == ReadStatus::kError) return;
+    (at == ReadStatus::kFound ? ce_labels : hi) = mid;
   }
   s->key.assign(key.substr(0, store::KeyPrefixLength(key, ce_labels)));
   store::NodeView ce;
@@ -125,7 +119,8 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
   if (ce_found != ReadStatus::kFound) {
     // Every ancestor of a name exists (RFC 4592 §2.2.2: empty non-terminals
     // are nodes): a missing closest encloser is damage.
-    if (ce_found == ReadStatus::kAbsent) s->read.SetError("closest encloser missing");
+    if (ce_found == ReadStatus::kAbsent)
+      s->read.SetError(ce_labels == 0 ? "zone apex missing" : "closest encloser missing");
     return;
   }
   if (ce.flags() & store::kNodeBelowCut) return Delegation(store, zone, key, ce.cut_labels(), s, r);

@@ -409,7 +409,6 @@ class NodeDiff {
   bool overflowed() const { return overflowed_; }
   const Status& status() const { return status_; }
   const std::vector<store::ZoneStore::NodeChange>& changes() const { return changes_; }
-  bool names_changed() const { return names_changed_; }
   const JournalBuilder& journal() const { return journal_; }
 
  private:
@@ -441,7 +440,6 @@ class NodeDiff {
         store::KeyToName(key, reinterpret_cast<const uint8_t*>(current_.origin.data()),
                          current_.origin.size(), wire);
     journal_.AddNode(std::string_view(reinterpret_cast<char*>(wire), len), b, a);
-    names_changed_ = names_changed_ || !before || !after;
     changes_.push_back(
         {std::string(key), after ? std::optional<std::string>(*after) : std::nullopt});
     bytes_ += key.size() + (after ? after->size() : 0);
@@ -459,7 +457,7 @@ class NodeDiff {
   std::string old_key_, old_value_;
   std::vector<store::ZoneStore::NodeChange> changes_;
   uint64_t bytes_ = 0;
-  bool overflowed_ = false, names_changed_ = false;
+  bool overflowed_ = false;
   JournalBuilder journal_;
   Status status_;
 };
@@ -570,7 +568,6 @@ class Importer {
       store::ZoneStore::ChangeOptions co;
       co.journal = diff_->changes().empty() ? nullptr : &entry;
       co.limits = options_.journal;
-      co.names_changed = diff_->names_changed();
       st = store_->ApplyChanges(next, diff_->changes(), co);
       if (!st.ok()) return st;
       auto committed = store_->FindZone(lower);

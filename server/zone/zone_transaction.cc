@@ -526,7 +526,6 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
 
   std::vector<store::ZoneStore::NodeChange> changes;
   int64_t names = 0, records = 0;
-  bool names_changed = false;  // a node created or deleted: floors move
   for (auto& [key, e] : entries_) {
     const Node& b = e.before;
     const Node& a = e.after;
@@ -537,7 +536,6 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
         SameSets(a.rrsets, b.rrsets))
       continue;
     if (!a.exists && !b.exists) continue;
-    names_changed = names_changed || a.exists != b.exists;
     if (a.exists) {
       uint8_t flags = a.flags;
       if (key.empty()) flags |= store::kNodeApex;
@@ -554,7 +552,6 @@ Result<CommitResult> ZoneTransaction::Commit(SerialPolicy policy, int64_t now,
   options.journal = &journal;
   options.limits = limits;
   options.sync = sync;
-  options.names_changed = names_changed;
   options.written = &result.meta;
   st = store_->ApplyChanges(meta_, changes, options);
   if (!st.ok()) return st;
