@@ -6,7 +6,7 @@
 #   tests/bench/traffic_bench.sh [--numbers N] [--traffic "uniform zipf flood"]
 #                                [--files K] [--count Q] [--seed S]
 #                                [--servers "enumd knotd"] [--outstanding N]
-#                                [--sockets K] [--enumd-config FILE]
+#                                [--sockets K] [--workers W] [--enumd-config FILE]
 #                                [--build DIR] [--workdir DIR]
 #
 #   --numbers N      zone size (default 1000000; the issue's size is 10000000)
@@ -24,15 +24,19 @@
 #                    (~1 GiB per 1M numbers)
 #   --outstanding N  loadgen's queries in flight (default 256), over
 #   --sockets K      K source ports (default 8)
+#   --workers W      server workers (default 1), pinned to CPUs 0..W-1;
+#                    loadgen on CPU W, or on the last CPU beside a worker
+#                    when W is every CPU (then CPU per answer is the figure
+#                    to read: qps is capped by the shared CPU)
 #   --enumd-config F enumd --config F (cache sizes etc.); default: none, the
 #                    defaults a new user gets
 #   --build DIR      where bin/enumd, bin/enumctl, bin/loadgen are
 #                    (default build-bench)
 #   --workdir DIR    zone, store, query files (default /tmp/enumd-bench)
 #
-# Per server and traffic mode: the server is started afresh (pinned to CPU 0;
-# loadgen on CPU 1) and the time from exec to its first correct answer taken
-# (dnsprobe.py start); then loadgen sends each of the K files once, closed
+# Per server and traffic mode: the server is started afresh (pinned to CPU 0,
+# or CPUs 0..W-1; loadgen on the next) and the time from exec to its first
+# correct answer taken (dnsprobe.py start); then loadgen sends each of the K files once, closed
 # loop. Per file: answered qps, and the server's CPU (utime+stime of all its
 # threads, /proc/PID/stat) divided by the answers -- the figure a busy shared
 # machine disturbs least -- its RSS after the file, and the rcodes. The same
@@ -41,7 +45,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NUMBERS=1000000 TRAFFIC="uniform zipf flood" FILES=4 COUNT=1000000 SEED=""
-SERVERS="enumd knotd" OUTSTANDING=256 SOCKETS=8 ENUMD_CONFIG=""
+SERVERS="enumd knotd" OUTSTANDING=256 SOCKETS=8 ENUMD_CONFIG="" WORKERS=1
 BUILD="$ROOT/build-bench" WORK=/tmp/enumd-bench
 while (($#)); do
   case $1 in
@@ -53,6 +57,7 @@ while (($#)); do
     --servers) SERVERS=$2; shift ;;
     --outstanding) OUTSTANDING=$2; shift ;;
     --sockets) SOCKETS=$2; shift ;;
+    --workers) WORKERS=$2; shift ;;
     --enumd-config) ENUMD_CONFIG=$(realpath "$2"); shift ;;
     --build) BUILD=$(cd "$2" && pwd); shift ;;
     --workdir) WORK=$2; shift ;;
@@ -74,12 +79,15 @@ done
 for m in $TRAFFIC; do
   case $m in uniform|zipf|flood) ;; *) die "unknown traffic mode $m" ;; esac
 done
-for v in FILES COUNT OUTSTANDING SOCKETS; do
+for v in FILES COUNT OUTSTANDING SOCKETS WORKERS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${v,,} takes a positive integer, not '${!v}'"
 done
 [[ -z $SEED ]] && SEED=$(date +%s)
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed takes a number"
 (($(nproc) >= 2)) || die "needs 2 CPUs (server on CPU 0, loadgen on CPU 1)"
+((WORKERS <= $(nproc))) || die "--workers $WORKERS: more than the $(nproc) CPUs"
+SERVER_CPUS=0-$((WORKERS - 1))
+LOADGEN_CPU=$((WORKERS < $(nproc) ? WORKERS : $(nproc) - 1))
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 RUN="$WORK/traffic"
@@ -118,16 +126,17 @@ for s in $SERVERS; do
   PORT[$s]=$(free_port "${taken[@]}")
   taken+=("${PORT[$s]}")
 done
-knot_conf "$RUN/knot.conf" 1 "${PORT[knotd]:-0}" "$RUN/knot"
-nsd_conf "$RUN/nsd.conf" 1 "${PORT[nsd]:-0}" "$RUN/nsd"
+knot_conf "$RUN/knot.conf" "$WORKERS" "${PORT[knotd]:-0}" "$RUN/knot"
+nsd_conf "$RUN/nsd.conf" "$WORKERS" "${PORT[nsd]:-0}" "$RUN/nsd"
 
-# start SERVER: starts it pinned to CPU 0 on fresh state; sets SPID, START_MS.
+# start SERVER: starts it pinned to the server CPUs on fresh state; sets SPID,
+# START_MS.
 start() {
   local s=$1 cmd
   case $s in
     enumd)
       cmd=("$ENUMD" --store "$STORE" --listen "127.0.0.1:${PORT[enumd]}" --zone e164.arpa.
-           --workers 1 --log-level warning)
+           --workers "$WORKERS" --log-level warning)
       [[ -z $ENUMD_CONFIG ]] || cmd+=(--config "$ENUMD_CONFIG") ;;
     knotd) rm -rf "$RUN/knot"; mkdir -p "$RUN/knot/db"; cmd=(knotd -c "$RUN/knot.conf") ;;
     nsd) rm -rf "$RUN/nsd"; mkdir -p "$RUN/nsd"; cmd=(nsd -d -c "$RUN/nsd.conf") ;;
@@ -135,7 +144,7 @@ start() {
   rm -f "$RUN/$s.pid"
   if ! START_MS=$(python3 "$BENCH_DIR/dnsprobe.py" start --quiet --port "${PORT[$s]}" \
       --name "$PROBE_NAME" --expect "$PROBE_EXPECT" --pidfile "$RUN/$s.pid" --timeout 900 \
-      -- taskset -c 0 "${cmd[@]}"); then
+      -- taskset -c "$SERVER_CPUS" "${cmd[@]}"); then
     [[ -s $RUN/$s.pid ]] && PIDS+=("$(cat "$RUN/$s.pid")")
     die "$s did not answer correctly"
   fi
@@ -159,7 +168,7 @@ for m in $TRAFFIC; do
     for ((f = 1; f <= FILES; f++)); do
       q="$RUN/$m-$f.q"
       t0=$(cpu_ticks "$SPID")
-      taskset -c 1 "$LOADGEN" --server 127.0.0.1 --port "${PORT[$s]}" --queries "$q" \
+      taskset -c "$LOADGEN_CPU" "$LOADGEN" --server 127.0.0.1 --port "${PORT[$s]}" --queries "$q" \
         --sockets "$SOCKETS" --outstanding "$OUTSTANDING" --count "$COUNT" --duration 900 \
         >"$RUN/loadgen.out" 2>"$RUN/loadgen.err" || die "loadgen failed: $(cat "$RUN/loadgen.err")"
       t1=$(cpu_ticks "$SPID")
@@ -180,5 +189,5 @@ for m in $TRAFFIC; do
 done
 
 python3 "$BENCH_DIR/report.py" traffic "$RESULTS" --title "$NUMBERS numbers, $FILES fresh \
-files of $COUNT queries per mode (seed $SEED), 1 worker on CPU 0, loadgen on CPU 1 \
+files of $COUNT queries per mode (seed $SEED), $WORKERS worker(s) on CPU $SERVER_CPUS, loadgen on CPU $LOADGEN_CPU \
 ($OUTSTANDING in flight over $SOCKETS sockets)${ENUMD_CONFIG:+, enumd --config $ENUMD_CONFIG}"
