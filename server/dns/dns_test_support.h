@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,7 +74,9 @@ struct Pkt {
   std::string Wire() const { return std::string(b.begin(), b.end()); }
   // Drops the last `n` bytes.
   Pkt& Cut(size_t n) {
-    b.resize(b.size() - n);
+    // erase, not resize(size - n): GCC 12 at -O1 with ASan sees resize's
+    // fill of a wrapped size and fails -Werror=stringop-overflow.
+    b.erase(b.end() - static_cast<std::ptrdiff_t>(std::min(n, b.size())), b.end());
     return *this;
   }
 };
