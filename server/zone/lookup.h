@@ -44,7 +44,6 @@ struct LookupScratch {
   rocksdb::PinnableSlice node;
   std::string key;
   std::string probe;
-  std::string found;
 };
 
 // Looks up `qname` (at or below zone.origin) for `qtype` in `zone`.
