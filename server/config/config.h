@@ -119,7 +119,10 @@ struct Config {
   std::string store = "/var/lib/enumd";
   uint32_t cache_names_mb = 256;    // store::NodeCache, split between workers; 0 = none
   uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
-  bool store_mmap = true;           // store_reads: mmap (true) | pread
+  // store_reads: auto (mmap while the tables fit in a quarter of the memory
+  // enumd may use, see daemon.cc), mmap, pread.
+  enum class StoreReads { kAuto, kMmap, kPread };
+  StoreReads store_reads = StoreReads::kAuto;
   uint16_t udp_max_payload = 1232;  // cap for EDNS answers, 512..65535
   bool udp_spread_by_name = true;   // udp.spread: name (true) | flow
   uint32_t notify_retries = 5;      // NOTIFY out (RFC 1996), see zones[].notify

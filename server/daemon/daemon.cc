@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/hash.h"
+#include "common/memory.h"
 #include "common/thread_name.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
@@ -1027,6 +1028,34 @@ struct Daemon::Impl {
   }
 };
 
+namespace {
+
+// store_reads: the configured choice, or for auto, mmap while the tables
+// (those on disk, or the zone files to import when they are bigger: a
+// store's tables are about its zone files' size) fit in a quarter of the
+// memory enumd may use. Said in the log either way.
+bool ChooseMmapReads(const config::Config& config) {
+  using Reads = config::Config::StoreReads;
+  if (config.store_reads != Reads::kAuto) return config.store_reads == Reads::kMmap;
+  const uint64_t on_disk = store::ZoneStore::TableBytesOnDisk(config.store);
+  uint64_t files = 0;
+  for (const config::ZoneConfig& zc : config.zones) {
+    std::error_code ec;
+    const uintmax_t size = zc.file.empty() ? 0 : std::filesystem::file_size(zc.file, ec);
+    if (!ec) files += size;
+  }
+  const uint64_t tables = std::max(on_disk, files), memory = UsableMemoryBytes();
+  const bool mmap = store::ZoneStore::MmapFits(tables, memory);
+  const double gib = 1024.0 * 1024 * 1024;
+  Log(LogLevel::kInfo,
+      "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory%s)", mmap ? "mmap" : "pread",
+      static_cast<double>(tables) / gib, static_cast<double>(memory) / gib,
+      mmap ? "" : ": mapped, they would count in enumd's RSS; the page cache holds them instead");
+  return mmap;
+}
+
+}  // namespace
+
 Daemon::Daemon(config::Config config) : impl_(new Impl) { impl_->config = std::move(config); }
 Daemon::~Daemon() { Stop(); }
 
@@ -1037,7 +1066,7 @@ Status Daemon::Start() {
   store_options.statistics = d.config.metrics_enabled;  // block cache hits, for /metrics
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
   store_options.read_only_if_full = true;
-  store_options.mmap_reads = d.config.store_mmap;
+  store_options.mmap_reads = ChooseMmapReads(d.config);
   // Queries read store views inside their read sections of the registry's
   // domain: a replaced view is freed once none can hold it.
   store_options.readers = d.registry.epochs();

@@ -853,6 +853,18 @@ std::vector<std::string> ZoneStore::TableFiles() const {
   return paths;
 }
 
+uint64_t ZoneStore::TableBytesOnDisk(const std::string& path) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".sst") continue;
+    std::error_code size_ec;
+    const uintmax_t size = it->file_size(size_ec);
+    if (!size_ec) bytes += size;
+  }
+  return bytes;
+}
+
 void ZoneStore::Prefetch(const std::vector<std::string>& paths) noexcept {
   for (const std::string& p : paths) {
     int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);

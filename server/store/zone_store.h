@@ -169,6 +169,18 @@ class ZoneStore {
     bool mmap_reads = true;
   };
 
+  // store_reads: auto. Mapped tables count in the process's RSS page by
+  // page as queries touch them, so mmap is the choice while the tables fit
+  // in a quarter of the memory the process may use (`memory_bytes`, 0 =
+  // unknown: mmap); beyond that, pread keeps RSS to the caches and the page
+  // cache holds the tables outside it.
+  static bool MmapFits(uint64_t table_bytes, uint64_t memory_bytes) {
+    return memory_bytes == 0 || table_bytes <= memory_bytes / 4;
+  }
+  // Bytes of table files (*.sst) in the store directory `path`, read from
+  // the directory without opening the store; 0 when there is none.
+  static uint64_t TableBytesOnDisk(const std::string& path);
+
   // Opens (read-write: creating) the store at `path`. Errors are one line
   // naming `path`: a store locked by a running enumd, a store of another
   // format, a directory that holds other files and no store (never turned

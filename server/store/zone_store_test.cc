@@ -165,6 +165,28 @@ TEST_CASE("zone store: an on-disk store is read through its mapped tables; they 
   CHECK(ReadNode(r->get(), std::string("2\0", 2)).empty());
 }
 
+TEST_CASE("zone store: table bytes on disk, and whether mapping them fits (store_reads: auto)") {
+  TempDir dir;
+  CHECK(ZoneStore::TableBytesOnDisk(dir.path + "/none") == 0);  // no directory
+  {
+    auto r = ZoneStore::Open(dir.path + "/s", ZoneStore::Mode::kReadWrite, {});
+    REQUIRE(r.ok());
+    ImportVersion(r->get(), {{"", "apex"}, {std::string("1\0", 2), "one"}}, 1);
+    uint64_t live = 0;
+    for (const std::string& f : (*r)->TableFiles()) live += std::filesystem::file_size(f);
+    CHECK(live > 0);
+    CHECK(ZoneStore::TableBytesOnDisk(dir.path + "/s") >= live);
+  }
+  std::ofstream(dir.path + "/s/not-a-table.log") << std::string(1 << 20, 'x');
+  CHECK(ZoneStore::TableBytesOnDisk(dir.path + "/s") < (1u << 20));  // only *.sst count
+  const uint64_t gib = uint64_t{1} << 30;
+  CHECK(ZoneStore::MmapFits(1 * gib, 24 * gib));    // 10M numbers on this machine
+  CHECK(ZoneStore::MmapFits(6 * gib, 24 * gib));    // a quarter exactly
+  CHECK_FALSE(ZoneStore::MmapFits(10 * gib, 24 * gib));  // 100M numbers
+  CHECK_FALSE(ZoneStore::MmapFits(1 * gib, 2 * gib));    // a small container
+  CHECK(ZoneStore::MmapFits(100 * gib, 0));               // memory unknown: as before
+}
+
 TEST_CASE("zone store: per-name changes are applied atomically with the meta") {
   auto s = OpenMem();
   ImportVersion(s.get(), {{"", "a"}}, 1);

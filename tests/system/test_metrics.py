@@ -268,19 +268,26 @@ class MetricsTest(unittest.TestCase):
 
     def test_store_reads_mmap_or_pread(self):
         """store_reads: the same answers; with mmap the table files are mapped
-        into enumd (its /proc/PID/maps lists them), with pread they are not."""
-        mapped, answers = {}, {}
-        for mode in ("mmap", "pread"):
-            with MetricsServer([("e164.arpa.", PLAYGROUND)],
-                               extra={"store_reads": mode}) as enumd:
+        into enumd (its /proc/PID/maps lists them), with pread they are not;
+        auto (the default) maps a store as small as this one and says so."""
+        mapped, answers, logs = {}, {}, {}
+        for mode in ("mmap", "pread", None):
+            extra = {"store_reads": mode} if mode else {}
+            with MetricsServer([("e164.arpa.", PLAYGROUND)], extra=extra) as enumd:
                 answers[mode] = [enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
                                              "NAPTR").to_text().split("\n", 1)[1]
                                  for i in range(10)]
                 with open(f"/proc/{enumd.proc.pid}/maps") as f:
                     mapped[mode] = sum(1 for line in f if line.rstrip().endswith(".sst"))
+                logs[mode] = enumd.log_text()
         self.assertEqual(answers["mmap"], answers["pread"])
+        self.assertEqual(answers["mmap"], answers[None])
         self.assertGreater(mapped["mmap"], 0, mapped)
         self.assertEqual(mapped["pread"], 0, mapped)
+        self.assertGreater(mapped[None], 0, mapped)
+        self.assertRegex(logs[None], r"store_reads auto: mmap \([0-9.]+ GiB of tables, "
+                                     r"[0-9.]+ GiB of memory\)")
+        self.assertNotIn("store_reads auto", logs["mmap"] + logs["pread"])
 
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
