@@ -117,8 +117,8 @@ struct Config {
   std::vector<ListenAddress> listen;  // default: 127.0.0.1:53 and [::1]:53
   int workers = 0;                    // 0 = one per core ("auto")
   std::string store = "/var/lib/enumd";
-  uint32_t cache_names_mb = 256;    // store::NodeCache, split between workers; 0 = none
-  uint32_t cache_blocks_mb = 64;    // RocksDB block cache, shared
+  uint32_t cache_names_mb = 256;  // store::NodeCache, split between workers; 0 = none
+  uint32_t cache_blocks_mb = 64;  // RocksDB block cache, shared
   // store_reads: auto (mmap while the tables fit in a quarter of the memory
   // enumd may use, see daemon.cc), mmap, pread.
   enum class StoreReads { kAuto, kMmap, kPread };

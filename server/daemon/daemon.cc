@@ -1047,9 +1047,8 @@ bool ChooseMmapReads(const config::Config& config) {
   const uint64_t tables = std::max(on_disk, files), memory = UsableMemoryBytes();
   const bool mmap = store::ZoneStore::MmapFits(tables, memory);
   const double gib = 1024.0 * 1024 * 1024;
-  Log(LogLevel::kInfo,
-      "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory%s)", mmap ? "mmap" : "pread",
-      static_cast<double>(tables) / gib, static_cast<double>(memory) / gib,
+  Log(LogLevel::kInfo, "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory%s)",
+      mmap ? "mmap" : "pread", static_cast<double>(tables) / gib, static_cast<double>(memory) / gib,
       mmap ? "" : ": mapped, they would count in enumd's RSS; the page cache holds them instead");
   return mmap;
 }

@@ -180,11 +180,11 @@ TEST_CASE("zone store: table bytes on disk, and whether mapping them fits (store
   std::ofstream(dir.path + "/s/not-a-table.log") << std::string(1 << 20, 'x');
   CHECK(ZoneStore::TableBytesOnDisk(dir.path + "/s") < (1u << 20));  // only *.sst count
   const uint64_t gib = uint64_t{1} << 30;
-  CHECK(ZoneStore::MmapFits(1 * gib, 24 * gib));    // 10M numbers on this machine
-  CHECK(ZoneStore::MmapFits(6 * gib, 24 * gib));    // a quarter exactly
+  CHECK(ZoneStore::MmapFits(1 * gib, 24 * gib));         // 10M numbers on this machine
+  CHECK(ZoneStore::MmapFits(6 * gib, 24 * gib));         // a quarter exactly
   CHECK_FALSE(ZoneStore::MmapFits(10 * gib, 24 * gib));  // 100M numbers
   CHECK_FALSE(ZoneStore::MmapFits(1 * gib, 2 * gib));    // a small container
-  CHECK(ZoneStore::MmapFits(100 * gib, 0));               // memory unknown: as before
+  CHECK(ZoneStore::MmapFits(100 * gib, 0));              // memory unknown: as before
 }
 
 TEST_CASE("zone store: per-name changes are applied atomically with the meta") {
