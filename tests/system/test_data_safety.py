@@ -340,7 +340,12 @@ class DataSafetyTest(unittest.TestCase):
 
     # --- the daemon ---------------------------------------------------------
 
-    def big_zone(self, serial, count=400000, tag="big"):
+    # Big enough that its import outlasts the signal sent 0.1 s into it on a
+    # fast host (400,000 records imported in 0.30 s on the CI machine of
+    # 2026-12-07, so the start-up test's signal came after the import).
+    IMPORT_RECORDS = 2000000
+
+    def big_zone(self, serial, count=IMPORT_RECORDS, tag="big"):
         path = os.path.join(self.tmp, "big.db")
         write_zone(path, serial, count, tag)
         return path
@@ -352,10 +357,11 @@ class DataSafetyTest(unittest.TestCase):
         os.rename(big, self.zone)
         d.proc.send_signal(signal.SIGHUP)
         d.wait_log("importing")
-        time.sleep(0.3)
+        time.sleep(0.1)
         t0 = time.monotonic()
         self.assertEqual(d.stop(timeout=5), 0)
         took = time.monotonic() - t0
+        self.assertNotIn("imported serial 2", d.log(), "the import ended before the signal")
         # Milliseconds in a plain build; the bound leaves room for sanitizer
         # builds on a busy machine, far below the import's own length.
         self.assertLess(took, 3.0, f"SIGTERM took {took:.2f} s during an import")
@@ -366,12 +372,13 @@ class DataSafetyTest(unittest.TestCase):
         print(f"\nSIGTERM during a reload import: stopped in {took:.2f} s")
 
     def test_sigterm_during_a_start_up_import_stops_at_once(self):
-        write_zone(self.zone, 1, 400000)
+        write_zone(self.zone, 1, self.IMPORT_RECORDS)
         d = self.serve(wait_for="importing")
-        time.sleep(0.3)
+        time.sleep(0.1)
         t0 = time.monotonic()
         self.assertEqual(d.stop(timeout=5), 0)
         took = time.monotonic() - t0
+        self.assertNotIn("imported serial 1", d.log(), "the import ended before the signal")
         self.assertLess(took, 3.0)
         self.assertIn("stopped during start-up", d.log())
         self.assertEqual([f for f in os.listdir(self.store) if f.startswith("enumd-import")], [])
