@@ -193,7 +193,8 @@ constexpr Key kSchema[] = {
    "killer's choice. pread: blocks are copied into the block cache (cache.blocks_mb); the "
    "page cache still holds the tables, outside enumd's RSS (about 3 us more CPU per query "
    "that misses the caches). auto: mmap while the tables fit in a quarter of the memory "
-   "enumd may use (RAM, or a lower cgroup memory.max), pread above; the tables are those on "
+   "enumd may use (RAM, or a lower cgroup limit: v2 memory.max, v1 memory.limit_in_bytes), "
+   "pread above; the tables are those on "
    "disk at start, or the zone files to import when they are bigger. With mmap, a disk that "
    "fails under a mapped table stops enumd (SIGBUS) where pread gives a read error answered "
    "SERVFAIL. Taken at start; the log says which was chosen.",

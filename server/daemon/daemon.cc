@@ -1044,11 +1044,13 @@ bool ChooseMmapReads(const config::Config& config) {
     const uintmax_t size = zc.file.empty() ? 0 : std::filesystem::file_size(zc.file, ec);
     if (!ec) files += size;
   }
-  const uint64_t tables = std::max(on_disk, files), memory = UsableMemoryBytes();
-  const bool mmap = store::ZoneStore::MmapFits(tables, memory);
+  const uint64_t tables = std::max(on_disk, files);
+  const UsableMemory memory = FindUsableMemory();
+  const bool mmap = store::ZoneStore::MmapFits(tables, memory.bytes);
   const double gib = 1024.0 * 1024 * 1024;
-  Log(LogLevel::kInfo, "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory%s)",
-      mmap ? "mmap" : "pread", static_cast<double>(tables) / gib, static_cast<double>(memory) / gib,
+  Log(LogLevel::kInfo, "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory (%s)%s)",
+      mmap ? "mmap" : "pread", static_cast<double>(tables) / gib,
+      static_cast<double>(memory.bytes) / gib, memory.source.c_str(),
       mmap ? "" : ": mapped, they would count in enumd's RSS; the page cache holds them instead");
   return mmap;
 }

@@ -49,6 +49,55 @@ def parse(text):
     return out
 
 
+def make_memory_cgroup(limit):
+    """A memory cgroup below this process's own, limited to `limit` bytes:
+    (path, limit file, "v1"|"v2"). v1's memory controller where the host
+    mounts one (legacy or hybrid layout), else v2's. Skips where neither can
+    be made (not root, or a read-only cgroup file system)."""
+    with open("/proc/self/cgroup") as f:
+        lines = [line.rstrip("\n").split(":", 2) for line in f]
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split() for line in f]
+
+    def mount(v1):
+        for m in mounts:
+            rest = m[m.index("-") + 1:]
+            if (v1 and rest[0] == "cgroup" and "memory" in rest[2].split(",")) or \
+                    (not v1 and rest[0] == "cgroup2"):
+                return m[3], m[4]
+        return None
+
+    tried = []
+    for v1, limit_file in ((True, "memory.limit_in_bytes"), (False, "memory.max")):
+        own = [p for n, c, p in lines if ("memory" in c.split(",") if v1 else n == "0")]
+        found = mount(v1)
+        if not own or not found:
+            continue
+        root, point = found
+        rel = own[0][len(root):] if root != "/" and own[0].startswith(root) else own[0]
+        path = os.path.join(point + rel.rstrip("/"), f"enumd-test-{os.getpid()}")
+        try:
+            os.mkdir(path)
+            with open(os.path.join(path, limit_file), "w") as f:
+                f.write(str(limit))
+            return path, limit_file, "v1" if v1 else "v2"
+        except OSError as e:
+            tried.append(f"{path}: {e}")
+            remove_cgroup(path)
+    raise unittest.SkipTest("cannot make a memory cgroup here: " + ("; ".join(tried) or "none"))
+
+
+def remove_cgroup(path):
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)  # its last process is still leaving
+
+
 class MetricsServer(Enumd):
     """Enumd with /metrics on a port of its own."""
 
@@ -286,8 +335,44 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(mapped["pread"], 0, mapped)
         self.assertGreater(mapped[None], 0, mapped)
         self.assertRegex(logs[None], r"store_reads auto: mmap \([0-9.]+ GiB of tables, "
-                                     r"[0-9.]+ GiB of memory\)")
+                                     r"[0-9.]+ GiB of memory \((RAM|cgroup [^)]*)\)\)")
         self.assertNotIn("store_reads auto", logs["mmap"] + logs["pread"])
+
+    def test_store_reads_auto_under_a_real_cgroup_memory_limit(self):
+        """enumd started inside a memory cgroup of its own (v1 memory.limit_in_bytes
+        on a host with the legacy or hybrid layout, v2 memory.max on a unified
+        one) with a limit below four times its tables reads them with pread and
+        says which limit decided."""
+        cgroup, limit_file, kind = make_memory_cgroup(512 << 20)
+        self.addCleanup(remove_cgroup, cgroup)
+        tmp = tempfile.mkdtemp(prefix="enumd-cgroup-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        # 160 MiB of zone file (comments beside the playground's records):
+        # four times that is more than the 512 MiB limit.
+        zone = os.path.join(tmp, "e164.arpa.db")
+        with open(PLAYGROUND) as src, open(zone, "w") as dst:
+            dst.write(src.read())
+            pad = "; " + "x" * 65530 + "\n"
+            for _ in range(2560):
+                dst.write(pad)
+
+        class InCgroup(MetricsServer):
+            def _command(self):
+                return ["sh", "-c", 'echo $$ > "$1" && shift && exec "$@"', "sh",
+                        os.path.join(cgroup, "cgroup.procs")] + super()._command()
+
+        with InCgroup([("e164.arpa.", zone)]) as enumd:
+            with open(f"/proc/{enumd.proc.pid}/cgroup") as f:
+                self.assertIn(os.path.basename(cgroup), f.read())
+            answer = enumd.query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR")
+            self.assertEqual(answer.rcode(), dns.rcode.NOERROR)
+            self.assertTrue(answer.answer)
+            with open(f"/proc/{enumd.proc.pid}/maps") as f:
+                self.assertFalse([line for line in f if line.rstrip().endswith(".sst")])
+            log = enumd.log_text()
+        self.assertRegex(log, r"store_reads auto: pread \(0\.1[0-9] GiB of tables, 0\.50 GiB of "
+                              rf"memory \(cgroup {kind} {limit_file} of /[^)]*"
+                              rf"{os.path.basename(cgroup)}\): mapped")
 
     def test_updates_and_journal_are_counted(self):
         zones = [{"origin": "e164.arpa.", "file": PLAYGROUND,
