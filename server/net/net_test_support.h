@@ -24,6 +24,14 @@
 #include "net/listen_socket.h"
 #include "net/server.h"
 
+// Starts `server` (a net::Server); if it cannot, the test stops and says why
+// (a bare REQUIRE(...ok()) prints only "false").
+#define REQUIRE_STARTED(server)                         \
+  do {                                                  \
+    const ::enumd::Status started_ = (server).Start();  \
+    REQUIRE_MESSAGE(started_.ok(), started_.message()); \
+  } while (0)
+
 namespace enumd::net::testing {
 
 using Bytes = std::vector<uint8_t>;

@@ -41,7 +41,7 @@ TEST_CASE("Server: port 0 picks one port for UDP and TCP, shared by all workers"
   second.host = "127.0.0.1";
   options.endpoints.push_back(second);
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   std::vector<uint16_t> ports = server.ports();
   REQUIRE(ports.size() == 2);
   CHECK(ports[0] != 0);
@@ -119,7 +119,7 @@ TEST_CASE("Server: bad options are reported by Start") {
 TEST_CASE("Server: Start and Stop repeatedly, on new and on the same objects") {
   for (int i = 0; i < 10; ++i) {
     Server server(Options("127.0.0.1", 2), FakeFactory());
-    REQUIRE(server.Start().ok());
+    REQUIRE_STARTED(server);
     if (i % 2 == 0) {
       TcpClient client("127.0.0.1", server.ports().at(0));
       REQUIRE(client.Write(Framed(Query("x"))));
@@ -130,7 +130,7 @@ TEST_CASE("Server: Start and Stop repeatedly, on new and on the same objects") {
   }
   Server server(Options("127.0.0.1", 2), FakeFactory());
   for (int i = 0; i < 5; ++i) {
-    REQUIRE(server.Start().ok());
+    REQUIRE_STARTED(server);
     UdpClient client("127.0.0.1");
     REQUIRE(client.Send("127.0.0.1", server.ports().at(0), Query("y")));
     CHECK(client.Receive().has_value());
@@ -142,7 +142,7 @@ TEST_CASE("Server: Start and Stop repeatedly, on new and on the same objects") {
 
 TEST_CASE("Server: Stop returns promptly while a TCP client is connected, and closes it") {
   Server server(Options("127.0.0.1", 2), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.Write(Framed(Query("x"))));
   REQUIRE(client.ReadMessage().has_value());
@@ -159,7 +159,7 @@ TEST_CASE("Server: Stop returns promptly while a TCP client is connected, and cl
 TEST_CASE(
     "Server: Stop from another thread; a client that never reads delays it at most the grace") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   int small = 4096;
   setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -196,7 +196,7 @@ TEST_CASE("Server: a handler for each worker's TCP loop and each of its UDP sock
     roles.push_back(role);
     return std::make_unique<FakeHandler>(role.worker, nullptr);
   });
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   REQUIRE(roles.size() == 6);
   std::set<int> slots;
   int udp = 0;

@@ -93,7 +93,7 @@ bool WaitFor(const std::function<bool()>& done, int timeout_ms = 3000) {
 TEST_CASE("Server TCP stream: every message in order, then the queries sent behind it") {
   StreamCounters c;
   Server server(Options("127.0.0.1", 1), StreamFactory(&c));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes both = FramedStreamQuery(3000, 1000);
@@ -118,7 +118,7 @@ TEST_CASE("Server TCP stream: a client that does not read stops it; others are s
   ServerOptions o = Options("127.0.0.1", 1);
   o.tcp_idle_timeout_ms = 1000;
   Server server(o, StreamFactory(&c));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient stalled("127.0.0.1", server.ports().at(0));
   REQUIRE(stalled.connected());
   int small = 4096;
@@ -145,7 +145,7 @@ TEST_CASE("Server TCP stream: a client that does not read stops it; others are s
 TEST_CASE("Server TCP stream: a failing stream resets the connection") {
   StreamCounters c;
   Server server(Options("127.0.0.1", 1), StreamFactory(&c));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.Write(FramedStreamQuery(100, 500, 10)));
   int got = 0;
@@ -157,7 +157,7 @@ TEST_CASE("Server TCP stream: a failing stream resets the connection") {
 TEST_CASE("Server TCP stream: a client that leaves mid-stream ends it") {
   StreamCounters c;
   Server server(Options("127.0.0.1", 1), StreamFactory(&c));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   {
     TcpClient client("127.0.0.1", server.ports().at(0));
     REQUIRE(client.Write(FramedStreamQuery(60000, 16000)));

@@ -31,7 +31,7 @@ TEST_CASE("Server TCP: answers a query, with 1 and 2 workers, on IPv4 and IPv6 l
       CAPTURE(host);
       CAPTURE(workers);
       Server server(Options(host, workers), FakeFactory());
-      REQUIRE(server.Start().ok());
+      REQUIRE_STARTED(server);
       TcpClient client(host, server.ports().at(0));
       REQUIRE(client.connected());
       REQUIRE(client.Write(Framed(Query("single"))));
@@ -45,7 +45,7 @@ TEST_CASE("Server TCP: answers a query, with 1 and 2 workers, on IPv4 and IPv6 l
 
 TEST_CASE("Server TCP: pipelined queries sent in one write are answered in order") {
   Server server(Options("127.0.0.1", 2), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes all;
@@ -59,7 +59,7 @@ TEST_CASE("Server TCP: pipelined queries sent in one write are answered in order
 
 TEST_CASE("Server TCP: queries split into 1-byte writes, length prefix included, are answered") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes stream = Framed(Query("first"));
@@ -76,7 +76,7 @@ TEST_CASE("Server TCP: queries split into 1-byte writes, length prefix included,
 TEST_CASE("Server TCP: a query whose length prefix ends one write is answered") {
   // The prefix and the body of the next query arrive in different reads.
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes first = Framed(Query("one"));
@@ -92,7 +92,7 @@ TEST_CASE("Server TCP: a query whose length prefix ends one write is answered") 
 
 TEST_CASE("Server TCP: an answer bigger than 16 KiB arrives whole") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   for (uint16_t size : {20000, 65535}) {
@@ -109,7 +109,7 @@ TEST_CASE("Server TCP: a client that reads its answers late still gets all of th
   // 200 answers of 60 KB (12 MB) do not fit in socket buffers: the server
   // must stop answering while its output queue is full, and resume.
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   constexpr int kQueries = 200;
@@ -129,7 +129,7 @@ TEST_CASE("Server TCP: a client that reads its answers late still gets all of th
 
 TEST_CASE("Server TCP: no answer is sent when the handler returns 0; later queries still are") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes stream = Framed(Bytes{kNoReply, 0, 0});
@@ -141,7 +141,7 @@ TEST_CASE("Server TCP: no answer is sent when the handler returns 0; later queri
 
 TEST_CASE("Server TCP: a zero-length frame closes the connection after earlier answers") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes stream = Framed(Query("before"));
@@ -156,7 +156,7 @@ TEST_CASE("Server TCP: a zero-length frame closes the connection after earlier a
 
 TEST_CASE("Server TCP: queries before a half-close are answered, then the server closes") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   Bytes stream = Framed(Query("a"));
@@ -175,7 +175,7 @@ TEST_CASE("Server TCP: an idle connection is closed after the idle timeout; acti
   ServerOptions options = Options("127.0.0.1", 1);
   options.tcp_idle_timeout_ms = 200;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
 
   TcpClient busy("127.0.0.1", server.ports().at(0));
   TcpClient idle("127.0.0.1", server.ports().at(0));
@@ -202,7 +202,7 @@ TEST_CASE("Server TCP: at the connection cap a new connection replaces the oldes
   ServerOptions options = Options("127.0.0.1", 1);
   options.tcp_max_connections = 2;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
 
   TcpClient first("127.0.0.1", port);
@@ -237,7 +237,7 @@ TEST_CASE("Server TCP: at the cap with no idle connection the new one is closed"
   ServerOptions options = Options("127.0.0.1", 1);
   options.tcp_max_connections = 2;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
 
   // Busy: one is receiving a query, the other has answers the client does
@@ -271,7 +271,7 @@ TEST_CASE("Server TCP: closing a connection frees its slot") {
   ServerOptions options = Options("127.0.0.1", 2);
   options.tcp_max_connections = 1;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
   for (int round = 0; round < 20; ++round) {
     // The server notices each close asynchronously; with 2 workers a client
@@ -337,7 +337,7 @@ TEST_CASE("Server TCP: the per-source cap holds over all workers and spares othe
   options.tcp_max_connections = 100;
   options.tcp_max_connections_per_source = 3;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
 
   std::vector<std::unique_ptr<SourceClient>> held;
@@ -372,7 +372,7 @@ TEST_CASE("Server TCP: a query trickling in is cut off at the query timeout") {
   options.tcp_idle_timeout_ms = 5000;
   options.tcp_query_timeout_ms = 300;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient slow("127.0.0.1", server.ports().at(0));
   REQUIRE(slow.connected());
   Bytes query = Framed(Query(std::string(100, 's')));
@@ -394,7 +394,7 @@ TEST_CASE("Server TCP: the query timeout is per query; slow but complete queries
   options.tcp_idle_timeout_ms = 5000;
   options.tcp_query_timeout_ms = 300;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   TcpClient client("127.0.0.1", server.ports().at(0));
   REQUIRE(client.connected());
   // 6 queries, each sent in 3 pieces over 160 ms: ~1 s in all.
@@ -420,7 +420,7 @@ TEST_CASE(
   options.tcp_idle_timeout_ms = 400;
   options.tcp_max_queued_bytes = 1024;
   Server server(options, FakeFactory(&queries));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
   TcpClient hog("127.0.0.1", port);
   REQUIRE(hog.connected());

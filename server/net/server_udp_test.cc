@@ -19,7 +19,7 @@ TEST_CASE("Server UDP: answers a query, with 1 and 2 workers, on IPv4 and IPv6 l
       CAPTURE(host);
       CAPTURE(workers);
       Server server(Options(host, workers), FakeFactory());
-      REQUIRE(server.Start().ok());
+      REQUIRE_STARTED(server);
       uint16_t port = server.ports().at(0);
       REQUIRE(port != 0);
 
@@ -39,7 +39,7 @@ TEST_CASE("Server UDP: answers a query, with 1 and 2 workers, on IPv4 and IPv6 l
 TEST_CASE("Server UDP: many queries from many clients are all answered, by every worker") {
   std::atomic<int> queries{0};
   Server server(Options("127.0.0.1", 2), FakeFactory(&queries));
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
 
   constexpr int kClients = 16, kRounds = 10, kPerRound = 20;
@@ -78,7 +78,7 @@ TEST_CASE("Server UDP: many queries from many clients are all answered, by every
 
 TEST_CASE("Server UDP: a burst larger than one recvmmsg batch is answered in full") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
   UdpClient client("127.0.0.1");
   constexpr int kBurst = 150;
@@ -91,7 +91,7 @@ TEST_CASE("Server UDP: a burst larger than one recvmmsg batch is answered in ful
 
 TEST_CASE("Server UDP: a handler answer of 0 bytes sends nothing; large answers go out whole") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
   UdpClient client("127.0.0.1");
   REQUIRE(client.Send("127.0.0.1", port, Bytes{kNoReply, 1, 2}));
@@ -133,7 +133,7 @@ TEST_CASE("Server UDP: spread by name, one client reaches every worker and a nam
   for (int workers : {2, 3}) {
     CAPTURE(workers);
     Server server(Options("127.0.0.1", workers), FakeFactory());  // kName is the default
-    REQUIRE(server.Start().ok());
+    REQUIRE_STARTED(server);
     uint16_t port = server.ports().at(0);
     UdpClient one("127.0.0.1");
     std::map<std::string, int> worker_of;
@@ -173,7 +173,7 @@ TEST_CASE("Server UDP: spread by flow, one client's queries all reach the same w
   ServerOptions options = Options("127.0.0.1", 2);
   options.udp_spread = UdpSpread::kFlow;
   Server server(options, FakeFactory());
-  REQUIRE(server.Start().ok());
+  REQUIRE_STARTED(server);
   uint16_t port = server.ports().at(0);
   UdpClient one("127.0.0.1");
   std::set<int> seen;
