@@ -23,7 +23,17 @@
 # plus its writer thread, named -n 1, knotd udp-workers 1 with
 # background-workers 1) pinned to CPU 0; the clients run on CPU 1. Every
 # UPDATE replaces the NAPTR RRset of one number (update_load.cc), so the zone
-# keeps its size. Per server, in order:
+# keeps its size. Per server, in order (the query runs first, so that none
+# pays for the hundreds of thousands of updates a closed-loop run leaves to
+# compact, only for its own):
+#   queries     loadgen closed loop (64 in flight over 8 sockets): a warm-up
+#               run, then qps alone
+#   at rate R   queries at max rate again, while update_load --clients 16
+#               --rate R sends R updates/s on a schedule: the query share,
+#               and the update round trip p50/p99 counted from when each
+#               update was due
+#   16 clients  queries again while update_load --clients 16 runs closed
+#               loop: the share, and the updates/s meanwhile
 #   updates C   update_load --clients C: NOERROR answers per second and the
 #               update round trip p50/p99 (a closed loop: each client sends
 #               its next update when the previous one is answered)
@@ -31,14 +41,6 @@
 #               query on another socket until the answer shows it: p50/p99
 #               from the NOERROR to that answer, and the share that the
 #               first query already saw (read-your-writes: 100%)
-#   queries     loadgen closed loop (64 in flight over 8 sockets): a warm-up
-#               run, then qps alone, then again while update_load --clients
-#               16 runs; the second as a share of the first, and the
-#               updates/s meanwhile
-#   at rate R   queries at max rate again, while update_load --clients 16
-#               --rate R sends R updates/s on a schedule: the query share,
-#               and the update round trip p50/p99 counted from when each
-#               update was due
 # Raw figures go to $WORKDIR/update-N.tsv. Servers are stopped on exit.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -229,6 +231,22 @@ for s in $SERVERS; do
   port=$(free_port)
   start "$s" "$port"
   log "$s up in $START_MS ms on port $port"
+  loadgen "$port" "$RUN/q0.out" --duration "$DURATION"  # warm-up: caches, as serve_bench.sh
+  loadgen "$port" "$RUN/q0.out" --duration "$DURATION"
+  rec "$s" qps_alone "$(kv "$RUN/q0.out" qps)"
+  update_load "$port" "$RUN/ur.out" --clients 16 --duration "$DURATION" --rate "$RATE" &
+  upid=$!
+  loadgen "$port" "$RUN/q2.out" --duration "$DURATION"
+  wait "$upid" || die "update_load failed: $(cat "$RUN/ur.out.err")"
+  rec "$s" qps_at_rate "$(kv "$RUN/q2.out" qps)"
+  for k in ups lat_p50_us lat_p99_us lost; do rec "$s" "rate.$k" "$(kv "$RUN/ur.out" $k)"; done
+  log "$s, $RATE updates/s paced: $(kv "$RUN/ur.out" ups) updates/s, p99 $(kv "$RUN/ur.out" lat_p99_us) us, $(kv "$RUN/q2.out" qps) qps meanwhile"
+  update_load "$port" "$RUN/u16.out" --clients 16 --duration "$DURATION" &
+  upid=$!
+  loadgen "$port" "$RUN/q1.out" --duration "$DURATION"
+  wait "$upid" || die "update_load failed: $(cat "$RUN/u16.out.err")"
+  rec "$s" qps_during "$(kv "$RUN/q1.out" qps)"
+  rec "$s" ups_during "$(kv "$RUN/u16.out" ups)"
   for c in $CLIENTS; do
     update_load "$port" "$RUN/u.out" --clients "$c" --duration "$DURATION"
     for k in ups lat_p50_us lat_p99_us lost other; do rec "$s" "c$c.$k" "$(kv "$RUN/u.out" $k)"; done
@@ -238,22 +256,6 @@ for s in $SERVERS; do
   for k in rtt_p50_us rtt_p99_us vis_p50_us vis_p99_us first_query_pct failed; do
     rec "$s" "vis.$k" "$(kv "$RUN/v.out" $k)"
   done
-  loadgen "$port" "$RUN/q0.out" --duration "$DURATION"  # warm-up: caches, as serve_bench.sh
-  loadgen "$port" "$RUN/q0.out" --duration "$DURATION"
-  update_load "$port" "$RUN/u16.out" --clients 16 --duration "$DURATION" &
-  upid=$!
-  loadgen "$port" "$RUN/q1.out" --duration "$DURATION"
-  wait "$upid" || die "update_load failed: $(cat "$RUN/u16.out.err")"
-  rec "$s" qps_alone "$(kv "$RUN/q0.out" qps)"
-  rec "$s" qps_during "$(kv "$RUN/q1.out" qps)"
-  rec "$s" ups_during "$(kv "$RUN/u16.out" ups)"
-  update_load "$port" "$RUN/ur.out" --clients 16 --duration "$DURATION" --rate "$RATE" &
-  upid=$!
-  loadgen "$port" "$RUN/q2.out" --duration "$DURATION"
-  wait "$upid" || die "update_load failed: $(cat "$RUN/ur.out.err")"
-  rec "$s" qps_at_rate "$(kv "$RUN/q2.out" qps)"
-  for k in ups lat_p50_us lat_p99_us lost; do rec "$s" "rate.$k" "$(kv "$RUN/ur.out" $k)"; done
-  log "$s, $RATE updates/s paced: $(kv "$RUN/ur.out" ups) updates/s, p99 $(kv "$RUN/ur.out" lat_p99_us) us, $(kv "$RUN/q2.out" qps) qps meanwhile"
   stop
 done
 
