@@ -75,7 +75,9 @@ class Notifier {
   // The zones and their secondaries (replacing the previous set; a zone
   // that stays keeps its last notified serial) and the timing.
   void Configure(std::vector<Zone> zones, Options options);
-  // Something may have changed a serial: check now.
+  // Something may have changed a serial: check now. Cheap when there is
+  // nothing to do: no write at all while no zone has a secondary to notify,
+  // and one wake-up for any number of pokes before the thread looks.
   void Poke();
   // Stops the thread; pending NOTIFYs are dropped. Idempotent.
   void Stop();
@@ -96,6 +98,7 @@ class Notifier {
   };
 
   void Run();
+  void Wake();
   void CheckSerials(uint64_t now_ms);
   void SendDue(uint64_t now_ms);
   void Receive(int fd);
@@ -114,6 +117,8 @@ class Notifier {
   std::map<std::string, Pending> pending_;    // thread only: by origin (lower) + " " + address
   uint64_t last_send_ms_ = 0;                 // thread only
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> any_targets_{false};  // some zone has a secondary (Configure)
+  std::atomic<bool> poked_{false};        // a wake-up is on its way
   std::atomic<uint64_t> sent_{0}, answered_{0}, given_up_{0};
 };
 
