@@ -21,7 +21,6 @@ struct UsableMemory {
 // Physical memory, or the smallest memory limit of this process's cgroups
 // (v2 and v1 memory controller) and their ancestors when that is lower.
 UsableMemory FindUsableMemory();
-inline uint64_t UsableMemoryBytes() { return FindUsableMemory().bytes; }
 
 // The same from given texts: `ram` bytes of RAM (0: unknown), the contents of
 // /proc/self/cgroup and of /proc/self/mountinfo (whose mount points are where

@@ -9,9 +9,13 @@
 namespace enumd {
 namespace {
 
-void WriteMax(const std::filesystem::path& dir, const char* value) {
+void WriteFile(const std::filesystem::path& dir, const char* name, const char* value) {
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "memory.max") << value << "\n";
+  std::ofstream(dir / name) << value << "\n";
+}
+
+void WriteMax(const std::filesystem::path& dir, const char* value) {
+  WriteFile(dir, "memory.max", value);
 }
 
 TEST_CASE("cgroup memory limit: the smallest over the cgroup and its parents") {
@@ -33,11 +37,6 @@ TEST_CASE("cgroup memory limit: the smallest over the cgroup and its parents") {
   CHECK(CgroupMemoryLimit(root.string(), "/odd") == UINT64_MAX);
   CHECK(CgroupMemoryLimit(root.string(), "/") == UINT64_MAX);
   std::filesystem::remove_all(root);
-}
-
-void WriteFile(const std::filesystem::path& dir, const char* name, const char* value) {
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / name) << value << "\n";
 }
 
 TEST_CASE("usable memory: cgroup v2, v1 and the hybrid layout, found through mountinfo") {
@@ -104,7 +103,7 @@ TEST_CASE("usable memory: cgroup v2, v1 and the hybrid layout, found through mou
 }
 
 TEST_CASE("usable memory: some, and no more than the machine has") {
-  const uint64_t usable = UsableMemoryBytes();
+  const uint64_t usable = FindUsableMemory().bytes;
   CHECK(usable > 0);
   CHECK(usable <= uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE)));
   CHECK_FALSE(FindUsableMemory().source.empty());

@@ -87,6 +87,12 @@ def make_memory_cgroup(limit):
     raise unittest.SkipTest("cannot make a memory cgroup here: " + ("; ".join(tried) or "none"))
 
 
+def mapped_tables(pid):
+    """The lines of /proc/PID/maps that map a table file (*.sst)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return [line for line in f if line.rstrip().endswith(".sst")]
+
+
 def remove_cgroup(path):
     for _ in range(50):
         try:
@@ -326,8 +332,7 @@ class MetricsTest(unittest.TestCase):
                 answers[mode] = [enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
                                              "NAPTR").to_text().split("\n", 1)[1]
                                  for i in range(10)]
-                with open(f"/proc/{enumd.proc.pid}/maps") as f:
-                    mapped[mode] = sum(1 for line in f if line.rstrip().endswith(".sst"))
+                mapped[mode] = len(mapped_tables(enumd.proc.pid))
                 logs[mode] = enumd.log_text()
         self.assertEqual(answers["mmap"], answers["pread"])
         self.assertEqual(answers["mmap"], answers[None])
@@ -367,8 +372,7 @@ class MetricsTest(unittest.TestCase):
             answer = enumd.query("1.1.9.0.0.5.5.5.3.1.6.e164.arpa.", "NAPTR")
             self.assertEqual(answer.rcode(), dns.rcode.NOERROR)
             self.assertTrue(answer.answer)
-            with open(f"/proc/{enumd.proc.pid}/maps") as f:
-                self.assertFalse([line for line in f if line.rstrip().endswith(".sst")])
+            self.assertFalse(mapped_tables(enumd.proc.pid))
             log = enumd.log_text()
         self.assertRegex(log, r"store_reads auto: pread \(0\.1[0-9] GiB of tables, 0\.50 GiB of "
                               rf"memory \(cgroup {kind} {limit_file} of /[^)]*"
