@@ -132,32 +132,42 @@ Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type, int*
   return fd;
 }
 
+namespace {
+
+// SteerUdpByName's hash: three 32-bit words of the QNAME, each OR 0x20 (ASCII
+// letters lowercased; digits and the usual label lengths 1-31 unchanged in
+// effect), combined with multiply-xor steps; the middle bits of the product.
+// The program and UdpSocketForDatagram share these.
+constexpr uint32_t kFold = 0x20202020u;
+constexpr uint32_t kMultipliers[3] = {0x9e3779b1u, 0x85ebca77u, 0xc2b2ae3du};
+constexpr uint32_t kFirstWord = 12;  // the QNAME's first byte
+constexpr uint32_t kShortest = kFirstWord + 12;
+
+}  // namespace
+
 Status SteerUdpByName(int fd, int sockets) {
   if (sockets < 1) return Status::Error("no sockets to steer to");
   // The kernel runs the program on the datagram's payload (the UDP header
   // pulled off) and takes its result as the socket's index; one out of range
   // (0xffffffff, for short datagrams) makes it fall back to the 4-tuple hash.
-  // Three 32-bit words of the QNAME, each OR 0x20 (ASCII letters lowercased;
-  // digits and the usual label lengths 1-31 unchanged in effect), combined
-  // with multiply-xor steps; the middle bits of the product, modulo `sockets`.
   const auto k = [](uint16_t code, uint32_t value) { return sock_filter{code, 0, 0, value}; };
   sock_filter program[] = {
       k(BPF_LD | BPF_W | BPF_LEN, 0),
-      {BPF_JMP | BPF_JGE | BPF_K, 1, 0, 24},
+      {BPF_JMP | BPF_JGE | BPF_K, 1, 0, kShortest},
       k(BPF_RET | BPF_K, 0xffffffffu),
-      k(BPF_LD | BPF_W | BPF_ABS, 12),
-      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
-      k(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u),
+      k(BPF_LD | BPF_W | BPF_ABS, kFirstWord),
+      k(BPF_ALU | BPF_OR | BPF_K, kFold),
+      k(BPF_ALU | BPF_MUL | BPF_K, kMultipliers[0]),
       k(BPF_MISC | BPF_TAX, 0),
-      k(BPF_LD | BPF_W | BPF_ABS, 16),
-      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
+      k(BPF_LD | BPF_W | BPF_ABS, kFirstWord + 4),
+      k(BPF_ALU | BPF_OR | BPF_K, kFold),
       k(BPF_ALU | BPF_XOR | BPF_X, 0),
-      k(BPF_ALU | BPF_MUL | BPF_K, 0x85ebca77u),
+      k(BPF_ALU | BPF_MUL | BPF_K, kMultipliers[1]),
       k(BPF_MISC | BPF_TAX, 0),
-      k(BPF_LD | BPF_W | BPF_ABS, 20),
-      k(BPF_ALU | BPF_OR | BPF_K, 0x20202020u),
+      k(BPF_LD | BPF_W | BPF_ABS, kFirstWord + 8),
+      k(BPF_ALU | BPF_OR | BPF_K, kFold),
       k(BPF_ALU | BPF_XOR | BPF_X, 0),
-      k(BPF_ALU | BPF_MUL | BPF_K, 0xc2b2ae3du),
+      k(BPF_ALU | BPF_MUL | BPF_K, kMultipliers[2]),
       k(BPF_ALU | BPF_RSH | BPF_K, 16),
       k(BPF_ALU | BPF_MOD | BPF_K, static_cast<uint32_t>(sockets)),
       k(BPF_RET | BPF_A, 0),
@@ -167,6 +177,20 @@ Status SteerUdpByName(int fd, int sockets) {
     return Status::Error(std::string("SO_ATTACH_REUSEPORT_CBPF: ").append(ErrnoText(errno)));
   }
   return Status::OK();
+}
+
+int UdpSocketForDatagram(const uint8_t* datagram, size_t len, int sockets) noexcept {
+  if (sockets < 1 || len < kShortest) return -1;
+  uint32_t x = 0;
+  for (int i = 0; i < 3; ++i) {
+    // BPF_ABS word loads are big-endian.
+    const uint8_t* p = datagram + kFirstWord + 4 * i;
+    const uint32_t word =
+        (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]}) |
+        kFold;
+    x = (word ^ x) * kMultipliers[i];
+  }
+  return static_cast<int>((x >> 16) % static_cast<uint32_t>(sockets));
 }
 
 uint16_t LocalPort(int fd) {

@@ -68,6 +68,10 @@ Result<UniqueFd> BindReusableSocket(const SocketAddress& address, int type,
 // hold exactly `sockets` sockets, bound in the order of their indexes.
 // Datagrams shorter than 24 bytes get the kernel's own 4-tuple choice.
 Status SteerUdpByName(int fd, int sockets);
+// The index SteerUdpByName's program gives `datagram` (from the DNS header
+// on) in a group of `sockets`; -1 where the kernel decides by the 4-tuple.
+// So a worker's node cache can be filled with the names it will be asked.
+int UdpSocketForDatagram(const uint8_t* datagram, size_t len, int sockets) noexcept;
 
 // The port a bound socket ended up on (for port 0), or 0 on error.
 uint16_t LocalPort(int fd);

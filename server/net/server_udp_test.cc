@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "net/listen_socket.h"
 #include "net/net_test_support.h"
 #include "net/server.h"
 
@@ -146,8 +147,12 @@ TEST_CASE("Server UDP: spread by name, one client reaches every worker and a nam
         name.insert(0, 1, d);
       }
       name += "e164.arpa";
-      worker_of[name] = AnsweringWorker(one, port, NameQuery(name));
+      const Bytes query = NameQuery(name);
+      worker_of[name] = AnsweringWorker(one, port, query);
       seen.insert(worker_of[name]);
+      // The user-space twin of the kernel's choice (what fills the workers'
+      // node caches) agrees with it.
+      CHECK(UdpSocketForDatagram(query.data(), query.size(), workers) == worker_of[name]);
     }
     // 64 names all on one of 2 workers: odds of 2^-63 with a fair hash.
     CHECK(seen.size() == static_cast<size_t>(workers));
@@ -165,6 +170,8 @@ TEST_CASE("Server UDP: spread by name, one client reaches every worker and a nam
     }
     // Too short to carry 12 name bytes: still answered (the 4-tuple decides).
     CHECK(AnsweringWorker(one, port, Query("short")) < workers);
+    const Bytes short_query = Query("short");
+    CHECK(UdpSocketForDatagram(short_query.data(), short_query.size(), workers) == -1);
     server.Stop();
   }
 }
