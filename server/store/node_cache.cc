@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "common/hash.h"
 
@@ -149,6 +150,29 @@ uint64_t NodeCache::Reserve(size_t size) noexcept {
 
 void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view value,
                        bool present) noexcept {
+  Put(gen, key, value, present, true);
+}
+
+void NodeCache::Preload(uint32_t gen, std::string_view key, std::string_view value) noexcept {
+  Put(gen, key, value, true, false);
+}
+
+void NodeCache::Swap(NodeCache& other) noexcept {
+  std::swap(capacity_, other.capacity_);
+  std::swap(bucket_mask_, other.bucket_mask_);
+  std::swap(ring_, other.ring_);
+  std::swap(slots_, other.slots_);
+  std::swap(slots_bytes_, other.slots_bytes_);
+  std::swap(seen_, other.seen_);
+  std::swap(seen_mask_, other.seen_mask_);
+  std::swap(seen_set_, other.seen_set_);
+  std::swap(written_, other.written_);
+  std::swap(epoch_, other.epoch_);
+  std::swap(sequence_, other.sequence_);
+}
+
+void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, bool present,
+                    bool admit) noexcept {
   if (!capacity_ || key.size() > UINT16_MAX) return;
   if (!present) value = {};
   const size_t size = RecordSize(key.size(), value.size());
@@ -161,7 +185,7 @@ void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view valu
   // RocksDB read per query; two choices and the cuckoo step keep 99.5% of
   // them at 90% (node_cache_test.cc).
   Slot* way = const_cast<Slot*>(FindSlot(gen, key, h));
-  if (!way && seen_ && !SeenBefore(h)) return;
+  if (!way && admit && seen_ && !SeenBefore(h)) return;
   if (!way) {
     Slot* first = Bucket(h, 0);
     Slot* second = Bucket(h, 1);

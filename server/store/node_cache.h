@@ -22,8 +22,10 @@
 // construction; Find and Insert never allocate.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "common/counter.h"
@@ -58,6 +60,12 @@ class NodeCache {
   // Remembers (gen, key) -> value, or that it is absent (value ignored).
   // Records larger than 1/16 of the ring are not cached.
   void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present) noexcept;
+  // Remembers (gen, key) -> value whatever the admission: a warm-up that
+  // loads the cache with a whole zone before any query asks for it.
+  void Preload(uint32_t gen, std::string_view key, std::string_view value) noexcept;
+  // Exchanges memory and contents (a cache loaded on another thread, taken
+  // over in O(1)); each keeps its own counters.
+  void Swap(NodeCache& other) noexcept;
   // Forgets the entry of (gen, key), if cached.
   void Erase(uint32_t gen, std::string_view key) noexcept;
   // The same by KeyHash(gen, key), without the key: may also forget an entry
@@ -78,6 +86,12 @@ class NodeCache {
   uint64_t sequence() const { return sequence_; }
   void set_sequence(uint64_t sequence) { sequence_ = sequence; }
   size_t capacity() const { return capacity_; }
+  // Ring bytes written since construction (moves included).
+  uint64_t bytes_written() const { return written_; }
+  // Ring bytes one record of this key and value takes.
+  static size_t RecordBytes(size_t key_size, size_t value_size) noexcept {
+    return RecordSize(key_size, value_size);
+  }
 
  private:
   struct Slot {
@@ -87,6 +101,10 @@ class NodeCache {
   };
   struct Record;
   static constexpr int kWays = 4;
+
+  // Insert and Preload: `admit` asks the doorkeeper first.
+  void Put(uint32_t gen, std::string_view key, std::string_view value, bool present,
+           bool admit) noexcept;
 
   bool Alive(const Slot& s) const noexcept {
     return s.pos != 0 && s.epoch == epoch_ && s.pos - 1 + capacity_ >= written_;
@@ -135,6 +153,40 @@ class NodeCache {
   uint64_t written_ = 0;   // total bytes ever written to the ring (positions are absolute)
   uint32_t epoch_ = 1;     // Clear() count + 1, never 0
   uint64_t sequence_ = 0;
+};
+
+// A NodeCache handed from the thread that filled it to the worker that will
+// own it: Offer on the filling thread (a cache offered before and not taken
+// yet is freed), Take on the worker, between queries.
+class CacheHandoff {
+ public:
+  CacheHandoff() = default;
+  ~CacheHandoff() { delete offered_.exchange(nullptr); }
+  CacheHandoff(const CacheHandoff&) = delete;
+  CacheHandoff& operator=(const CacheHandoff&) = delete;
+
+  void Offer(std::unique_ptr<NodeCache> cache) noexcept {
+    delete offered_.exchange(cache.release(), std::memory_order_acq_rel);
+  }
+  // Null unless one was offered: one relaxed load then.
+  std::unique_ptr<NodeCache> Take() noexcept {
+    if (offered_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    std::unique_ptr<NodeCache> taken(offered_.exchange(nullptr, std::memory_order_acq_rel));
+    if (taken) written_.store(taken->bytes_written(), std::memory_order_relaxed);
+    return taken;
+  }
+  // True while a cache waits to be taken.
+  bool waiting() const noexcept { return offered_.load(std::memory_order_relaxed) != nullptr; }
+  // The owner's cache as the filling thread may watch it: the ring bytes
+  // written since it was taken (NodeCache::bytes_written, reported by the
+  // owner between queries) -- a loaded cache whose ring fills up starts
+  // evicting what was loaded.
+  void ReportWritten(uint64_t bytes) noexcept { written_.store(bytes, std::memory_order_relaxed); }
+  uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<NodeCache*> offered_{nullptr};
+  std::atomic<uint64_t> written_{0};
 };
 
 }  // namespace enumd::store

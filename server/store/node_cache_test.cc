@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -217,6 +218,59 @@ TEST_CASE("NodeCache with a doorkeeper keeps a key the second time it is offered
     plain_once += Find(plain, 1, "once" + std::to_string(i), &v) != Hit::kUnknown;
   }
   CHECK(flood_once * 4 < plain_once);
+}
+
+TEST_CASE("NodeCache Preload keeps a key at once; Swap hands the contents over, not the counters") {
+  NodeCache loaded(1 << 20, NodeCache::Admission::kSecondSight);
+  std::string v;
+  uint64_t bytes = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string n = std::to_string(i);
+    loaded.Preload(7, "k" + n, "v" + n);  // no doorkeeper: kept the first time
+    bytes += NodeCache::RecordBytes(n.size() + 1, n.size() + 1);
+  }
+  CHECK(loaded.bytes_written() == bytes);
+  loaded.set_sequence(42);
+
+  Counter hits, misses;
+  NodeCache worker(1 << 16, NodeCache::Admission::kSecondSight);
+  worker.set_counters(&hits, &misses);
+  worker.Insert(7, "old", "x", true);
+  worker.Insert(7, "old", "x", true);
+  REQUIRE(Find(worker, 7, "old", &v) == Hit::kPresent);
+  const uint64_t hits_before = hits.Get();
+
+  worker.Swap(loaded);
+  CHECK(worker.capacity() == (1u << 20));
+  CHECK(worker.sequence() == 42);
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(Find(worker, 7, "k" + std::to_string(i), &v) == Hit::kPresent);
+    CHECK(v == "v" + std::to_string(i));
+  }
+  CHECK(Find(worker, 7, "old", &v) == Hit::kUnknown);
+  CHECK(hits.Get() == hits_before + 1000);  // the worker's counters count on
+  // The other side now holds the worker's old contents, and counts nowhere.
+  CHECK(Find(loaded, 7, "old", &v) == Hit::kPresent);
+  CHECK(hits.Get() == hits_before + 1000);
+  // The doorkeeper still guards the swapped-in cache.
+  worker.Insert(7, "new", "n", true);
+  CHECK(Find(worker, 7, "new", &v) == Hit::kUnknown);
+}
+
+TEST_CASE("CacheHandoff passes one cache; a newer offer replaces an untaken one") {
+  CacheHandoff handoff;
+  CHECK(handoff.Take() == nullptr);
+  auto first = std::make_unique<NodeCache>(1 << 16);
+  first->set_sequence(1);
+  handoff.Offer(std::move(first));
+  auto second = std::make_unique<NodeCache>(1 << 16);
+  second->set_sequence(2);
+  handoff.Offer(std::move(second));  // the first is freed (ASan would see a leak)
+  std::unique_ptr<NodeCache> taken = handoff.Take();
+  REQUIRE(taken != nullptr);
+  CHECK(taken->sequence() == 2);
+  CHECK(handoff.Take() == nullptr);
+  handoff.Offer(std::make_unique<NodeCache>(1 << 16));  // freed with the handoff
 }
 
 }  // namespace

@@ -534,6 +534,7 @@ Status ZoneStore::Publish() {
   v->snapshot = read_only_ ? nullptr : db_->GetSnapshot();
   v->log_end = log_->end();
   const StoreView* old = view_.exchange(v, std::memory_order_seq_cst);
+  published_log_end_.store(v->log_end, std::memory_order_seq_cst);
   if (old) retired_.emplace_back(readers_ ? readers_->Retire() : 0, old);
   ReclaimViews();
   return Status::OK();
@@ -819,6 +820,17 @@ Status ZoneStore::ForEachNode(
 
 ZoneStore::NodeCursor::NodeCursor() = default;
 ZoneStore::NodeCursor::~NodeCursor() = default;
+
+uint64_t ZoneStore::ApproximateNodeBytes(uint32_t gen) const {
+  const std::string begin = GenPrefix('N', gen), end = GenPrefix('N', gen + 1);
+  rocksdb::Range range(begin, end);
+  uint64_t size = 0;
+  rocksdb::SizeApproximationOptions o;
+  o.include_memtables = true;
+  o.include_files = true;
+  if (!db_->GetApproximateSizes(o, db_->DefaultColumnFamily(), &range, 1, &size).ok()) return 0;
+  return size;
+}
 
 std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen) const {
   auto c = std::make_unique<NodeCursor>();

@@ -269,6 +269,13 @@ class ZoneStore {
     bool started_ = false;
   };
   std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen) const;
+  // About how many bytes the nodes of `gen` take in the tables and the
+  // memtables (keys and values; RocksDB's estimate). 0 if unknown.
+  uint64_t ApproximateNodeBytes(uint32_t gen) const;
+  // The change log's end at the last Publish: a cache filled from what the
+  // store held after reading this is brought up to date by AcquireView
+  // (NodeCache::set_sequence). Any thread.
+  uint64_t PublishedLogEnd() const { return published_log_end_.load(std::memory_order_seq_cst); }
   // Calls fn(key, value) for every node of `gen` whose key starts with
   // `prefix`, in key order, until fn returns false. Admin paths only.
   Status ForEachNode(uint32_t gen, std::string_view prefix,
@@ -393,6 +400,7 @@ class ZoneStore {
   EpochDomain* readers_ = nullptr;
   std::unique_ptr<ChangeLog> log_;
   std::atomic<const StoreView*> view_{nullptr};
+  std::atomic<uint64_t> published_log_end_{0};
   std::vector<std::pair<uint64_t, const StoreView*>> retired_;  // (ticket, view)
   void FreeView(const StoreView* view);
   // Dropped generations whose files a compaction held (writer only).
