@@ -105,15 +105,22 @@ constexpr Key kSchema[] = {
    "RocksDB directory holding every zone.",
    [](Target& t, const Value& v) { t.config->store = v.text; }},
   {"cache", Kind::kMap, "{}", 0, 0, {}, false, "Memory for answering from the store.", nullptr},
-  {"cache.names_mb", Kind::kInt, "256", 0, 1048576, {}, false,
+  {"cache.names_mb", Kind::kIntOrAuto, "auto", 0, 1048576, {}, false,
    "Memory for the names workers have answered (their records, and names that do not "
    "exist), so a repeated name costs a hash probe instead of a RocksDB read; 7/8 of it is "
    "split evenly between the UDP threads, 1/8 between the TCP loops (all of it if no "
-   "address serves UDP), each caching the names it answers. Emptied when served data "
-   "changes. About 170 bytes a name with its index: 256 holds some 1.5 million names "
-   "over all workers. 0: none.",
+   "address serves UDP), each caching the names it answers. A changed name is dropped "
+   "from it, a replaced zone version all of its names. About 170 bytes a name with its "
+   "index: 256 holds some 1.5 million names over all workers. 0: none. auto: when the "
+   "zones (their tables, times the UDP addresses, and times the workers with "
+   "udp.spread: flow) fit in a quarter of the memory enumd may use, every name of every "
+   "zone is loaded into the UDP threads' caches in the background after start and after "
+   "each new zone version (answers come from the store meanwhile), each thread holding "
+   "the names the kernel sends it, and store_reads auto reads the tables with pread; "
+   "else 256. Decided at start; the log says which.",
    [](Target& t, const Value& v) {
-     t.config->cache_names_mb = static_cast<uint32_t>(v.number);
+     t.config->cache_names_auto = v.text == "auto";
+     t.config->cache_names_mb = t.config->cache_names_auto ? 256 : static_cast<uint32_t>(v.number);
    }},
   {"cache.blocks_mb", Kind::kInt, "64", 1, 1048576, {}, false,
    "RocksDB's block cache, shared by all workers: decompressed blocks of the store.",
@@ -192,7 +199,8 @@ constexpr Key kSchema[] = {
    "numbers), but every table page it touched counts in enumd's RSS, and so in the OOM "
    "killer's choice. pread: blocks are copied into the block cache (cache.blocks_mb); the "
    "page cache still holds the tables, outside enumd's RSS (about 3 us more CPU per query "
-   "that misses the caches). auto: mmap while the tables fit in a quarter of the memory "
+   "that misses the caches). auto: pread while the node caches hold every name "
+   "(cache.names_mb auto); else mmap while the tables fit in a quarter of the memory "
    "enumd may use (RAM, or a lower cgroup limit: v2 memory.max, v1 memory.limit_in_bytes), "
    "pread above; the tables are those on "
    "disk at start, or the zone files to import when they are bigger. With mmap, a disk that "
@@ -822,6 +830,7 @@ class Loader {
       case Kind::kIntOrAuto:
         if (text == "auto") {
           v->number = 0;
+          v->text = text;
           return Status::OK();
         }
         [[fallthrough]];
@@ -1271,7 +1280,8 @@ std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
   check(SameListen(a.listen, b.listen), "listen");
   check(a.workers == b.workers, "workers");
   check(a.store == b.store, "store");
-  check(a.cache_names_mb == b.cache_names_mb, "cache.names_mb");
+  check(a.cache_names_mb == b.cache_names_mb && a.cache_names_auto == b.cache_names_auto,
+        "cache.names_mb");
   check(a.cache_blocks_mb == b.cache_blocks_mb, "cache.blocks_mb");
   check(a.store_reads == b.store_reads, "store_reads");
   check(a.udp_max_payload == b.udp_max_payload, "udp.max_payload");

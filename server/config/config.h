@@ -118,6 +118,8 @@ struct Config {
   int workers = 0;                    // 0 = one per core ("auto")
   std::string store = "/var/lib/enumd";
   uint32_t cache_names_mb = 256;  // store::NodeCache, split between workers; 0 = none
+  // cache.names_mb: auto (cache_names_mb 256 until the zones are loaded, if they fit).
+  bool cache_names_auto = true;
   uint32_t cache_blocks_mb = 64;  // RocksDB block cache, shared
   // store_reads: auto (mmap while the tables fit in a quarter of the memory
   // enumd may use, see daemon.cc), mmap, pread.

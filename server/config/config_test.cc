@@ -202,16 +202,24 @@ TEST_CASE("config: every key's accepted values") {
       // cache
       {"cache: {}",
        [](const Config& c) {
+         CHECK(c.cache_names_auto);
          CHECK(c.cache_names_mb == 256);
          CHECK(c.cache_blocks_mb == 64);
        }},
+      {"cache:\n  names_mb: auto",
+       [](const Config& c) {
+         CHECK(c.cache_names_auto);
+         CHECK(c.cache_names_mb == 256);
+       }},
       {"cache:\n  names_mb: 0\n  blocks_mb: 1",
        [](const Config& c) {
+         CHECK_FALSE(c.cache_names_auto);
          CHECK(c.cache_names_mb == 0);
          CHECK(c.cache_blocks_mb == 1);
        }},
       {"cache:\n  names_mb: 4096\n  blocks_mb: 2048",
        [](const Config& c) {
+         CHECK_FALSE(c.cache_names_auto);
          CHECK(c.cache_names_mb == 4096);
          CHECK(c.cache_blocks_mb == 2048);
        }},

@@ -18,6 +18,7 @@
 #include "common/hash.h"
 #include "common/memory.h"
 #include "common/thread_name.h"
+#include "daemon/cache_warmer.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/dnstap.h"
@@ -52,6 +53,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kCounterLogInterval = std::chrono::seconds(5);
 // The writer thread's housekeeping period.
 constexpr auto kTick = std::chrono::seconds(1);
+// cache.names_mb auto: a loaded cache's ring is its share of the tables
+// times this (the records take about the tables' bytes; the ring's unused
+// end is never touched, so costs no memory).
+constexpr double kCacheHeadroom = 1.3;
 
 // A zone transfer as the TCP connection pulls it; logs how it ended.
 class TransferOut : public net::ResponseStream {
@@ -172,6 +177,7 @@ class Handler : public net::QueryHandler {
     if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
     return n;
   }
+  void set_cache_handoff(store::CacheHandoff* handoff) { responder_.set_cache_handoff(handoff); }
   std::unique_ptr<net::ResponseStream> TakeStream() noexcept override {
     if (!stream_) return nullptr;
     try {
@@ -249,7 +255,12 @@ struct Daemon::Impl {
   // `server`: handlers poke it on NOTIFY (through transfer_policy).
   std::unique_ptr<Secondary> secondary;
   ControlServer control;
+  // Before `server`: where the UDP handlers take the caches `warmer` loads
+  // (cache.names_mb auto); a deque, so that their addresses stay put.
+  std::deque<store::CacheHandoff> cache_handoffs;
+  std::vector<CacheWarmer::Target> warm_targets;
   std::unique_ptr<net::Server> server;
+  std::unique_ptr<CacheWarmer> warmer;  // reads store and registry; stopped first
   uint64_t udp_dropped_logged = 0;
   Clock::time_point udp_dropped_logged_at;
   // Each origin's per-zone metrics counter (zone::Zone::metrics_id), by
@@ -1030,13 +1041,28 @@ struct Daemon::Impl {
 
 namespace {
 
-// store_reads: the configured choice, or for auto, mmap while the tables
-// (those on disk, or the zone files to import when they are bigger: a
-// store's tables are about its zone files' size) fit in a quarter of the
-// memory enumd may use. Said in the log either way.
-bool ChooseMmapReads(const config::Config& config) {
+// How many copies of the zones the UDP threads' node caches would hold if
+// every name were loaded: one per UDP address with udp.spread: name (each
+// thread holds the names the kernel sends it), one per UDP thread with flow.
+int ZoneCopiesInCaches(const config::Config& config, int workers) {
+  int udp = 0;
+  for (const config::ListenAddress& l : config.listen) udp += l.udp ? 1 : 0;
+  return udp * (config.udp_spread_by_name || workers == 1 ? 1 : workers);
+}
+
+// What cache.names_mb: auto and store_reads: auto come to: the zones loaded
+// into the node caches while they fit in a quarter of the memory enumd may
+// use (their tables, about the caches' size, times the copies); the tables
+// read with mmap while they fit in a quarter and the caches do not hold them
+// (else they would count twice in enumd's RSS). The tables are those on
+// disk, or the zone files to import when they are bigger (a store's tables
+// are about its zone files' size). Said in the log.
+struct MemoryUse {
+  bool mmap = false;
+  bool load_names = false;
+};
+MemoryUse ChooseMemoryUse(const config::Config& config, int workers) {
   using Reads = config::Config::StoreReads;
-  if (config.store_reads != Reads::kAuto) return config.store_reads == Reads::kMmap;
   const uint64_t on_disk = store::ZoneStore::TableBytesOnDisk(config.store);
   uint64_t files = 0;
   for (const config::ZoneConfig& zc : config.zones) {
@@ -1046,13 +1072,34 @@ bool ChooseMmapReads(const config::Config& config) {
   }
   const uint64_t tables = std::max(on_disk, files);
   const UsableMemory memory = FindUsableMemory();
-  const bool mmap = store::ZoneStore::MmapFits(tables, memory.bytes);
-  const double gib = 1024.0 * 1024 * 1024;
+  const double mib = 1024.0 * 1024, gib = mib * 1024;
+  MemoryUse use;
+  if (config.cache_names_auto && config.cache_names_mb != 0) {
+    const int copies = ZoneCopiesInCaches(config, workers);
+    const double wanted = static_cast<double>(tables) * copies * kCacheHeadroom;
+    use.load_names =
+        copies > 0 && store::ZoneStore::MmapFits(static_cast<uint64_t>(wanted), memory.bytes);
+    Log(LogLevel::kInfo,
+        "cache.names_mb auto: %s (%.1f MiB of tables, %d %s in the UDP threads' caches: %.1f "
+        "MiB; %.2f GiB of memory (%s))",
+        use.load_names ? "every name of the zones loaded in the background"
+                       : "256 MiB, names cached as they are asked",
+        static_cast<double>(tables) / mib, copies, copies == 1 ? "copy" : "copies", wanted / mib,
+        static_cast<double>(memory.bytes) / gib, memory.source.c_str());
+  }
+  if (config.store_reads != Reads::kAuto) {
+    use.mmap = config.store_reads == Reads::kMmap;
+    return use;
+  }
+  use.mmap = !use.load_names && store::ZoneStore::MmapFits(tables, memory.bytes);
   Log(LogLevel::kInfo, "store_reads auto: %s (%.2f GiB of tables, %.2f GiB of memory (%s)%s)",
-      mmap ? "mmap" : "pread", static_cast<double>(tables) / gib,
+      use.mmap ? "mmap" : "pread", static_cast<double>(tables) / gib,
       static_cast<double>(memory.bytes) / gib, memory.source.c_str(),
-      mmap ? "" : ": mapped, they would count in enumd's RSS; the page cache holds them instead");
-  return mmap;
+      use.mmap ? ""
+      : use.load_names
+          ? ": the node caches hold the zones; mapped, the tables would count twice in enumd's RSS"
+          : ": mapped, they would count in enumd's RSS; the page cache holds them instead");
+  return use;
 }
 
 }  // namespace
@@ -1067,7 +1114,11 @@ Status Daemon::Start() {
   store_options.statistics = d.config.metrics_enabled;  // block cache hits, for /metrics
   store_options.block_cache_bytes = size_t{d.config.cache_blocks_mb} << 20;
   store_options.read_only_if_full = true;
-  store_options.mmap_reads = ChooseMmapReads(d.config);
+  int workers = d.config.workers;
+  if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
+  if (workers <= 0) workers = 1;
+  const MemoryUse memory_use = ChooseMemoryUse(d.config, workers);
+  store_options.mmap_reads = memory_use.mmap;
   // Queries read store views inside their read sections of the registry's
   // domain: a replaced view is freed once none can hold it.
   store_options.readers = d.registry.epochs();
@@ -1108,9 +1159,7 @@ Status Daemon::Start() {
 
   net::ServerOptions so;
   for (const auto& l : d.config.listen) so.endpoints.push_back({l.host, l.port, l.udp, l.tcp});
-  int workers = d.config.workers;
-  if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
-  so.workers = workers > 0 ? workers : 1;
+  so.workers = workers;
   so.udp_spread = d.config.udp_spread_by_name ? net::UdpSpread::kName : net::UdpSpread::kFlow;
   so.tcp_idle_timeout_ms = d.config.tcp_idle_timeout_ms;
   so.tcp_query_timeout_ms = d.config.tcp_query_timeout_ms;
@@ -1185,16 +1234,33 @@ Status Daemon::Start() {
   Dnstap* dnstap = d.dnstap.get();
   const query::TransferPolicyHolder* transfer_policy = &d.transfer_policy;
   TransferCounters* transfer_counters = &d.transfer_counters;
+  // cache.names_mb auto: each UDP thread takes the caches CacheWarmer loads.
+  std::deque<store::CacheHandoff>* handoffs = memory_use.load_names ? &d.cache_handoffs : nullptr;
+  std::vector<CacheWarmer::Target>* warm_targets = &d.warm_targets;
   d.server = std::make_unique<net::Server>(
       so, [s, reg, ro, udp_ro, rrl, errors, metrics, updates, dnstap, transfer_policy,
-           transfer_counters](const net::HandlerRole& r) {
-        return std::make_unique<Handler>(
+           transfer_counters, handoffs, warm_targets](const net::HandlerRole& r) {
+        auto handler = std::make_unique<Handler>(
             s, reg, r.transport == net::Transport::kUdp ? udp_ro : ro, rrl, r.slot, errors,
             metrics ? metrics->ForHandler() : nullptr, updates, r.udp_fd,
             dnstap ? dnstap->ForHandler(r.slot) : nullptr, transfer_policy, transfer_counters);
+        if (handoffs != nullptr && r.transport == net::Transport::kUdp) {
+          store::CacheHandoff* h = &handoffs->emplace_back();
+          handler->set_cache_handoff(h);
+          warm_targets->push_back({h, r.worker});
+        }
+        return handler;
       });
   st = d.server->Start();
   if (!st.ok()) return st;
+  if (memory_use.load_names) {
+    CacheWarmer::Options wo;
+    wo.workers = so.workers;
+    wo.by_name = so.udp_spread == net::UdpSpread::kName && so.workers > 1;
+    wo.headroom = kCacheHeadroom;
+    d.warmer = std::make_unique<CacheWarmer>(d.store.get(), &d.registry, wo, d.warm_targets);
+    d.warmer->Start();
+  }
   if (metrics) {
     const config::ListenAddress& at = d.config.metrics_listen;
     st = metrics->Serve(
@@ -1282,6 +1348,7 @@ void Daemon::Stop() {
   if (!impl_) return;
   Impl& d = *impl_;
   RequestStop();
+  if (d.warmer) d.warmer->Stop();
   if (d.writer.joinable()) d.writer.join();
   // After the writer: the secondary's writer tasks have run or been refused.
   if (d.secondary) d.secondary->Stop();

@@ -60,12 +60,18 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   // way round, a query could take a view from before an import and then the
   // table of the new version, whose data that view does not see.)
   table_ = zones_->current();
+  // A cache loaded in the background replaces ours (the old one is freed
+  // here, once); AcquireView brings it up to date like any other.
+  if (handoff_ != nullptr) {
+    if (std::unique_ptr<store::NodeCache> loaded = handoff_->Take()) node_cache_.Swap(*loaded);
+  }
   // One view of the store for the whole answer (no mix of two versions); it
   // brings the cache up to date with the names changed since the last query.
   const store::StoreView* view = store_->AcquireView(&node_cache_);
   scratch_.read.set_view(view);
   aux_scratch_.read.set_view(view);
   size_t n = RespondInside(pkt, len, out, cap, tcp);
+  if (handoff_ != nullptr) handoff_->ReportWritten(node_cache_.bytes_written());
   table_ = nullptr;
   return n;
 }

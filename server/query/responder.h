@@ -116,6 +116,9 @@ class Responder {
   const RrlResponse& last_response() const { return last_response_; }
   // What the last response was, for the metrics (ResponseInfo).
   const ResponseInfo& last_info() const { return last_info_; }
+  // Where a loaded node cache is offered to this responder (null: never):
+  // it takes it over before its next query (CacheWarmer).
+  void set_cache_handoff(store::CacheHandoff* handoff) { handoff_ = handoff; }
   // Where the node cache counts its hits and misses (null: nowhere).
   void set_cache_counters(Counter* hits, Counter* misses) {
     node_cache_.set_counters(hits, misses);
@@ -151,7 +154,8 @@ class Responder {
   zone::LookupScratch aux_scratch_;  // additional-section lookups
   rocksdb::PinnableSlice apex_;
   store::NodeCache node_cache_;  // shared by scratch_ and aux_scratch_
-  EpochReader reader_;           // read sections over zones_'s tables
+  store::CacheHandoff* handoff_ = nullptr;
+  EpochReader reader_;  // read sections over zones_'s tables
   ServeError error_;
 };
 

@@ -324,24 +324,147 @@ class MetricsTest(unittest.TestCase):
     def test_store_reads_mmap_or_pread(self):
         """store_reads: the same answers; with mmap the table files are mapped
         into enumd (its /proc/PID/maps lists them), with pread they are not;
-        auto (the default) maps a store as small as this one and says so."""
+        auto maps a store as small as this one and says so, unless the node
+        caches hold the zones (cache.names_mb: auto, the default): then pread,
+        so that the data does not count twice in enumd's RSS."""
         mapped, answers, logs = {}, {}, {}
-        for mode in ("mmap", "pread", None):
-            extra = {"store_reads": mode} if mode else {}
+        configs = {"mmap": {"store_reads": "mmap"}, "pread": {"store_reads": "pread"},
+                   "auto": {"cache": {"names_mb": 256}}, "default": {}}
+        for mode, extra in configs.items():
             with MetricsServer([("e164.arpa.", PLAYGROUND)], extra=extra) as enumd:
                 answers[mode] = [enumd.query(f"{i}.1.9.0.0.5.5.5.3.1.6.e164.arpa.",
                                              "NAPTR").to_text().split("\n", 1)[1]
                                  for i in range(10)]
                 mapped[mode] = len(mapped_tables(enumd.proc.pid))
                 logs[mode] = enumd.log_text()
-        self.assertEqual(answers["mmap"], answers["pread"])
-        self.assertEqual(answers["mmap"], answers[None])
+        for mode in ("pread", "auto", "default"):
+            self.assertEqual(answers["mmap"], answers[mode], mode)
         self.assertGreater(mapped["mmap"], 0, mapped)
         self.assertEqual(mapped["pread"], 0, mapped)
-        self.assertGreater(mapped[None], 0, mapped)
-        self.assertRegex(logs[None], r"store_reads auto: mmap \([0-9.]+ GiB of tables, "
-                                     r"[0-9.]+ GiB of memory \((RAM|cgroup [^)]*)\)\)")
+        self.assertGreater(mapped["auto"], 0, mapped)
+        self.assertEqual(mapped["default"], 0, mapped)
+        self.assertRegex(logs["auto"], r"store_reads auto: mmap \([0-9.]+ GiB of tables, "
+                                       r"[0-9.]+ GiB of memory \((RAM|cgroup [^)]*)\)\)")
+        self.assertRegex(logs["default"], r"store_reads auto: pread \([0-9.]+ GiB of tables, "
+                                          r"[0-9.]+ GiB of memory \((RAM|cgroup [^)]*)\): the "
+                                          r"node caches hold the zones")
         self.assertNotIn("store_reads auto", logs["mmap"] + logs["pread"])
+
+    def _numbers_zone(self, count, tag, serial=2009010918):
+        """The playground zone (with SOA serial `serial`) plus `count` numbers
+        under 4.4.e164.arpa. (NAPTR replacement sip:N@tag); returns (path,
+        owner names)."""
+        tmp = tempfile.mkdtemp(prefix="enumd-names-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        zone = os.path.join(tmp, "e164.arpa.db")
+        names = []
+        with open(PLAYGROUND) as src, open(zone, "w") as dst:
+            dst.write(src.read().replace("2009010918", str(serial)))
+            for i in range(count):
+                owner = ".".join(reversed(f"{i:07d}")) + ".4.4.e164.arpa."
+                names.append(owner)
+                dst.write(f'{owner} 300 IN NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:{i}@{tag}!" .\n')
+        return zone, names
+
+    @staticmethod
+    def _wait_for_log(enumd, pattern, count=1, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = re.findall(pattern, enumd.log_text())
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no {count} x {pattern!r} in the log:\n{enumd.log_text()[-3000:]}")
+
+    def test_every_name_is_loaded_into_the_node_caches(self):
+        """cache.names_mb: auto (the default): once the zones are loaded (in the
+        background, after the first answer), the first query for any number
+        is answered from the node cache of the thread the kernel sends it to
+        (2 workers, udp.spread: name); with names_mb set, names are cached only
+        as they are asked. A new zone version is loaded again."""
+        zone, names = self._numbers_zone(20000, "a")
+        sample = names[::97]
+        with MetricsServer([("e164.arpa.", zone)]) as enumd:
+            self._wait_for_log(enumd, r"node caches loaded: \d+ names")
+            m, _ = enumd.metrics()
+            hits, misses = (value(m, "enumd_node_cache_hits_total"),
+                            value(m, "enumd_node_cache_misses_total"))
+            for name in sample:
+                answer = enumd.query(name, "NAPTR")
+                self.assertEqual(answer.rcode(), dns.rcode.NOERROR)
+                self.assertIn(f"sip:{int(name[:13].replace('.', '')[::-1])}@a!",
+                              answer.answer[0].to_text())
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_node_cache_misses_total") - misses, 0)
+            self.assertGreaterEqual(value(m, "enumd_node_cache_hits_total") - hits, len(sample))
+            log = enumd.log_text()
+            self.assertRegex(log, r"cache.names_mb auto: every name of the zones loaded in the "
+                                  r"background \([0-9.]+ MiB of tables, 1 copy")
+            self.assertRegex(log, r"store_reads auto: pread \(.*: the node caches hold the zones")
+            # Every node: the 20,010 names and the empty non-terminals above them.
+            loaded = re.search(r"node caches loaded: (\d+) names of 1 zones, [0-9.]+ MiB in 2 "
+                               r"caches", log)
+            self.assertTrue(loaded, log)
+            self.assertGreater(int(loaded.group(1)), 20010)
+            # A new version (the file changed, SIGHUP): loaded again, and its
+            # data answered from the caches.
+            changed, _ = self._numbers_zone(20000, "b", serial=2009010919)
+            shutil.copyfile(changed, zone)
+            enumd.signal(signal.SIGHUP)
+            self._wait_for_log(enumd, r"node caches loaded: \d+ names", count=2)
+            m, _ = enumd.metrics()
+            misses = value(m, "enumd_node_cache_misses_total")
+            for name in sample:
+                self.assertIn("@b!", enumd.query(name, "NAPTR").answer[0].to_text())
+            m, _ = enumd.metrics()
+            self.assertEqual(value(m, "enumd_node_cache_misses_total") - misses, 0)
+
+        with MetricsServer([("e164.arpa.", zone)], extra={"cache": {"names_mb": 256}}) as enumd:
+            m, _ = enumd.metrics()
+            misses = value(m, "enumd_node_cache_misses_total")
+            for name in sample:
+                self.assertEqual(enumd.query(name, "NAPTR").rcode(), dns.rcode.NOERROR)
+            m, _ = enumd.metrics()
+            self.assertGreaterEqual(value(m, "enumd_node_cache_misses_total") - misses,
+                                    len(sample))
+            self.assertNotIn("node caches loaded", enumd.log_text())
+            self.assertNotIn("cache.names_mb auto", enumd.log_text())
+
+    def test_changes_made_while_the_caches_load_are_answered(self):
+        """UPDATEs acknowledged before, during and after background loads of
+        the node caches: every number answers its last acknowledged value
+        (a loaded cache carries the change log's position from before its
+        load, so the changes the load may have missed are dropped from it).
+        The updates themselves make the caches load again: once more names
+        changed than an eighth of those loaded."""
+        zone, names = self._numbers_zone(40000, "a")
+        changed = names[::40]
+        zones = [{"origin": "e164.arpa.", "file": zone, "update": {"allow": ["127.0.0.1/32"]}}]
+        loaded = r"node caches loaded: \d+ names"
+        with MetricsServer([], extra={"zones": zones}) as enumd:
+            last = {}
+            round_ = 0
+            loads_during = 0
+            while round_ < 3 or loads_during == 0:
+                round_ += 1
+                self.assertLess(round_, 40, "no load ended while updates were made")
+                before = len(re.findall(loaded, enumd.log_text()))
+                for name in changed:
+                    u = dns.update.UpdateMessage("e164.arpa.")
+                    u.replace(name, 300, "NAPTR",
+                              f'10 100 "u" "E2U+sip" "!^.*$!sip:r{round_}@c!" .')
+                    r = dns.query.udp(u, "127.0.0.1", port=enumd.port, timeout=5)
+                    self.assertEqual(r.rcode(), dns.rcode.NOERROR, r)
+                    last[name] = f"sip:r{round_}@c!"
+                loads_during += len(re.findall(loaded, enumd.log_text())) > before
+            self.assertRegex(enumd.log_text(), r"node caches: loading again: \d+ names changed "
+                                               r"since the last load")
+            for name in changed:
+                self.assertIn(last[name], enumd.query(name, "NAPTR").answer[0].to_text(), name)
+            # And once more after every load has ended (none is due: no change since).
+            time.sleep(1.5)
+            for name in changed:
+                self.assertIn(last[name], enumd.query(name, "NAPTR").answer[0].to_text(), name)
 
     def test_store_reads_auto_under_a_real_cgroup_memory_limit(self):
         """enumd started inside a memory cgroup of its own (v1 memory.limit_in_bytes

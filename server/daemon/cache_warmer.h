@@ -1,0 +1,107 @@
+// CacheWarmer: loads every node of the served zones into the UDP query
+// threads' node caches in the background (cache.names_mb: auto, when the
+// zones fit), so that traffic spread over all numbers is answered from memory
+// from the first query for each name -- what Knot and NSD get by loading the
+// zone before they answer, without their wait: enumd answers from the store
+// meanwhile.
+//
+// A thread's cache gets the names that thread will be asked: with
+// udp.spread: name the kernel's choice of worker (net::UdpSocketForDatagram),
+// else all of them. Each cache is filled here, from a RocksDB iterator, and
+// handed over whole (store::CacheHandoff): the thread takes it before its
+// next query, and ZoneStore::AcquireView applies the changes committed since
+// the fill began (the cache carries the change log's end from before it), so
+// no answer is older than the view it reads. It runs at the lowest CPU
+// priority (nice 19), once the server starts and again when
+// - a zone's version is replaced (an import, a reload, a transfer): the
+//   caches hold the old one's names;
+// - more than an eighth as many names changed (UPDATEs, diff reloads) as were
+//   loaded: a changed name is dropped from the caches and comes back only
+//   once it is asked twice (the doorkeeper);
+// - a thread's cache has written 7/8 of its ring (names changed and asked
+//   again, names that do not exist asked twice): beyond that the ring
+//   overwrites what was loaded.
+// While a load runs the old caches still serve: memory holds both for that
+// long.
+//
+// Thread-safe: Start and Stop from one thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/node_cache.h"
+#include "store/zone_store.h"
+#include "zone/zone_table.h"
+
+namespace enumd::daemon {
+
+class CacheWarmer {
+ public:
+  struct Target {
+    store::CacheHandoff* handoff = nullptr;  // outlives the warmer
+    int worker = 0;
+  };
+  struct Options {
+    int workers = 1;
+    bool by_name = false;  // udp.spread: name with more than one worker
+    // Ring bytes per cache: its share of the zones' table bytes times this
+    // (the ring's untouched end costs no memory).
+    double headroom = 1.3;
+    uint32_t poll_ms = 1000;  // how often zone versions are compared
+  };
+  // What the last load did, for tests and the log.
+  struct Loaded {
+    uint64_t names = 0;
+    uint64_t bytes = 0;  // ring bytes written, over all caches
+    uint64_t loads = 0;  // completed loads since Start
+  };
+
+  CacheWarmer(const store::ZoneStore* store, const zone::ZoneRegistry* registry, Options options,
+              std::vector<Target> targets);
+  ~CacheWarmer();
+  CacheWarmer(const CacheWarmer&) = delete;
+  CacheWarmer& operator=(const CacheWarmer&) = delete;
+
+  void Start();
+  void Stop();  // an unfinished load is abandoned
+  Loaded loaded() const;
+
+ private:
+  struct ZoneRef {
+    std::string origin;  // wire
+    uint32_t gen = 0;
+    bool operator==(const ZoneRef&) const = default;
+  };
+  void Run();
+  std::vector<ZoneRef> Served();
+  // Why the caches should be loaded again ("" if not), zones as served now.
+  std::string Stale(const std::vector<ZoneRef>& zones);
+  // Fills and offers one cache per target; false if stopped or failed.
+  bool Load(const std::vector<ZoneRef>& zones);
+  bool stopping();
+
+  const store::ZoneStore* store_;
+  const zone::ZoneRegistry* registry_;
+  Options options_;
+  std::vector<Target> targets_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // under mu_
+  Loaded loaded_;      // under mu_
+  // The warmer thread's: what the last load was for.
+  std::vector<ZoneRef> loaded_zones_;
+  bool tried_ = false;  // a load was tried for loaded_zones_
+  uint64_t loaded_log_end_ = 0;
+  uint64_t loaded_names_ = 0;
+  size_t ring_bytes_ = 0;  // each cache's ring
+  int full_polls_ = 0;     // consecutive polls that found a cache 7/8 full
+};
+
+}  // namespace enumd::daemon
