@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 
@@ -15,6 +16,12 @@
 #include "store/name_key.h"
 
 namespace enumd::daemon {
+
+namespace {
+constexpr int kNice = 5;
+// Nodes read per iterator (~50 ms at 10M numbers).
+constexpr size_t kSliceNodes = 65536;
+}  // namespace
 
 CacheWarmer::CacheWarmer(const store::ZoneStore* store, const zone::ZoneRegistry* registry,
                          Options options, std::vector<Target> targets)
@@ -68,20 +75,31 @@ std::string CacheWarmer::Stale(const std::vector<ZoneRef>& zones) {
   const uint64_t changed = store_->PublishedLogEnd() - loaded_log_end_;
   if (changed > loaded_names_ / 8)
     return std::to_string(changed) + " names changed since the last load";
+  // Where a ring starts to overwrite loaded records (Find's second chance
+  // moves records out of the oldest eighth, each move evicting another).
+  const uint64_t limit = ring_bytes_ / 8 * 7;
   bool full = false;
-  for (const Target& t : targets_)
-    full = full || (!t.handoff->waiting() && t.handoff->written() > ring_bytes_ / 8 * 7);
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    if (loaded_bytes_[i] >= limit) return "the zones did not fit the caches; into bigger ones";
+    const uint64_t written = targets_[i].handoff->written();
+    const uint64_t room = limit - loaded_bytes_[i];
+    full = full || (!targets_[i].handoff->waiting() && written > loaded_bytes_[i] &&
+                    written - loaded_bytes_[i] > room / 4 * 3);
+  }
   // Twice in a row: a thread reports its old cache's figure until its next
   // query after taking the new one.
   full_polls_ = full ? full_polls_ + 1 : 0;
-  if (full_polls_ >= 2) return "a thread's cache has filled 7/8 of its ring";
+  if (full_polls_ >= 2) return "a thread's cache has used 3/4 of its ring's room";
   return "";
 }
 
 void CacheWarmer::Run() {
   NameThisThread("enumd-warm");
-  // The queries' threads come first: this one only uses what they leave.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+  // The queries' threads come first: this one uses what they leave, and on
+  // cores they keep busy about a quarter of one (weight 335 against 1024), so
+  // that a load ends within a minute or so even then (at 10M numbers it takes
+  // ~10 s of CPU) while the old caches and the new take memory side by side.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kNice);
   for (;;) {
     std::vector<ZoneRef> zones = Served();
     const std::string why = Stale(zones);
@@ -104,9 +122,10 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   uint64_t table_bytes = 0;
   for (const ZoneRef& z : zones) table_bytes += store_->ApproximateNodeBytes(z.gen);
   const int groups = options_.by_name ? options_.workers : 1;
-  const auto ring =
-      static_cast<size_t>(static_cast<double>(table_bytes / groups) * options_.headroom) +
-      (size_t{1} << 20);
+  const size_t ring =
+      std::max(static_cast<size_t>(static_cast<double>(table_bytes / groups) * options_.headroom) +
+                   options_.slack,
+               min_ring_bytes_);
   std::vector<std::unique_ptr<store::NodeCache>> caches;
   try {
     for (size_t i = 0; i < targets_.size(); ++i)
@@ -117,43 +136,72 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
         targets_.size(), ring >> 20);
     return false;
   }
-  // Changes committed from here on may or may not be in what the iterators
-  // read: the taking thread's AcquireView erases every one of them.
-  const uint64_t log_end = store_->PublishedLogEnd();
+  // The walk goes in slices, each on a new iterator (a newer snapshot of the
+  // store). Before each slice, and after the last, the changes committed
+  // since the caches' change-log position are applied to them (AcquireView:
+  // a changed name is dropped) and the position moves to the log's end: what
+  // a slice then reads is at least that new, and every later change comes
+  // after it in the log, so no cache ever holds a value older than its
+  // position. Slices also keep the log entries to apply few, however long
+  // the load and however busy the updates (a cache more than the log's
+  // length behind is emptied instead).
+  EpochReader reader(registry_->epochs());
+  const auto catch_up = [&] {
+    EpochGuard section(&reader);
+    for (auto& c : caches) (void)store_->AcquireView(c.get());
+  };
   uint64_t names = 0;
   // A query for the name as the kernel sees it: the header, the name, NAPTR IN.
   uint8_t datagram[dns::kHeaderSize + dns::kMaxNameWire + 4] = {};
   uint8_t* const qname = datagram + dns::kHeaderSize;
   for (const ZoneRef& z : zones) {
-    std::unique_ptr<store::ZoneStore::NodeCursor> cursor = store_->OpenNodes(z.gen);
-    std::string_view key, value;
-    while (cursor->Next(&key, &value)) {
-      if ((++names & 4095) == 0 && stopping()) return false;
-      int worker = -1;  // every cache
-      if (options_.by_name) {
-        const size_t n = store::KeyToName(key, reinterpret_cast<const uint8_t*>(z.origin.data()),
-                                          z.origin.size(), qname);
-        if (n != 0) {
-          const uint8_t tail[4] = {0, dns::type::kNAPTR, 0, 1};
-          std::copy(tail, tail + 4, qname + n);
-          worker = net::UdpSocketForDatagram(datagram, dns::kHeaderSize + n + 4, options_.workers);
+    std::string last;  // the slice's last key
+    for (bool first = true, more = true; more; first = false) {
+      catch_up();
+      if (stopping()) return false;
+      std::unique_ptr<store::ZoneStore::NodeCursor> cursor =
+          store_->OpenNodes(z.gen, first ? nullptr : &last);
+      std::string_view key, value;
+      more = false;
+      for (size_t in_slice = 0; cursor->Next(&key, &value);) {
+        ++names;
+        int worker = -1;  // every cache
+        if (options_.by_name) {
+          const size_t n = store::KeyToName(key, reinterpret_cast<const uint8_t*>(z.origin.data()),
+                                            z.origin.size(), qname);
+          if (n != 0) {
+            const uint8_t tail[4] = {0, dns::type::kNAPTR, 0, 1};
+            std::copy(tail, tail + 4, qname + n);
+            worker =
+                net::UdpSocketForDatagram(datagram, dns::kHeaderSize + n + 4, options_.workers);
+          }
+        }
+        for (size_t i = 0; i < targets_.size(); ++i)
+          if (worker < 0 || targets_[i].worker == worker) caches[i]->Preload(z.gen, key, value);
+        if (++in_slice == kSliceNodes) {
+          last.assign(key);
+          more = true;
+          break;
         }
       }
-      for (size_t i = 0; i < targets_.size(); ++i)
-        if (worker < 0 || targets_[i].worker == worker) caches[i]->Preload(z.gen, key, value);
-    }
-    if (!cursor->status().ok()) {
-      Log(LogLevel::kWarning, "node caches: loading the zones stopped: %s",
-          cursor->status().message().c_str());
-      return false;
+      if (!cursor->status().ok()) {
+        Log(LogLevel::kWarning, "node caches: loading the zones stopped: %s",
+            cursor->status().message().c_str());
+        return false;
+      }
     }
   }
+  catch_up();
+  const uint64_t log_end = caches.empty() ? store_->PublishedLogEnd() : caches[0]->sequence();
   loaded_log_end_ = log_end;
   loaded_names_ = names;
   ring_bytes_ = ring;
+  loaded_bytes_.assign(targets_.size(), 0);
+  min_ring_bytes_ = 0;
   uint64_t bytes = 0;
   for (size_t i = 0; i < targets_.size(); ++i) {
-    caches[i]->set_sequence(log_end);
+    loaded_bytes_[i] = caches[i]->bytes_written();
+    min_ring_bytes_ = std::max<size_t>(min_ring_bytes_, 2 * loaded_bytes_[i]);
     bytes += caches[i]->bytes_written();
     targets_[i].handoff->Offer(std::move(caches[i]));
   }

@@ -11,16 +11,18 @@
 // handed over whole (store::CacheHandoff): the thread takes it before its
 // next query, and ZoneStore::AcquireView applies the changes committed since
 // the fill began (the cache carries the change log's end from before it), so
-// no answer is older than the view it reads. It runs at the lowest CPU
-// priority (nice 19), once the server starts and again when
+// no answer is older than the view it reads. It runs at a low CPU priority
+// (nice 5), once the server starts and again when
 // - a zone's version is replaced (an import, a reload, a transfer): the
 //   caches hold the old one's names;
 // - more than an eighth as many names changed (UPDATEs, diff reloads) as were
 //   loaded: a changed name is dropped from the caches and comes back only
 //   once it is asked twice (the doorkeeper);
-// - a thread's cache has written 7/8 of its ring (names changed and asked
-//   again, names that do not exist asked twice): beyond that the ring
-//   overwrites what was loaded.
+// - a thread's cache has used 3/4 of the room its ring had left below 7/8
+//   (names changed and asked again, names that do not exist asked twice):
+//   beyond 7/8 the ring starts to overwrite what was loaded. A load that
+//   did not fit (the estimate was low) is done again into rings twice its
+//   size.
 // While a load runs the old caches still serve: memory holds both for that
 // long.
 //
@@ -50,9 +52,11 @@ class CacheWarmer {
   struct Options {
     int workers = 1;
     bool by_name = false;  // udp.spread: name with more than one worker
-    // Ring bytes per cache: its share of the zones' table bytes times this
-    // (the ring's untouched end costs no memory).
-    double headroom = 1.3;
+    // Ring bytes per cache: its share of the zones' table bytes times this,
+    // plus `slack` (the records take ~1.26x the tables; the ring's untouched
+    // end costs no memory), or twice what the last load wrote to it if more.
+    double headroom = 2.0;
+    size_t slack = size_t{1} << 20;
     uint32_t poll_ms = 1000;  // how often zone versions are compared
   };
   // What the last load did, for tests and the log.
@@ -100,8 +104,10 @@ class CacheWarmer {
   bool tried_ = false;  // a load was tried for loaded_zones_
   uint64_t loaded_log_end_ = 0;
   uint64_t loaded_names_ = 0;
-  size_t ring_bytes_ = 0;  // each cache's ring
-  int full_polls_ = 0;     // consecutive polls that found a cache 7/8 full
+  size_t ring_bytes_ = 0;               // each cache's ring
+  size_t min_ring_bytes_ = 0;           // twice the most the last load wrote to one
+  std::vector<uint64_t> loaded_bytes_;  // per target: what the load wrote
+  int full_polls_ = 0;                  // consecutive polls that found a cache full
 };
 
 }  // namespace enumd::daemon

@@ -47,11 +47,13 @@ struct Warmed {
   Counter hits, misses;
   std::unique_ptr<CacheWarmer> warmer;
 
-  explicit Warmed(int count) : served(NumbersZone(count, 1), Options()) {
+  explicit Warmed(int count, double headroom = 2.0) : served(NumbersZone(count, 1), Options()) {
     served.responder->set_cache_handoff(&handoff);
     served.responder->set_cache_counters(&hits, &misses);
     CacheWarmer::Options o;
     o.poll_ms = 10;
+    o.headroom = headroom;
+    o.slack = headroom < 1 ? 0 : o.slack;
     warmer = std::make_unique<CacheWarmer>(served.store.get(), &served.registry, o,
                                            std::vector<CacheWarmer::Target>{{&handoff, 0}});
     warmer->Start();
@@ -123,6 +125,17 @@ TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is se
   const uint64_t misses = w.misses.Get();
   for (int i = 0; i < 3000; i += 11) CHECK(w.Ask(Number(i)) == 0);
   CHECK(w.misses.Get() == misses);
+}
+
+TEST_CASE("CacheWarmer loads again into bigger caches when the zones did not fit") {
+  // Rings of half the tables' bytes: the records (which take more than the
+  // tables' prefix-compressed keys) overflow the first load.
+  Warmed w(3000, 0.5);
+  REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(w.warmer->loaded().loads == 2);  // and no more: they fit now
+  for (int i = 0; i < 3000; i += 7) CHECK(w.Ask(Number(i)) == 0);
+  CHECK(w.misses.Get() == 0);
 }
 
 }  // namespace

@@ -53,10 +53,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kCounterLogInterval = std::chrono::seconds(5);
 // The writer thread's housekeeping period.
 constexpr auto kTick = std::chrono::seconds(1);
-// cache.names_mb auto: a loaded cache's ring is its share of the tables
-// times this (the records take about the tables' bytes; the ring's unused
-// end is never touched, so costs no memory).
-constexpr double kCacheHeadroom = 1.3;
+// cache.names_mb auto: the memory loaded caches take per byte of tables
+// (at 10M numbers the records take 1.26x the tables, whose keys RocksDB
+// stores prefix-compressed, and the slot tables ~0.25x).
+constexpr double kCacheBytesPerTableByte = 1.5;
 
 // A zone transfer as the TCP connection pulls it; logs how it ended.
 class TransferOut : public net::ResponseStream {
@@ -588,6 +588,15 @@ struct Daemon::Impl {
       add("tcp", "timed_out", t.timed_out);
       add("udp", "replies_not_sent", server->UdpRepliesDropped());
     }
+    if (warmer) {
+      const CacheWarmer::Loaded l = warmer->loaded();
+      add("node_caches", "loads", l.loads);
+      add("node_caches", "names_loaded", l.names);
+      add("node_caches", "bytes_loaded", l.bytes);
+    } else {
+      r.not_counted.emplace_back("node_caches",
+                                 "names are cached as they are asked (cache.names_mb)");
+    }
     if (rrl) {
       const query::RrlCounters c = rrl->Totals();
       add("rate_limit", "dropped", c.dropped);
@@ -1076,7 +1085,7 @@ MemoryUse ChooseMemoryUse(const config::Config& config, int workers) {
   MemoryUse use;
   if (config.cache_names_auto && config.cache_names_mb != 0) {
     const int copies = ZoneCopiesInCaches(config, workers);
-    const double wanted = static_cast<double>(tables) * copies * kCacheHeadroom;
+    const double wanted = static_cast<double>(tables) * copies * kCacheBytesPerTableByte;
     use.load_names =
         copies > 0 && store::ZoneStore::MmapFits(static_cast<uint64_t>(wanted), memory.bytes);
     Log(LogLevel::kInfo,
@@ -1257,7 +1266,6 @@ Status Daemon::Start() {
     CacheWarmer::Options wo;
     wo.workers = so.workers;
     wo.by_name = so.udp_spread == net::UdpSpread::kName && so.workers > 1;
-    wo.headroom = kCacheHeadroom;
     d.warmer = std::make_unique<CacheWarmer>(d.store.get(), &d.registry, wo, d.warm_targets);
     d.warmer->Start();
   }

@@ -26,7 +26,7 @@ struct ServedZone {
   ServedZone(const std::string& zone_text, ResponderOptions options,
              zone::WildcardMode mode = zone::WildcardMode::kRfc4592) {
     const std::string file = dir.Write("zone.db", zone_text);
-    store = zone::testing::OpenMemoryStore();
+    store = zone::testing::OpenMemoryStore(registry.epochs());
     zone::ImportOptions io;
     io.origin = "e164.arpa.";
     auto r = zone::ImportZoneFile(store.get(), file, io);

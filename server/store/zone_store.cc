@@ -832,9 +832,11 @@ uint64_t ZoneStore::ApproximateNodeBytes(uint32_t gen) const {
   return size;
 }
 
-std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen) const {
+std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen,
+                                                            const std::string* after) const {
   auto c = std::make_unique<NodeCursor>();
   c->prefix_ = GenPrefix('N', gen);
+  if (after) c->after_ = c->prefix_ + *after;
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2u << 20;
   ro.fill_cache = false;  // a whole-zone walk would evict what queries need
@@ -844,7 +846,8 @@ std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen) const 
 
 bool ZoneStore::NodeCursor::Next(std::string_view* key, std::string_view* value) {
   if (!started_) {
-    it_->Seek(prefix_);
+    it_->Seek(after_.empty() ? prefix_ : after_);
+    if (!after_.empty() && it_->Valid() && it_->key() == after_) it_->Next();
     started_ = true;
   } else if (it_->Valid()) {
     it_->Next();

@@ -266,9 +266,12 @@ class ZoneStore {
     friend class ZoneStore;
     std::unique_ptr<rocksdb::Iterator> it_;
     std::string prefix_;
+    std::string after_;  // prefixed; "" = from the first node
     bool started_ = false;
   };
-  std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen) const;
+  // From the first node, or from the first after the node `after` (a key
+  // without the generation prefix: a walk resumed on a newer iterator).
+  std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen, const std::string* after = nullptr) const;
   // About how many bytes the nodes of `gen` take in the tables and the
   // memtables (keys and values; RocksDB's estimate). 0 if unknown.
   uint64_t ApproximateNodeBytes(uint32_t gen) const;

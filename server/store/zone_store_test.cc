@@ -142,6 +142,34 @@ TEST_CASE("zone store: an import replaces the zone whole; an abandoned one chang
   CHECK(s->Zones().size() == 1);
 }
 
+TEST_CASE("zone store: a node walk resumes after a key; the published log end follows changes") {
+  auto s = OpenMem();
+  ImportVersion(s.get(), {{"", "apex"}, {"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}}, 1);
+  const uint32_t gen = s->FindZone(kOrigin)->generation;
+  const auto walk = [&](const std::string* after) {
+    std::string keys;
+    std::unique_ptr<ZoneStore::NodeCursor> c = s->OpenNodes(gen, after);
+    std::string_view k, v;
+    while (c->Next(&k, &v)) keys += k.empty() ? std::string("@") : std::string(k);
+    REQUIRE(c->status().ok());
+    return keys;
+  };
+  CHECK(walk(nullptr) == "@abcd");
+  const std::string b = "b", bb = "bb", d = "d", none = "";
+  CHECK(walk(&b) == "cd");
+  CHECK(walk(&bb) == "cd");  // a key that is not there: from the next one
+  CHECK(walk(&d).empty());
+  CHECK(walk(&none) == "abcd");  // after the apex
+  CHECK(s->ApproximateNodeBytes(gen) > 0);
+
+  const uint64_t end = s->PublishedLogEnd();
+  ZoneMeta m = *s->FindZone(kOrigin);
+  REQUIRE(s->ApplyChanges(m, {{"b", Node("two")}, {"e", Node("5")}}).ok());
+  CHECK(s->PublishedLogEnd() == end + 2);  // one entry per changed name
+  NodeCache cache(1 << 20);
+  CHECK(s->AcquireView(&cache)->log_end == s->PublishedLogEnd());
+}
+
 TEST_CASE("zone store: an on-disk store is read through its mapped tables; they can be warmed") {
   TempDir dir;
   std::vector<std::string> files;

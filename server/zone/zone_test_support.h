@@ -54,9 +54,12 @@ class TempDir {
   std::string path_;
 };
 
-inline std::unique_ptr<store::ZoneStore> OpenMemoryStore() {
+// `readers`: the domain whose read sections hold the store's views (as the
+// daemon's registry's); null: none.
+inline std::unique_ptr<store::ZoneStore> OpenMemoryStore(EpochDomain* readers = nullptr) {
   store::ZoneStore::Options o;
   o.in_memory = true;
+  o.readers = readers;
   auto r = store::ZoneStore::Open("/mem/store", store::ZoneStore::Mode::kReadWrite, o);
   REQUIRE(r.ok());
   return std::move(r.value());

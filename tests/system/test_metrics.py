@@ -3,6 +3,7 @@ known queries, then scraped with curl; every figure is compared with what
 was sent, and the whole page with Prometheus's own `promtool check metrics`.
 """
 
+import json
 import os
 import re
 import shutil
@@ -406,6 +407,12 @@ class MetricsTest(unittest.TestCase):
                                r"caches", log)
             self.assertTrue(loaded, log)
             self.assertGreater(int(loaded.group(1)), 20010)
+            # enumctl status says so too.
+            report = json.loads(enumd.enumctl(["status", "--store", enumd.store, "--json"]).stdout)
+            self.assertEqual(report["counters"]["node_caches"]["loads"], 1)
+            self.assertEqual(report["counters"]["node_caches"]["names_loaded"],
+                             int(loaded.group(1)))
+            self.assertGreater(report["counters"]["node_caches"]["bytes_loaded"], 0)
             # A new version (the file changed, SIGHUP): loaded again, and its
             # data answered from the caches.
             changed, _ = self._numbers_zone(20000, "b", serial=2009010919)
@@ -429,6 +436,9 @@ class MetricsTest(unittest.TestCase):
                                     len(sample))
             self.assertNotIn("node caches loaded", enumd.log_text())
             self.assertNotIn("cache.names_mb auto", enumd.log_text())
+            status = enumd.enumctl(["status", "--store", enumd.store]).stdout
+            self.assertIn("node_caches\t(names are cached as they are asked (cache.names_mb))",
+                          status)
 
     def test_changes_made_while_the_caches_load_are_answered(self):
         """UPDATEs acknowledged before, during and after background loads of
