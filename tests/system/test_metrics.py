@@ -507,6 +507,11 @@ class MetricsTest(unittest.TestCase):
             self.assertTrue(answer.answer)
             self.assertFalse(mapped_tables(enumd.proc.pid))
             log = enumd.log_text()
+        # Nor are the names loaded into the caches: 1.5 x 160 MiB of tables
+        # is more than a quarter of 512 MiB.
+        self.assertRegex(log, r"cache.names_mb auto: 256 MiB, names cached as they are asked "
+                              r"\(1[0-9][0-9]\.[0-9] MiB of tables")
+        self.assertNotIn("node caches loaded", log)
         self.assertRegex(log, r"store_reads auto: pread \(0\.1[0-9] GiB of tables, 0\.50 GiB of "
                               rf"memory \(cgroup {kind} {limit_file} of /[^)]*"
                               rf"{os.path.basename(cgroup)}\): mapped")
