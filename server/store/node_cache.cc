@@ -99,7 +99,12 @@ const NodeCache::Record* NodeCache::RecordAt(uint64_t pos) const noexcept {
 const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key,
                                            uint64_t h) const noexcept {
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
-  for (const Slot* bucket : {Bucket(h, 0), Bucket(h, 1)}) {
+  const Slot* second = Bucket(h, 1);
+  // Both lines are random reads in a table of hundreds of MiB: a key that is
+  // not cached (a random name) needs both, so ask for the second at once.
+  __builtin_prefetch(second);
+  const Slot* first = Bucket(h, 0);
+  for (const Slot* bucket : {first, second}) {
     for (int i = 0; i < kWays; ++i) {
       const Slot& s = bucket[i];
       if (s.tag != tag || !Alive(s)) continue;
@@ -150,11 +155,16 @@ uint64_t NodeCache::Reserve(size_t size) noexcept {
 
 void NodeCache::Insert(uint32_t gen, std::string_view key, std::string_view value,
                        bool present) noexcept {
-  Put(gen, key, value, present, true);
+  Put(gen, key, value, present, true, false);
+}
+
+void NodeCache::InsertMissed(uint32_t gen, std::string_view key, std::string_view value,
+                             bool present) noexcept {
+  Put(gen, key, value, present, true, true);
 }
 
 void NodeCache::Preload(uint32_t gen, std::string_view key, std::string_view value) noexcept {
-  Put(gen, key, value, true, false);
+  Put(gen, key, value, true, false, false);
 }
 
 void NodeCache::Swap(NodeCache& other) noexcept {
@@ -172,7 +182,7 @@ void NodeCache::Swap(NodeCache& other) noexcept {
 }
 
 void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, bool present,
-                    bool admit) noexcept {
+                    bool admit, bool missed) noexcept {
   if (!capacity_ || key.size() > UINT16_MAX) return;
   if (!present) value = {};
   const size_t size = RecordSize(key.size(), value.size());
@@ -184,7 +194,7 @@ void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, 
   // one bucket per key 8% of the keys overflowed at 65% load, each costing a
   // RocksDB read per query; two choices and the cuckoo step keep 99.5% of
   // them at 90% (node_cache_test.cc).
-  Slot* way = const_cast<Slot*>(FindSlot(gen, key, h));
+  Slot* way = missed ? nullptr : const_cast<Slot*>(FindSlot(gen, key, h));
   if (!way && admit && seen_ && !SeenBefore(h)) return;
   if (!way) {
     Slot* first = Bucket(h, 0);

@@ -60,6 +60,10 @@ class NodeCache {
   // Remembers (gen, key) -> value, or that it is absent (value ignored).
   // Records larger than 1/16 of the ring are not cached.
   void Insert(uint32_t gen, std::string_view key, std::string_view value, bool present) noexcept;
+  // The same for a key Find has just reported kUnknown, with no call on the
+  // cache since: it is not looked up again (a miss costs two random reads).
+  void InsertMissed(uint32_t gen, std::string_view key, std::string_view value,
+                    bool present) noexcept;
   // Remembers (gen, key) -> value whatever the admission: a warm-up that
   // loads the cache with a whole zone before any query asks for it.
   void Preload(uint32_t gen, std::string_view key, std::string_view value) noexcept;
@@ -102,9 +106,10 @@ class NodeCache {
   struct Record;
   static constexpr int kWays = 4;
 
-  // Insert and Preload: `admit` asks the doorkeeper first.
-  void Put(uint32_t gen, std::string_view key, std::string_view value, bool present,
-           bool admit) noexcept;
+  // Insert, InsertMissed and Preload: `admit` asks the doorkeeper first;
+  // `missed`: the key is known not to be cached.
+  void Put(uint32_t gen, std::string_view key, std::string_view value, bool present, bool admit,
+           bool missed) noexcept;
 
   bool Alive(const Slot& s) const noexcept {
     return s.pos != 0 && s.epoch == epoch_ && s.pos - 1 + capacity_ >= written_;

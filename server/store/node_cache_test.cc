@@ -257,6 +257,30 @@ TEST_CASE("NodeCache Preload keeps a key at once; Swap hands the contents over, 
   CHECK(Find(worker, 7, "new", &v) == Hit::kUnknown);
 }
 
+TEST_CASE("NodeCache InsertMissed after a miss keeps what Insert would") {
+  for (auto admission : {NodeCache::Admission::kAll, NodeCache::Admission::kSecondSight}) {
+    NodeCache c(1 << 20, admission);
+    std::string v;
+    for (int round = 0; round < 2; ++round) {
+      for (int i = 0; i < 500; ++i) {
+        const std::string k = "k" + std::to_string(i);
+        if (Find(c, 3, k, &v) == Hit::kUnknown) c.InsertMissed(3, k, "v" + k, i % 2 == 0);
+      }
+    }
+    // Kept at the first miss (kAll) or the second (the doorkeeper); the
+    // absent ones as absent.
+    for (int i = 0; i < 500; ++i) {
+      const std::string k = "k" + std::to_string(i);
+      if (i % 2 == 0) {
+        REQUIRE(Find(c, 3, k, &v) == Hit::kPresent);
+        CHECK(v == "v" + k);
+      } else {
+        CHECK(Find(c, 3, k, &v) == Hit::kAbsent);
+      }
+    }
+  }
+}
+
 TEST_CASE("CacheHandoff passes one cache; a newer offer replaces an untaken one") {
   CacheHandoff handoff;
   CHECK(handoff.Take() == nullptr);

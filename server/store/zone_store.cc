@@ -797,9 +797,9 @@ ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view k
   // What the store said is remembered; a failed read (I/O, corruption) is
   // not, so it is retried next time rather than turned into NXDOMAIN.
   if (s.ok())
-    cache->Insert(gen, key, std::string_view(value->data(), value->size()), true);
+    cache->InsertMissed(gen, key, std::string_view(value->data(), value->size()), true);
   else if (s.IsNotFound())
-    cache->Insert(gen, key, {}, false);
+    cache->InsertMissed(gen, key, {}, false);
   return Verdict(s, ctx);
 }
 
