@@ -228,7 +228,9 @@ def do_traffic(a):
     rows = []
     for mode in modes:
         spec = [("start to first answer, ms", "start_ms", None, f0),
-                ("RSS after start, MiB", "rss_mib", 0, f0),
+                ("start to names loaded (enumd), ms", "loaded_ms", None, f0),
+                ("CPU s until loaded (enumd)", "load_cpu_s", None, f1),
+                ("RSS before file 1, MiB", "rss_mib", 0, f0),
                 ("CPU us per answer, first pass", "cpu_us", "first", f2),
                 ("CPU us per answer, steady", "cpu_us", "steady", f2),
                 ("answered qps, first pass", "qps", "first", f0),

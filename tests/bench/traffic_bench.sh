@@ -7,7 +7,7 @@
 #                                [--files K] [--count Q] [--seed S]
 #                                [--servers "enumd knotd"] [--outstanding N]
 #                                [--sockets K] [--workers W] [--enumd-config FILE]
-#                                [--build DIR] [--workdir DIR]
+#                                [--no-wait-load] [--build DIR] [--workdir DIR]
 #
 #   --numbers N      zone size (default 1000000; the issue's size is 10000000)
 #   --traffic L      traffic modes (default "uniform zipf flood"; gen_traffic.py):
@@ -30,6 +30,12 @@
 #                    to read: qps is capped by the shared CPU)
 #   --enumd-config F enumd --config F (cache sizes etc.); default: none, the
 #                    defaults a new user gets
+#   --no-wait-load   send file 1 at once after enumd's first answer, while it
+#                    loads the zones into its node caches (cache.names_mb
+#                    auto); by default the files wait until it has loaded
+#                    them (`enumctl status`: node_caches loads), as knotd and
+#                    nsd load before their first answer; the time and CPU the
+#                    load took are reported either way
 #   --build DIR      where bin/enumd, bin/enumctl, bin/loadgen are
 #                    (default build-bench)
 #   --workdir DIR    zone, store, query files (default /tmp/enumd-bench)
@@ -44,7 +50,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-NUMBERS=1000000 TRAFFIC="uniform zipf flood" FILES=4 COUNT=1000000 SEED=""
+NUMBERS=1000000 TRAFFIC="uniform zipf flood" FILES=4 COUNT=1000000 SEED="" WAIT_LOAD=1
 SERVERS="enumd knotd" OUTSTANDING=256 SOCKETS=8 ENUMD_CONFIG="" WORKERS=1
 BUILD="$ROOT/build-bench" WORK=/tmp/enumd-bench
 while (($#)); do
@@ -59,6 +65,7 @@ while (($#)); do
     --sockets) SOCKETS=$2; shift ;;
     --workers) WORKERS=$2; shift ;;
     --enumd-config) ENUMD_CONFIG=$(realpath "$2"); shift ;;
+    --no-wait-load) WAIT_LOAD=0 ;;
     --build) BUILD=$(cd "$2" && pwd); shift ;;
     --workdir) WORK=$2; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -142,6 +149,7 @@ start() {
     nsd) rm -rf "$RUN/nsd"; mkdir -p "$RUN/nsd"; cmd=(nsd -d -c "$RUN/nsd.conf") ;;
   esac
   rm -f "$RUN/$s.pid"
+  START_NS=$(date +%s%N)
   if ! START_MS=$(python3 "$BENCH_DIR/dnsprobe.py" start --quiet --port "${PORT[$s]}" \
       --name "$PROBE_NAME" --expect "$PROBE_EXPECT" --pidfile "$RUN/$s.pid" --timeout 900 \
       -- taskset -c "$SERVER_CPUS" "${cmd[@]}"); then
@@ -150,6 +158,31 @@ start() {
   fi
   SPID=$(cat "$RUN/$s.pid")
   PIDS+=("$SPID")
+}
+
+# enumd_loads: how many times enumd has loaded its node caches (empty: it
+# does not load them -- cache.names_mb set, or the zones do not fit).
+enumd_loads() {
+  "$ENUMCTL" status --store "$STORE" --json 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["counters"].get("node_caches", {}).get("loads", ""))'
+}
+
+# wait_loaded: for enumd, when it loads its node caches, records the time
+# from exec to the end of its first load and the CPU the process spent until
+# then (the load, mostly). Waits for it unless --no-wait-load (then called
+# again after file 1, waiting).
+wait_loaded() {
+  local n
+  while n=$(enumd_loads) && [[ -n $n && $n -lt 1 ]]; do
+    ((WAIT_LOAD)) || return 0
+    sleep 0.1
+    (( ($(date +%s%N) - START_NS) / 1000000000 < 900 )) || die "enumd did not load its caches in 900 s"
+  done
+  [[ -n $n ]] || return 0
+  rec 0 loaded_ms "$(( ($(date +%s%N) - START_NS) / 1000000 ))"
+  rec 0 load_cpu_s "$(awk -v t="$(cpu_ticks "$SPID")" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }')"
+  log "$s: node caches loaded $(( ($(date +%s%N) - START_NS) / 1000000 )) ms after start"
 }
 
 RESULTS="$WORK/traffic-$NUMBERS.tsv"
@@ -162,6 +195,7 @@ for m in $TRAFFIC; do
     log "$m: starting $s"
     start "$s"
     rec 0 start_ms "$START_MS"
+    [[ $s != enumd ]] || wait_loaded
     read -r rss _ <<<"$(mem_kb "$SPID")"
     rec 0 rss_mib "$((rss / 1024))"
     log "$m: $s answers after $START_MS ms"
@@ -181,6 +215,9 @@ for m in $TRAFFIC; do
         'BEGIN { printf "%.3f", n ? t / hz * 1e6 / n : 0 }')"
       read -r rss _ <<<"$(mem_kb "$SPID")"
       rec "$f" rss_mib "$((rss / 1024))"
+      if [[ $s == enumd && $f == 1 ]] && ! ((WAIT_LOAD)); then
+        WAIT_LOAD=1 wait_loaded
+      fi
       log "$m: $s file $f: $(lg qps) qps, $(awk -v t=$((t1 - t0)) -v n="$answered" -v hz="$HZ" \
         'BEGIN { printf "%.2f", n ? t / hz * 1e6 / n : 0 }') us CPU per answer, RSS $((rss / 1024)) MiB"
     done
