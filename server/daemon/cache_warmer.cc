@@ -19,8 +19,6 @@ namespace enumd::daemon {
 
 namespace {
 constexpr int kNice = 5;
-// Nodes read per iterator (~50 ms at 10M numbers).
-constexpr size_t kSliceNodes = 65536;
 }  // namespace
 
 CacheWarmer::CacheWarmer(const store::ZoneStore* store, const zone::ZoneRegistry* registry,
@@ -72,24 +70,30 @@ std::string CacheWarmer::Stale(const std::vector<ZoneRef>& zones) {
   if (!tried_) return "start";
   if (zones != loaded_zones_) return "new zone versions";
   if (loaded_names_ == 0) return "";  // the last load failed: wait for a new version
-  const uint64_t changed = store_->PublishedLogEnd() - loaded_log_end_;
+  const uint64_t end = store_->PublishedLogEnd();
+  const uint64_t changed = end > loaded_log_end_ ? end - loaded_log_end_ : 0;
   if (changed > loaded_names_ / 8)
     return std::to_string(changed) + " names changed since the last load";
   // Where a ring starts to overwrite loaded records (Find's second chance
   // moves records out of the oldest eighth, each move evicting another).
   const uint64_t limit = ring_bytes_ / 8 * 7;
-  bool full = false;
+  bool full = false, cleared = false;
   for (size_t i = 0; i < targets_.size(); ++i) {
     if (loaded_bytes_[i] >= limit) return "the zones did not fit the caches; into bigger ones";
-    const uint64_t written = targets_[i].handoff->written();
+    const store::CacheHandoff& h = *targets_[i].handoff;
+    if (h.waiting()) continue;
+    const uint64_t written = h.written();
     const uint64_t room = limit - loaded_bytes_[i];
-    full = full || (!targets_[i].handoff->waiting() && written > loaded_bytes_[i] &&
-                    written - loaded_bytes_[i] > room / 4 * 3);
+    full = full || (written > loaded_bytes_[i] && written - loaded_bytes_[i] > room / 4 * 3);
+    cleared = cleared || h.clears() != loaded_clears_[i];
   }
-  // Twice in a row: a thread reports its old cache's figure until its next
-  // query after taking the new one.
-  full_polls_ = full ? full_polls_ + 1 : 0;
-  if (full_polls_ >= 2) return "a thread's cache has used 3/4 of its ring's room";
+  // Twice in a row: for a moment after taking the new cache a thread's
+  // figures may still be its old one's.
+  full_polls_ = full || cleared ? full_polls_ + 1 : 0;
+  if (full_polls_ >= 2)
+    return cleared ? "a thread's cache was emptied (more names changed at once than the change "
+                     "log holds)"
+                   : "a thread's cache has used 3/4 of its ring's room";
   return "";
 }
 
@@ -136,19 +140,27 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
         targets_.size(), ring >> 20);
     return false;
   }
-  // The walk goes in slices, each on a new iterator (a newer snapshot of the
-  // store). Before each slice, and after the last, the changes committed
-  // since the caches' change-log position are applied to them (AcquireView:
-  // a changed name is dropped) and the position moves to the log's end: what
-  // a slice then reads is at least that new, and every later change comes
-  // after it in the log, so no cache ever holds a value older than its
-  // position. Slices also keep the log entries to apply few, however long
-  // the load and however busy the updates (a cache more than the log's
-  // length behind is emptied instead).
+  // The walk goes in slices, each on a new iterator at the snapshot of the
+  // view queries read then: only what is published (durable), never a
+  // change the writer has not synced yet. Before each slice, and after the
+  // last, the change log up to that view is applied to the caches
+  // (AcquireView: a changed name is dropped) and their position moves to its
+  // end: a slice reads data at least that new, and every later change comes
+  // after it in the log, so no cache holds a value older than its position.
+  // Slices also keep the entries to apply few, however long the load and
+  // however busy the updates (a cache more than the log's length behind is
+  // emptied instead).
   EpochReader reader(registry_->epochs());
-  const auto catch_up = [&] {
+  // Returns a cursor for the next slice of `gen` (null: none wanted).
+  const auto catch_up =
+      [&](const uint32_t* gen,
+          const std::string* after) -> std::unique_ptr<store::ZoneStore::NodeCursor> {
     EpochGuard section(&reader);
     for (auto& c : caches) (void)store_->AcquireView(c.get());
+    if (gen == nullptr) return nullptr;
+    // The iterator keeps the data it reads (RocksDB pins it) after the view
+    // it was opened at is freed.
+    return store_->OpenNodes(*gen, after, store_->AcquireView(nullptr)->snapshot);
   };
   uint64_t names = 0;
   // A query for the name as the kernel sees it: the header, the name, NAPTR IN.
@@ -157,10 +169,10 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   for (const ZoneRef& z : zones) {
     std::string last;  // the slice's last key
     for (bool first = true, more = true; more; first = false) {
-      catch_up();
+      if (!first && options_.between_slices) options_.between_slices();
       if (stopping()) return false;
       std::unique_ptr<store::ZoneStore::NodeCursor> cursor =
-          store_->OpenNodes(z.gen, first ? nullptr : &last);
+          catch_up(&z.gen, first ? nullptr : &last);
       std::string_view key, value;
       more = false;
       for (size_t in_slice = 0; cursor->Next(&key, &value);) {
@@ -169,7 +181,9 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
         if (options_.by_name) {
           const size_t n = store::KeyToName(key, reinterpret_cast<const uint8_t*>(z.origin.data()),
                                             z.origin.size(), qname);
-          if (n != 0) {
+          // A name shorter than 12 bytes puts its type and class, or the
+          // datagram's end, into the bytes the kernel hashes: every cache.
+          if (n >= 12) {
             const uint8_t tail[4] = {0, dns::type::kNAPTR, 0, 1};
             std::copy(tail, tail + 4, qname + n);
             worker =
@@ -178,7 +192,7 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
         }
         for (size_t i = 0; i < targets_.size(); ++i)
           if (worker < 0 || targets_[i].worker == worker) caches[i]->Preload(z.gen, key, value);
-        if (++in_slice == kSliceNodes) {
+        if (++in_slice == options_.slice_nodes) {
           last.assign(key);
           more = true;
           break;
@@ -191,16 +205,18 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       }
     }
   }
-  catch_up();
+  catch_up(nullptr, nullptr);
   const uint64_t log_end = caches.empty() ? store_->PublishedLogEnd() : caches[0]->sequence();
   loaded_log_end_ = log_end;
   loaded_names_ = names;
   ring_bytes_ = ring;
   loaded_bytes_.assign(targets_.size(), 0);
+  loaded_clears_.assign(targets_.size(), 0);
   min_ring_bytes_ = 0;
   uint64_t bytes = 0;
   for (size_t i = 0; i < targets_.size(); ++i) {
     loaded_bytes_[i] = caches[i]->bytes_written();
+    loaded_clears_[i] = caches[i]->clears();
     min_ring_bytes_ = std::max<size_t>(min_ring_bytes_, 2 * loaded_bytes_[i]);
     bytes += caches[i]->bytes_written();
     targets_[i].handoff->Offer(std::move(caches[i]));

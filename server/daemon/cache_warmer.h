@@ -10,14 +10,18 @@
 // else all of them. Each cache is filled here, from a RocksDB iterator, and
 // handed over whole (store::CacheHandoff): the thread takes it before its
 // next query, and ZoneStore::AcquireView applies the changes committed since
-// the fill began (the cache carries the change log's end from before it), so
-// no answer is older than the view it reads. It runs at a low CPU priority
+// the fill began (the cache carries the change log's position of what it
+// read), so no answer is older than the view it reads. It reads only what
+// queries may see (published views' snapshots), never a change before it
+// is durable. It runs at a low CPU priority
 // (nice 5), once the server starts and again when
 // - a zone's version is replaced (an import, a reload, a transfer): the
 //   caches hold the old one's names;
 // - more than an eighth as many names changed (UPDATEs, diff reloads) as were
 //   loaded: a changed name is dropped from the caches and comes back only
 //   once it is asked twice (the doorkeeper);
+// - a thread's cache was emptied (it fell more than the change log behind:
+//   a change of more names at once than the log holds);
 // - a thread's cache has used 3/4 of the room its ring had left below 7/8
 //   (names changed and asked again, names that do not exist asked twice):
 //   beyond 7/8 the ring starts to overwrite what was loaded. A load that
@@ -31,6 +35,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,7 +62,10 @@ class CacheWarmer {
     // end costs no memory), or twice what the last load wrote to it if more.
     double headroom = 2.0;
     size_t slack = size_t{1} << 20;
-    uint32_t poll_ms = 1000;  // how often zone versions are compared
+    uint32_t poll_ms = 1000;     // how often zone versions are compared
+    size_t slice_nodes = 65536;  // nodes read per iterator
+    // Tests: called on the loading thread between two slices.
+    std::function<void()> between_slices;
   };
   // What the last load did, for tests and the log.
   struct Loaded {
@@ -104,10 +112,11 @@ class CacheWarmer {
   bool tried_ = false;  // a load was tried for loaded_zones_
   uint64_t loaded_log_end_ = 0;
   uint64_t loaded_names_ = 0;
-  size_t ring_bytes_ = 0;               // each cache's ring
-  size_t min_ring_bytes_ = 0;           // twice the most the last load wrote to one
-  std::vector<uint64_t> loaded_bytes_;  // per target: what the load wrote
-  int full_polls_ = 0;                  // consecutive polls that found a cache full
+  size_t ring_bytes_ = 0;                // each cache's ring
+  size_t min_ring_bytes_ = 0;            // twice the most the last load wrote to one
+  std::vector<uint64_t> loaded_bytes_;   // per target: what the load wrote
+  std::vector<uint32_t> loaded_clears_;  // per target: its cache's clears() when offered
+  int full_polls_ = 0;                   // consecutive polls that found a cache full
 };
 
 }  // namespace enumd::daemon

@@ -3,25 +3,27 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/counter.h"
 #include "query/query_test_support.h"
+#include "zone/zone_transaction.h"
 
 namespace enumd::daemon {
 namespace {
 
 // `count` numbers under 4.4.e164.arpa. beside the apex.
-std::string NumbersZone(int count, uint32_t serial) {
+std::string NumbersZone(int count, uint32_t serial, const std::string& tag = "a") {
   std::string z = "$ORIGIN e164.arpa.\n$TTL 300\n@ SOA ns.example. h.example. " +
                   std::to_string(serial) + " 3600 600 86400 300\n@ NS ns.example.\n";
   for (int i = 0; i < count; ++i) {
     std::string n = std::to_string(1000000 + i);
     std::string owner;
     for (char d : n) owner.insert(0, std::string(1, d) + ".");
-    z += owner + "4.4 NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:" + n + "@a!\" .\n";
+    z += owner + "4.4 NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:" + n + "@" + tag + "!\" .\n";
   }
   return z;
 }
@@ -47,13 +49,17 @@ struct Warmed {
   Counter hits, misses;
   std::unique_ptr<CacheWarmer> warmer;
 
-  explicit Warmed(int count, double headroom = 2.0) : served(NumbersZone(count, 1), Options()) {
+  explicit Warmed(int count, double headroom = 2.0, size_t slice_nodes = 65536,
+                  std::function<void(Warmed*)> between_slices = nullptr)
+      : served(NumbersZone(count, 1), Options()) {
     served.responder->set_cache_handoff(&handoff);
     served.responder->set_cache_counters(&hits, &misses);
     CacheWarmer::Options o;
     o.poll_ms = 10;
     o.headroom = headroom;
     o.slack = headroom < 1 ? 0 : o.slack;
+    o.slice_nodes = slice_nodes;
+    if (between_slices) o.between_slices = [this, between_slices] { between_slices(this); };
     warmer = std::make_unique<CacheWarmer>(served.store.get(), &served.registry, o,
                                            std::vector<CacheWarmer::Target>{{&handoff, 0}});
     warmer->Start();
@@ -64,20 +70,39 @@ struct Warmed {
     o.node_cache_bytes = 1 << 16;  // the cold cache: a few hundred names
     return o;
   }
-  // Answers `name`: its rcode.
-  int Ask(const std::string& name) {
+  // Answers `name`: its rcode; the answer's bytes in *answer if given.
+  int Ask(const std::string& name, std::string* answer = nullptr) {
     std::vector<uint8_t> q = Query(name), out(4096);
     const size_t n = served.responder->Respond(q.data(), q.size(), out.data(), out.size(), false);
     REQUIRE(n >= 12);
+    if (answer) answer->assign(reinterpret_cast<const char*>(out.data()), n);
     return out[3] & 0x0F;
+  }
+  // Replaces the NAPTR of number `i` with one whose regexp ends "@tag!"; an
+  // unsynced commit is not published (the writer publishes after its sync).
+  void Change(int i, const std::string& tag, bool sync) {
+    auto t = zone::ZoneTransaction::Begin(served.store.get(), dns::WireName("e164.arpa."));
+    REQUIRE(t.ok());
+    const std::string owner = dns::WireName(Number(i));
+    const auto* o = reinterpret_cast<const uint8_t*>(owner.data());
+    REQUIRE((*t)->DeleteRRset(o, 35).ok());
+    std::string rdata = {0, 10, 0, 100, 1, 'u', 7};
+    rdata += "E2U+sip";
+    const std::string re = "!^.*$!sip:" + std::to_string(i) + "@" + tag + "!";
+    rdata += static_cast<char>(re.size());
+    rdata += re;
+    rdata += '\0';
+    REQUIRE((*t)->Add(o, 35, 300, rdata).ok());
+    REQUIRE((*t)->Commit(zone::SerialPolicy::kIncrement, 0, store::JournalLimits(), sync).ok());
+  }
+  static std::string Number(int i) {
+    std::string owner;
+    for (char d : std::to_string(1000000 + i)) owner.insert(0, std::string(1, d) + ".");
+    return owner + "4.4.e164.arpa.";
   }
 };
 
-std::string Number(int i) {
-  std::string owner;
-  for (char d : std::to_string(1000000 + i)) owner.insert(0, std::string(1, d) + ".");
-  return owner + "4.4.e164.arpa.";
-}
+std::string Number(int i) { return Warmed::Number(i); }
 
 TEST_CASE("CacheWarmer loads every name; the first query for each is a cache hit") {
   Warmed w(3000);
@@ -109,7 +134,7 @@ TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is se
   CHECK(asked > 1000);  // not at once: the ring had room for some
   // A new version of the zone (an import, as a reload does it).
   query::ServedZone& s = w.served;
-  const std::string file = s.dir.Write("zone2.db", NumbersZone(3000, 2));
+  const std::string file = s.dir.Write("zone2.db", NumbersZone(3000, 2, "b"));
   zone::ImportOptions io;
   io.origin = "e164.arpa.";
   auto r = zone::ImportZoneFile(s.store.get(), file, io);
@@ -123,7 +148,11 @@ TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is se
   s.registry.Publish(std::move(table));
   REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == loads + 2; }));
   const uint64_t misses = w.misses.Get();
-  for (int i = 0; i < 3000; i += 11) CHECK(w.Ask(Number(i)) == 0);
+  std::string answer;
+  for (int i = 0; i < 3000; i += 11) {
+    CHECK(w.Ask(Number(i), &answer) == 0);
+    CHECK(answer.find("@b!") != std::string::npos);  // the new version's data
+  }
   CHECK(w.misses.Get() == misses);
 }
 
@@ -136,6 +165,36 @@ TEST_CASE("CacheWarmer loads again into bigger caches when the zones did not fit
   CHECK(w.warmer->loaded().loads == 2);  // and no more: they fit now
   for (int i = 0; i < 3000; i += 7) CHECK(w.Ask(Number(i)) == 0);
   CHECK(w.misses.Get() == 0);
+}
+
+TEST_CASE("CacheWarmer reads only published data, and drops what changed behind its slices") {
+  // 3000 numbers in slices of 500 nodes. After the first slice: number 0
+  // (loaded already) changes and is published; number 2999 (a later slice)
+  // changes without being published, as an UPDATE between the writer's
+  // batch write and its sync.
+  bool once = false;
+  Warmed w(3000, 2.0, 500, [&once](Warmed* self) {
+    if (once) return;
+    once = true;
+    self->Change(0, "published", true);
+    self->Change(2999, "unsynced", false);
+  });
+  REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 1; }));
+  CHECK(once);
+  std::string answer;
+  REQUIRE(w.Ask(Number(0), &answer) == 0);
+  CHECK(answer.find("@published!") != std::string::npos);
+  REQUIRE(w.Ask(Number(2999), &answer) == 0);
+  CHECK(answer.find("@unsynced!") == std::string::npos);
+  CHECK(answer.find("sip:1002999@a!") != std::string::npos);
+  // Once published, it is answered (the log drops the cached old value).
+  REQUIRE(w.served.store->Publish().ok());
+  REQUIRE(w.Ask(Number(2999), &answer) == 0);
+  CHECK(answer.find("@unsynced!") != std::string::npos);
+  // Every other number came from the cache.
+  const uint64_t misses = w.misses.Get();
+  for (int i = 1; i < 2999; i += 13) CHECK(w.Ask(Number(i)) == 0);
+  CHECK(w.misses.Get() == misses);
 }
 
 }  // namespace

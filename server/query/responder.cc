@@ -71,7 +71,7 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   scratch_.read.set_view(view);
   aux_scratch_.read.set_view(view);
   size_t n = RespondInside(pkt, len, out, cap, tcp);
-  if (handoff_ != nullptr) handoff_->ReportWritten(node_cache_.bytes_written());
+  if (handoff_ != nullptr) handoff_->Report(node_cache_);
   table_ = nullptr;
   return n;
 }

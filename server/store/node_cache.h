@@ -92,6 +92,8 @@ class NodeCache {
   size_t capacity() const { return capacity_; }
   // Ring bytes written since construction (moves included).
   uint64_t bytes_written() const { return written_; }
+  // Changes with every Clear.
+  uint32_t clears() const { return epoch_; }
   // Ring bytes one record of this key and value takes.
   static size_t RecordBytes(size_t key_size, size_t value_size) noexcept {
     return RecordSize(key_size, value_size);
@@ -163,7 +165,7 @@ class NodeCache {
 // A NodeCache handed from the thread that filled it to the worker that will
 // own it: Offer on the filling thread (a cache offered before and not taken
 // yet is freed), Take on the worker, between queries.
-class CacheHandoff {
+class alignas(64) CacheHandoff {  // written after every query: a line of its own
  public:
   CacheHandoff() = default;
   ~CacheHandoff() { delete offered_.exchange(nullptr); }
@@ -177,7 +179,7 @@ class CacheHandoff {
   std::unique_ptr<NodeCache> Take() noexcept {
     if (offered_.load(std::memory_order_relaxed) == nullptr) return nullptr;
     std::unique_ptr<NodeCache> taken(offered_.exchange(nullptr, std::memory_order_acq_rel));
-    if (taken) written_.store(taken->bytes_written(), std::memory_order_relaxed);
+    if (taken) Report(*taken);
     return taken;
   }
   // True while a cache waits to be taken.
@@ -186,12 +188,19 @@ class CacheHandoff {
   // written since it was taken (NodeCache::bytes_written, reported by the
   // owner between queries) -- a loaded cache whose ring fills up starts
   // evicting what was loaded.
-  void ReportWritten(uint64_t bytes) noexcept { written_.store(bytes, std::memory_order_relaxed); }
+  // It also reports how often the cache was emptied (NodeCache::clears: a
+  // thread that fell more than the change log behind empties its cache).
+  void Report(const NodeCache& owned) noexcept {
+    written_.store(owned.bytes_written(), std::memory_order_relaxed);
+    clears_.store(owned.clears(), std::memory_order_relaxed);
+  }
   uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
+  uint32_t clears() const noexcept { return clears_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<NodeCache*> offered_{nullptr};
   std::atomic<uint64_t> written_{0};
+  std::atomic<uint32_t> clears_{0};
 };
 
 }  // namespace enumd::store

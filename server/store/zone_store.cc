@@ -832,14 +832,15 @@ uint64_t ZoneStore::ApproximateNodeBytes(uint32_t gen) const {
   return size;
 }
 
-std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(uint32_t gen,
-                                                            const std::string* after) const {
+std::unique_ptr<ZoneStore::NodeCursor> ZoneStore::OpenNodes(
+    uint32_t gen, const std::string* after, const rocksdb::Snapshot* snapshot) const {
   auto c = std::make_unique<NodeCursor>();
   c->prefix_ = GenPrefix('N', gen);
   if (after) c->after_ = c->prefix_ + *after;
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2u << 20;
   ro.fill_cache = false;  // a whole-zone walk would evict what queries need
+  ro.snapshot = snapshot;
   c->it_.reset(db_->NewIterator(ro));
   return c;
 }

@@ -270,14 +270,14 @@ class ZoneStore {
     bool started_ = false;
   };
   // From the first node, or from the first after the node `after` (a key
-  // without the generation prefix: a walk resumed on a newer iterator).
-  std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen, const std::string* after = nullptr) const;
+  // without the generation prefix: a walk resumed on a newer iterator); at
+  // `snapshot` (a view's: what queries may see), else the latest data.
+  std::unique_ptr<NodeCursor> OpenNodes(uint32_t gen, const std::string* after = nullptr,
+                                        const rocksdb::Snapshot* snapshot = nullptr) const;
   // About how many bytes the nodes of `gen` take in the tables and the
   // memtables (keys and values; RocksDB's estimate). 0 if unknown.
   uint64_t ApproximateNodeBytes(uint32_t gen) const;
-  // The change log's end at the last Publish: a cache filled from what the
-  // store held after reading this is brought up to date by AcquireView
-  // (NodeCache::set_sequence). Any thread.
+  // The change log's end at the last Publish. Any thread.
   uint64_t PublishedLogEnd() const { return published_log_end_.load(std::memory_order_seq_cst); }
   // Calls fn(key, value) for every node of `gen` whose key starts with
   // `prefix`, in key order, until fn returns false. Admin paths only.
