@@ -126,10 +126,13 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   uint64_t table_bytes = 0;
   for (const ZoneRef& z : zones) table_bytes += store_->ApproximateNodeBytes(z.gen);
   const int groups = options_.by_name ? options_.workers : 1;
+  // Twice what the last load wrote to a cache, if more: that load did not fit.
+  uint64_t last_most = 0;
+  for (uint64_t b : loaded_bytes_) last_most = std::max(last_most, b);
   const size_t ring =
       std::max(static_cast<size_t>(static_cast<double>(table_bytes / groups) * options_.headroom) +
                    options_.slack,
-               min_ring_bytes_);
+               static_cast<size_t>(2 * last_most));
   std::vector<std::unique_ptr<store::NodeCache>> caches;
   try {
     for (size_t i = 0; i < targets_.size(); ++i)
@@ -206,19 +209,16 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
     }
   }
   catch_up(nullptr, nullptr);
-  const uint64_t log_end = caches.empty() ? store_->PublishedLogEnd() : caches[0]->sequence();
-  loaded_log_end_ = log_end;
+  loaded_log_end_ = caches[0]->sequence();  // Start runs no loader without targets
   loaded_names_ = names;
   ring_bytes_ = ring;
   loaded_bytes_.assign(targets_.size(), 0);
   loaded_clears_.assign(targets_.size(), 0);
-  min_ring_bytes_ = 0;
   uint64_t bytes = 0;
   for (size_t i = 0; i < targets_.size(); ++i) {
     loaded_bytes_[i] = caches[i]->bytes_written();
     loaded_clears_[i] = caches[i]->clears();
-    min_ring_bytes_ = std::max<size_t>(min_ring_bytes_, 2 * loaded_bytes_[i]);
-    bytes += caches[i]->bytes_written();
+    bytes += loaded_bytes_[i];
     targets_[i].handoff->Offer(std::move(caches[i]));
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

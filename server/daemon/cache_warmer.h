@@ -113,8 +113,7 @@ class CacheWarmer {
   uint64_t loaded_log_end_ = 0;
   uint64_t loaded_names_ = 0;
   size_t ring_bytes_ = 0;                // each cache's ring
-  size_t min_ring_bytes_ = 0;            // twice the most the last load wrote to one
-  std::vector<uint64_t> loaded_bytes_;   // per target: what the load wrote
+  std::vector<uint64_t> loaded_bytes_;   // per target: what the last load wrote
   std::vector<uint32_t> loaded_clears_;  // per target: its cache's clears() when offered
   int full_polls_ = 0;                   // consecutive polls that found a cache full
 };
