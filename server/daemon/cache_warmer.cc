@@ -19,6 +19,22 @@ namespace enumd::daemon {
 
 namespace {
 constexpr int kNice = 5;
+
+// The UDP thread the kernel sends a query for the node `key` of the zone
+// `origin` (wire) to with udp.spread: name over `workers`; -1: every one (a
+// name shorter than 12 bytes puts its type and class, or the datagram's end,
+// into the bytes the kernel hashes).
+int WorkerOfNode(std::string_view key, const std::string& origin, int workers) noexcept {
+  // A query for the name as the kernel sees it: the header, the name, NAPTR IN.
+  uint8_t datagram[dns::kHeaderSize + dns::kMaxNameWire + 4] = {};
+  uint8_t* const qname = datagram + dns::kHeaderSize;
+  const size_t n =
+      store::KeyToName(key, reinterpret_cast<const uint8_t*>(origin.data()), origin.size(), qname);
+  if (n < 12) return -1;
+  const uint8_t tail[4] = {0, dns::type::kNAPTR, 0, 1};
+  std::copy(tail, tail + 4, qname + n);
+  return net::UdpSocketForDatagram(datagram, dns::kHeaderSize + n + 4, workers);
+}
 }  // namespace
 
 CacheWarmer::CacheWarmer(const store::ZoneStore* store, const zone::ZoneRegistry* registry,
@@ -62,7 +78,7 @@ std::vector<CacheWarmer::ZoneRef> CacheWarmer::Served() {
   EpochGuard section(&reader);
   std::vector<ZoneRef> zones;
   for (const zone::Zone& z : registry_->current()->zones())
-    if (!z.expired) zones.push_back({z.origin, z.meta.generation});
+    if (!z.expired) zones.push_back({z.origin, z.meta.generation, z.meta.names});
   return zones;
 }
 
@@ -133,11 +149,18 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       std::max(static_cast<size_t>(static_cast<double>(table_bytes / groups) * options_.headroom) +
                    options_.slack,
                static_cast<size_t>(2 * last_most));
+  // The names that may change before a cache stops knowing absence: the
+  // reload after an eighth of them changed comes first.
+  uint64_t names_served = 0;
+  for (const ZoneRef& z : zones) names_served += z.names;
+  const size_t max_changes = 65536 + names_served / 4;
   std::vector<std::unique_ptr<store::NodeCache>> caches;
   try {
-    for (size_t i = 0; i < targets_.size(); ++i)
+    for (size_t i = 0; i < targets_.size(); ++i) {
       caches.push_back(
           std::make_unique<store::NodeCache>(ring, store::NodeCache::Admission::kSecondSight));
+      caches.back()->TrackChanges(max_changes);
+    }
   } catch (const std::bad_alloc&) {
     Log(LogLevel::kWarning, "node caches: cannot map %zu x %zu MiB to load the zones into",
         targets_.size(), ring >> 20);
@@ -154,6 +177,13 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   // however busy the updates (a cache more than the log's length behind is
   // emptied instead).
   EpochReader reader(registry_->epochs());
+  {
+    // The caches start where the log is now: the first slice reads a view at
+    // least this new (the log before it is history they never held).
+    EpochGuard section(&reader);
+    const uint64_t now = store_->AcquireView(nullptr)->log_end;
+    for (auto& c : caches) c->set_sequence(now);
+  }
   // Returns a cursor for the next slice of `gen` (null: none wanted).
   const auto catch_up =
       [&](const uint32_t* gen,
@@ -166,9 +196,6 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
     return store_->OpenNodes(*gen, after, store_->AcquireView(nullptr)->snapshot);
   };
   uint64_t names = 0;
-  // A query for the name as the kernel sees it: the header, the name, NAPTR IN.
-  uint8_t datagram[dns::kHeaderSize + dns::kMaxNameWire + 4] = {};
-  uint8_t* const qname = datagram + dns::kHeaderSize;
   for (const ZoneRef& z : zones) {
     std::string last;  // the slice's last key
     for (bool first = true, more = true; more; first = false) {
@@ -180,19 +207,7 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       more = false;
       for (size_t in_slice = 0; cursor->Next(&key, &value);) {
         ++names;
-        int worker = -1;  // every cache
-        if (options_.by_name) {
-          const size_t n = store::KeyToName(key, reinterpret_cast<const uint8_t*>(z.origin.data()),
-                                            z.origin.size(), qname);
-          // A name shorter than 12 bytes puts its type and class, or the
-          // datagram's end, into the bytes the kernel hashes: every cache.
-          if (n >= 12) {
-            const uint8_t tail[4] = {0, dns::type::kNAPTR, 0, 1};
-            std::copy(tail, tail + 4, qname + n);
-            worker =
-                net::UdpSocketForDatagram(datagram, dns::kHeaderSize + n + 4, options_.workers);
-          }
-        }
+        const int worker = options_.by_name ? WorkerOfNode(key, z.origin, options_.workers) : -1;
         for (size_t i = 0; i < targets_.size(); ++i)
           if (worker < 0 || targets_[i].worker == worker) caches[i]->Preload(z.gen, key, value);
         if (++in_slice == options_.slice_nodes) {
@@ -209,6 +224,24 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
     }
   }
   catch_up(nullptr, nullptr);
+  // Each cache now holds every node of these versions its thread is sent
+  // (the changes since their slices forgotten and remembered as changed).
+  auto gens = std::make_shared<std::vector<std::pair<uint32_t, std::string>>>();
+  for (const ZoneRef& z : zones) gens->emplace_back(z.gen, z.origin);
+  std::sort(gens->begin(), gens->end());
+  bool complete = true;
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    caches[i]->SetComplete([gens, by_name = options_.by_name, workers = options_.workers,
+                            worker = targets_[i].worker](uint32_t gen, std::string_view key) {
+      auto it = std::lower_bound(gens->begin(), gens->end(), gen,
+                                 [](const auto& g, uint32_t v) { return g.first < v; });
+      if (it == gens->end() || it->first != gen) return false;
+      if (!by_name) return true;
+      const int w = WorkerOfNode(key, it->second, workers);
+      return w < 0 || w == worker;
+    });
+    complete = complete && caches[i]->complete();
+  }
   loaded_log_end_ = caches[0]->sequence();  // Start runs no loader without targets
   loaded_names_ = names;
   ring_bytes_ = ring;
@@ -225,9 +258,10 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
                       std::chrono::steady_clock::now() - started)
                       .count();
   Log(LogLevel::kInfo,
-      "node caches loaded: %llu names of %zu zones, %.1f MiB in %zu caches, in %lld ms",
+      "node caches loaded: %llu names of %zu zones, %.1f MiB in %zu caches, in %lld ms%s",
       static_cast<unsigned long long>(names), zones.size(),
-      static_cast<double>(bytes) / (1024.0 * 1024.0), targets_.size(), static_cast<long long>(ms));
+      static_cast<double>(bytes) / (1024.0 * 1024.0), targets_.size(), static_cast<long long>(ms),
+      complete ? "" : " (absent names still read from the store: a cache lost records)");
   std::lock_guard<std::mutex> lock(mu_);
   loaded_.names = names;
   loaded_.bytes = bytes;

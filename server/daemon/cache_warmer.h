@@ -28,7 +28,9 @@
 //   did not fit (the estimate was low) is done again into rings twice its
 //   size.
 // While a load runs the old caches still serve: memory holds both for that
-// long.
+// long. A loaded cache also answers that a name its thread is sent does not
+// exist, without a store read (NodeCache::SetComplete), until one of the
+// above.
 //
 // Thread-safe: Start and Stop from one thread.
 #pragma once
@@ -88,7 +90,8 @@ class CacheWarmer {
   struct ZoneRef {
     std::string origin;  // wire
     uint32_t gen = 0;
-    bool operator==(const ZoneRef&) const = default;
+    uint64_t names = 0;  // when served (UPDATEs change it, not the version)
+    bool operator==(const ZoneRef& o) const { return gen == o.gen && origin == o.origin; }
   };
   void Run();
   std::vector<ZoneRef> Served();

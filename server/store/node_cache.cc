@@ -35,12 +35,12 @@ void* Map(size_t bytes) noexcept {
 
 // FNV-1a over the generation and the key, then a final mix so that both the
 // low bits (bucket) and the high bits (tag) vary.
+constexpr uint64_t kFnvPrime = 0x100000001b3ull;
+uint64_t HashStart(uint32_t gen) noexcept { return 0xcbf29ce484222325ull ^ gen; }
+uint64_t HashStep(uint64_t h, unsigned char c) noexcept { return (h ^ c) * kFnvPrime; }
 uint64_t Hash(uint32_t gen, std::string_view key) noexcept {
-  uint64_t h = 0xcbf29ce484222325ull ^ gen;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
+  uint64_t h = HashStart(gen);
+  for (unsigned char c : key) h = HashStep(h, c);
   return MixBits(h);
 }
 
@@ -72,6 +72,50 @@ void NodeCache::Unmap() noexcept {
   if (ring_) munmap(ring_, capacity_);
   if (slots_) munmap(slots_, slots_bytes_);
   if (seen_) munmap(seen_, SeenBytes());
+  if (changes_) munmap(changes_, (changes_mask_ + 1) * sizeof(uint64_t));
+}
+
+void NodeCache::TrackChanges(size_t max_changes) {
+  if (!capacity_ || changes_ || written_ != 0) return;
+  size_t entries = 64;  // at most half full: short probes
+  while (entries < 2 * max_changes) entries <<= 1;
+  changes_ = static_cast<uint64_t*>(Map(entries * sizeof(uint64_t)));
+  if (!changes_) throw std::bad_alloc();
+  changes_mask_ = entries - 1;
+  changes_max_ = max_changes;
+  tracking_ = true;
+}
+
+void NodeCache::SetComplete(Covers covers) noexcept {
+  if (tracking_) covers_ = std::move(covers);
+}
+
+void NodeCache::Incomplete() noexcept {
+  tracking_ = false;
+  covers_ = nullptr;
+}
+
+void NodeCache::NoteMark(uint64_t mark) noexcept {
+  if (!tracking_) return;
+  for (uint64_t i = MixBits(mark);; ++i) {
+    uint64_t& e = changes_[i & changes_mask_];
+    if (e == mark) return;
+    if (e != 0) continue;
+    if (changes_count_ == changes_max_) return Incomplete();
+    e = mark;
+    ++changes_count_;
+    return;
+  }
+}
+
+bool NodeCache::Changed(uint64_t h) const noexcept {
+  if (changes_count_ == 0) return false;
+  const uint64_t mark = ChangeMark(h);
+  for (uint64_t i = MixBits(mark);; ++i) {
+    const uint64_t e = changes_[i & changes_mask_];
+    if (e == mark) return true;
+    if (e == 0) return false;
+  }
 }
 
 bool NodeCache::SeenBefore(uint64_t h) noexcept {
@@ -120,8 +164,15 @@ const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key,
 NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
                                std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;
-  auto* s = const_cast<Slot*>(FindSlot(gen, key, Hash(gen, key)));
+  const uint64_t h = Hash(gen, key);
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, h));
   if (!s) {
+    // Complete: every loaded record is still here, and no name that may
+    // have been created since has this key's mark.
+    if (complete() && !Changed(h) && covers_(gen, key)) {
+      if (hits_) hits_->Add();
+      return Hit::kAbsent;
+    }
     if (misses_) misses_->Add();
     return Hit::kUnknown;
   }
@@ -179,6 +230,12 @@ void NodeCache::Swap(NodeCache& other) noexcept {
   std::swap(written_, other.written_);
   std::swap(epoch_, other.epoch_);
   std::swap(sequence_, other.sequence_);
+  std::swap(changes_, other.changes_);
+  std::swap(changes_mask_, other.changes_mask_);
+  std::swap(changes_count_, other.changes_count_);
+  std::swap(changes_max_, other.changes_max_);
+  std::swap(tracking_, other.tracking_);
+  std::swap(covers_, other.covers_);
 }
 
 void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, bool present,
@@ -186,9 +243,12 @@ void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, 
   if (!capacity_ || key.size() > UINT16_MAX) return;
   if (!present) value = {};
   const size_t size = RecordSize(key.size(), value.size());
-  if (size > capacity_ / 16) return;
-
   const uint64_t h = Hash(gen, key);
+  if (size > capacity_ / 16) {
+    NoteChange(h);  // a complete cache must not take it for absent
+    return;
+  }
+
   // The way to use: the same key if cached (its value changed), else a dead
   // way of the bucket with fewer live records, else room made below. With
   // one bucket per key 8% of the keys overflowed at 65% load, each costing a
@@ -228,6 +288,8 @@ void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, 
       for (Slot* b : {first, second})
         for (int i = 0; i < kWays; ++i)
           if (b[i].pos < way->pos) way = &b[i];
+      // A live record is forgotten: read it from the store next time.
+      NoteMark(SlotMark(static_cast<uint64_t>(way - slots_) / kWays, way->tag));
     }
   }
 
@@ -246,22 +308,39 @@ void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, 
 
 uint64_t NodeCache::KeyHash(uint32_t gen, std::string_view key) noexcept { return Hash(gen, key); }
 
+int NodeCache::AncestorHashes(uint32_t gen, std::string_view key, uint64_t* out, int max) noexcept {
+  uint64_t h = HashStart(gen);
+  int labels = 0;
+  out[0] = MixBits(h);
+  for (unsigned char c : key) {
+    h = HashStep(h, c);
+    if (c != 0) continue;
+    if (labels + 2 > max) break;
+    out[++labels] = MixBits(h);
+  }
+  return labels;
+}
+
 void NodeCache::EraseHashed(uint64_t h) noexcept {
   if (!capacity_) return;
   const uint32_t tag = static_cast<uint32_t>(h >> 32);
   for (Slot* bucket : {Bucket(h, 0), Bucket(h, 1)})
     for (int i = 0; i < kWays; ++i)
       if (bucket[i].tag == tag) bucket[i].pos = 0;
+  NoteChange(h);
 }
 
 void NodeCache::Erase(uint32_t gen, std::string_view key) noexcept {
   if (!capacity_) return;
-  auto* s = const_cast<Slot*>(FindSlot(gen, key, Hash(gen, key)));
+  const uint64_t h = Hash(gen, key);
+  auto* s = const_cast<Slot*>(FindSlot(gen, key, h));
   if (s) s->pos = 0;
+  NoteChange(h);
 }
 
 void NodeCache::Clear() noexcept {
   if (!capacity_) return;
+  Incomplete();
   if (++epoch_ != 0) return;
   // After 2^32 clears an old slot could match again: forget every slot.
   std::memset(static_cast<void*>(slots_), 0, slots_bytes_);

@@ -18,6 +18,17 @@
 // view (ZoneStore::AcquireView), so a cached value is never older than the
 // view the query reads.
 //
+// A cache loaded with every node of some zones (daemon::CacheWarmer) may
+// also know absence: a key it does not find is not in the store, with no
+// RocksDB read (a flood of random names asks mostly for such keys). It knows
+// so while nothing it was loaded with is gone: TrackChanges before the load
+// makes it remember every name the change log has it forget (by hash, so a
+// name created since is read from the store), and SetComplete after the load
+// says which keys the load covered (a record too large to keep, or whose
+// slot a later one took, is remembered as changed too). It stops knowing,
+// until the next load, once the ring wraps onto loaded records, more names
+// changed than TrackChanges allowed, or on Clear.
+//
 // Not thread-safe: one per worker thread. Memory is allocated once, at
 // construction; Find and Insert never allocate.
 #pragma once
@@ -25,6 +36,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -55,7 +67,8 @@ class NodeCache {
   NodeCache& operator=(const NodeCache&) = delete;
 
   // On kPresent, *value views the cached bytes, valid until the next Find,
-  // Insert or Clear.
+  // Insert or Clear. kAbsent: remembered absent, or not cached in a complete
+  // cache whose load covered the key (see SetComplete).
   Hit Find(uint32_t gen, std::string_view key, std::string_view* value) noexcept;
   // Remembers (gen, key) -> value, or that it is absent (value ignored).
   // Records larger than 1/16 of the ring are not cached.
@@ -76,7 +89,32 @@ class NodeCache {
   // whose hash shares the bucket and tag (harmless: a miss).
   void EraseHashed(uint64_t hash) noexcept;
   static uint64_t KeyHash(uint32_t gen, std::string_view key) noexcept;
+  // KeyHash of every ancestor of a name key (store/name_key.h: labels end
+  // in 0x00) in one pass: out[l] of its first l labels, l = 0 (the apex) up
+  // to and with the key's own. Returns the label count; at most `max` - 1
+  // labels are hashed.
+  static int AncestorHashes(uint32_t gen, std::string_view key, uint64_t* out, int max) noexcept;
+  // Asks the memory for what a Find of the key of hash `h` will read (a
+  // lookup that knows its next probes overlaps their cache misses).
+  void Prefetch(uint64_t h) const noexcept {
+    if (!capacity_) return;
+    __builtin_prefetch(Bucket(h, 0));
+    __builtin_prefetch(Bucket(h, 1));
+  }
   void Clear() noexcept;
+
+  // Completeness (see the top). `max_changes`: how many distinct names may
+  // change before the cache stops knowing absence. On a cache nothing was
+  // written to yet; throws std::bad_alloc.
+  void TrackChanges(size_t max_changes);
+  // Whether the load put (gen, key) here had it existed; called only for
+  // keys Find does not find, on the owner's thread.
+  using Covers = std::function<bool(uint32_t gen, std::string_view key)>;
+  // After the load (and the changes since applied): from now on a key
+  // `covers` says was loaded, and Find does not find, is absent. Ignored
+  // unless TrackChanges was called and the cache still knows every change.
+  void SetComplete(Covers covers) noexcept;
+  bool complete() const noexcept { return covers_ && written_ <= capacity_; }
 
   bool enabled() const { return capacity_ != 0; }
   // Where Find counts its hits (kPresent, kAbsent) and misses (kUnknown);
@@ -141,6 +179,22 @@ class NodeCache {
   bool SeenBefore(uint64_t h) noexcept;
   // The live slot holding (gen, key), or null.
   const Slot* FindSlot(uint32_t gen, std::string_view key, uint64_t h) const noexcept;
+  // What EraseHashed(h) may have erased: its tag and the lower of its two
+  // buckets (every key sharing both goes too), + 1 (0: an empty entry).
+  uint64_t ChangeMark(uint64_t h) const noexcept {
+    return SlotMark(h & bucket_mask_, static_cast<uint32_t>(h >> 32));
+  }
+  // The same for a record in `bucket` with `tag` (either of its two).
+  uint64_t SlotMark(uint64_t bucket, uint32_t tag) const noexcept {
+    const uint64_t other = Partner(bucket, tag);
+    return (uint64_t{tag} << 32 | (bucket < other ? bucket : other)) + 1;
+  }
+  // Completeness: remember that the names of hash `h` (of a ChangeMark)
+  // changed / ask.
+  void NoteChange(uint64_t h) noexcept { NoteMark(ChangeMark(h)); }
+  void NoteMark(uint64_t mark) noexcept;
+  bool Changed(uint64_t h) const noexcept;
+  void Incomplete() noexcept;
 
   size_t capacity_ = 0;  // ring bytes
   Counter* hits_ = nullptr;
@@ -160,6 +214,15 @@ class NodeCache {
   uint64_t written_ = 0;   // total bytes ever written to the ring (positions are absolute)
   uint32_t epoch_ = 1;     // Clear() count + 1, never 0
   uint64_t sequence_ = 0;
+  // Completeness: an open-addressed set of ChangeMarks (changes_mask_ + 1
+  // entries, from mmap), at most changes_max_ of them; covers_ set while the
+  // cache knows absence.
+  uint64_t* changes_ = nullptr;
+  uint64_t changes_mask_ = 0;
+  size_t changes_count_ = 0;
+  size_t changes_max_ = 0;
+  bool tracking_ = false;  // TrackChanges called and every change kept since
+  Covers covers_;
 };
 
 // A NodeCache handed from the thread that filled it to the worker that will

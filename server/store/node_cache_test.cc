@@ -7,6 +7,9 @@
 #include <random>
 #include <string>
 
+#include "common/counter.h"
+#include "store/name_key.h"
+
 namespace enumd::store {
 namespace {
 
@@ -295,6 +298,168 @@ TEST_CASE("CacheHandoff passes one cache; a newer offer replaces an untaken one"
   CHECK(taken->sequence() == 2);
   CHECK(handoff.Take() == nullptr);
   handoff.Offer(std::make_unique<NodeCache>(1 << 16));  // freed with the handoff
+}
+
+// A cache loaded with keys k0..k{n-1} of generation 5, complete for gen 5 keys
+// that `covers` (default: all).
+std::unique_ptr<NodeCache> Loaded(int n, size_t bytes = 1 << 20, size_t max_changes = 100,
+                                  NodeCache::Covers covers = nullptr) {
+  auto c = std::make_unique<NodeCache>(bytes, NodeCache::Admission::kSecondSight);
+  c->TrackChanges(max_changes);
+  for (int i = 0; i < n; ++i) c->Preload(5, "k" + std::to_string(i), "v" + std::to_string(i));
+  c->SetComplete(covers ? covers : [](uint32_t gen, std::string_view) { return gen == 5; });
+  return c;
+}
+
+TEST_CASE("NodeCache complete after a load: a key it does not hold is absent, without a read") {
+  Counter hits, misses;
+  auto c = Loaded(1000);
+  c->set_counters(&hits, &misses);
+  REQUIRE(c->complete());
+  std::string v;
+  CHECK(Find(*c, 5, "k7", &v) == Hit::kPresent);
+  CHECK(v == "v7");
+  CHECK(Find(*c, 5, "nope", &v) == Hit::kAbsent);
+  CHECK(Find(*c, 5, "k1000", &v) == Hit::kAbsent);
+  CHECK(misses.Get() == 0);
+  CHECK(hits.Get() == 3);
+  // Not covered: another generation.
+  CHECK(Find(*c, 6, "nope", &v) == Hit::kUnknown);
+  CHECK(misses.Get() == 1);
+  // Without TrackChanges before the load, SetComplete does nothing.
+  NodeCache plain(1 << 20);
+  plain.Preload(5, "a", "x");
+  plain.SetComplete([](uint32_t, std::string_view) { return true; });
+  CHECK_FALSE(plain.complete());
+  CHECK(Find(plain, 5, "b", &v) == Hit::kUnknown);
+}
+
+TEST_CASE("NodeCache complete: only the keys `covers` names are known absent") {
+  auto c = Loaded(100, 1 << 20, 100,
+                  [](uint32_t, std::string_view key) { return key.starts_with("k"); });
+  std::string v;
+  CHECK(Find(*c, 5, "k500", &v) == Hit::kAbsent);
+  CHECK(Find(*c, 5, "x500", &v) == Hit::kUnknown);
+}
+
+TEST_CASE("NodeCache complete: a changed name is read again, created or not") {
+  auto c = Loaded(1000);
+  std::string v;
+  // The change log erases by hash: an existing name and one created since.
+  c->EraseHashed(NodeCache::KeyHash(5, "k3"));
+  c->EraseHashed(NodeCache::KeyHash(5, "new"));
+  c->Erase(5, "other-new");
+  CHECK(c->complete());
+  CHECK(Find(*c, 5, "k3", &v) == Hit::kUnknown);
+  CHECK(Find(*c, 5, "new", &v) == Hit::kUnknown);
+  CHECK(Find(*c, 5, "other-new", &v) == Hit::kUnknown);
+  CHECK(Find(*c, 5, "k4", &v) == Hit::kPresent);
+  CHECK(Find(*c, 5, "never", &v) == Hit::kAbsent);
+  // Read and remembered again (the doorkeeper's second time): found; still
+  // asks the store if it goes.
+  c->InsertMissed(5, "new", "created", true);
+  CHECK(Find(*c, 5, "new", &v) == Hit::kUnknown);
+  c->InsertMissed(5, "new", "created", true);
+  CHECK(Find(*c, 5, "new", &v) == Hit::kPresent);
+  c->EraseHashed(NodeCache::KeyHash(5, "new"));
+  CHECK(Find(*c, 5, "new", &v) == Hit::kUnknown);
+}
+
+TEST_CASE("NodeCache stops knowing absence when it may have lost a loaded record") {
+  std::string v;
+  SUBCASE("more names changed than tracked") {
+    auto c = Loaded(100, 1 << 20, 10);
+    for (int i = 0; i < 10; ++i) c->EraseHashed(NodeCache::KeyHash(5, "c" + std::to_string(i)));
+    c->EraseHashed(NodeCache::KeyHash(5, "c0"));  // again: no new name
+    CHECK(c->complete());
+    c->EraseHashed(NodeCache::KeyHash(5, "c10"));
+    CHECK_FALSE(c->complete());
+  }
+  SUBCASE("cleared (the change log ran past it)") {
+    auto c = Loaded(100);
+    c->Clear();
+    CHECK_FALSE(c->complete());
+  }
+  SUBCASE("the ring wrapped onto the loaded records") {
+    auto c = Loaded(100, 1 << 16);
+    int i = 0;
+    // Records of ~250 bytes: the ring wraps before the table fills.
+    while (c->complete() && i < 100000)
+      c->Preload(7, "w" + std::to_string(i++), std::string(200, 'x'));
+    CHECK_FALSE(c->complete());
+    CHECK(c->bytes_written() > c->capacity());
+    CHECK(Find(*c, 5, "nope", &v) == Hit::kUnknown);
+  }
+  SUBCASE("slots taken from live records, more than changes are tracked") {
+    // Small records: the table (one slot per 128 ring bytes) fills up long
+    // before the ring wraps, and new records then take live ones' slots.
+    auto c = Loaded(100, 1 << 16, 10);
+    int i = 0;
+    for (; c->complete() && i < 100000; ++i) c->Preload(7, std::to_string(i), "");
+    CHECK_FALSE(c->complete());
+    CHECK(c->bytes_written() <= c->capacity());
+  }
+  SUBCASE("a record too large to keep is read from the store") {
+    auto c = Loaded(10, 1 << 16);
+    c->Preload(5, "big", std::string(8192, 'b'));
+    CHECK(c->complete());
+    CHECK(Find(*c, 5, "big", &v) == Hit::kUnknown);
+    CHECK(Find(*c, 5, "small", &v) == Hit::kAbsent);
+  }
+}
+
+TEST_CASE("NodeCache Swap carries completeness and the changes with the contents") {
+  auto loaded = Loaded(100);
+  loaded->EraseHashed(NodeCache::KeyHash(5, "created"));
+  NodeCache owned(1 << 16);
+  owned.Swap(*loaded);
+  std::string v;
+  CHECK(owned.complete());
+  CHECK_FALSE(loaded->complete());
+  CHECK(Find(owned, 5, "k1", &v) == Hit::kPresent);
+  CHECK(Find(owned, 5, "nope", &v) == Hit::kAbsent);
+  CHECK(Find(owned, 5, "created", &v) == Hit::kUnknown);
+}
+
+TEST_CASE("NodeCache complete: a record whose slot another took is read from the store") {
+  // 512 slots: 600 small records overflow the table, not the ring.
+  auto c = Loaded(0, 1 << 16, 1000);
+  for (int i = 0; i < 600; ++i) c->Preload(5, "k" + std::to_string(i), "v");
+  REQUIRE(c->complete());
+  REQUIRE(c->bytes_written() <= c->capacity());
+  std::string v;
+  int kept = 0, lost = 0;
+  for (int i = 0; i < 600; ++i) {
+    const Hit h = Find(*c, 5, "k" + std::to_string(i), &v);
+    CHECK(h != Hit::kAbsent);  // never: it exists
+    (h == Hit::kPresent ? kept : lost) += 1;
+  }
+  CHECK(lost > 0);
+  CHECK(kept > lost);
+  CHECK(Find(*c, 5, "never", &v) == Hit::kAbsent);
+}
+
+TEST_CASE("NodeCache AncestorHashes: the KeyHash of every ancestor's key, in one pass") {
+  uint8_t buf[kMaxNameKey];
+  const std::string wire =
+      "\x01"
+      "1\x01"
+      "1\x01"
+      "9\x04"
+      "e164\x04"
+      "arpa";
+  const size_t n = NameToKey(reinterpret_cast<const uint8_t*>(wire.c_str()), 2, buf);
+  const std::string_view key(reinterpret_cast<const char*>(buf), n);
+  REQUIRE(KeyLabelCount(key) == 3);
+  uint64_t out[8];
+  REQUIRE(NodeCache::AncestorHashes(9, key, out, 8) == 3);
+  for (int l = 0; l <= 3; ++l)
+    CHECK(out[l] == NodeCache::KeyHash(9, key.substr(0, KeyPrefixLength(key, l))));
+  CHECK(out[0] == NodeCache::KeyHash(9, ""));
+  // Room for fewer: the first labels only.
+  uint64_t few[3];
+  CHECK(NodeCache::AncestorHashes(9, key, few, 3) == 2);
+  CHECK(few[2] == out[2]);
 }
 
 }  // namespace

@@ -105,6 +105,7 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
   // log2(labels) reads. The upper ancestors are shared by many names and
   // come from the node cache; a deep one that is absent costs a read the
   // bloom filters answer. The apex (0 labels) always exists.
+  store.PrefetchAncestors(&s->read, zone.meta.generation, key);
   int ce_labels = 0;
   for (int hi = labels; hi - ce_labels > 1;) {
     const int mid = ce_labels + (hi - ce_labels) / 2;

@@ -444,7 +444,8 @@ class MetricsTest(unittest.TestCase):
         """UPDATEs acknowledged before, during and after background loads of
         the node caches: every number answers its last acknowledged value
         (a loaded cache carries the change log's position from before its
-        load, so the changes the load may have missed are dropped from it).
+        load, so the changes the load may have missed are dropped from it),
+        and numbers added and deleted meanwhile answer and stop answering.
         The updates themselves make the caches load again: once more names
         changed than an eighth of those loaded."""
         zone, names = self._numbers_zone(40000, "a")
@@ -462,20 +463,38 @@ class MetricsTest(unittest.TestCase):
                 round_ += 1
                 self.assertLess(round_, 40, "no load ended while updates were made")
                 before = len(re.findall(loaded, enumd.log_text()))
-                for name in changed:
+                # Numbers that were not in the zone come (25 a round) and go
+                # (the last round's): a loaded cache knows which names do not
+                # exist, and must not take these for absent or present wrongly.
+                created = [".".join(reversed(f"{1000000 + round_ * 100 + k}")) + ".4.4.e164.arpa."
+                           for k in range(25)]
+                for name in changed + created:
                     u = dns.update.UpdateMessage("e164.arpa.")
                     u.replace(name, 300, "NAPTR",
                               f'10 100 "u" "E2U+sip" "!^.*$!sip:r{round_}@c!" .')
                     r = dns.query.udp(u, "127.0.0.1", port=enumd.port, timeout=5)
                     self.assertEqual(r.rcode(), dns.rcode.NOERROR, r)
                     last[name] = f"sip:r{round_}@c!"
+                for name in [n for n, v in last.items() if v == f"sip:r{round_ - 1}@c!"
+                             and n not in changed]:
+                    u = dns.update.UpdateMessage("e164.arpa.")
+                    u.delete(name)
+                    r = dns.query.udp(u, "127.0.0.1", port=enumd.port, timeout=5)
+                    self.assertEqual(r.rcode(), dns.rcode.NOERROR, r)
+                    last[name] = None
                 loads_during += len(re.findall(loaded, enumd.log_text())) > before
-            for name in changed:
-                self.assertIn(last[name], enumd.query(name, "NAPTR").answer[0].to_text(), name)
+
+            def check():
+                for name, value in last.items():
+                    answer = enumd.query(name, "NAPTR")
+                    if value is None:
+                        self.assertEqual(answer.rcode(), dns.rcode.NXDOMAIN, name)
+                    else:
+                        self.assertIn(value, answer.answer[0].to_text(), name)
+            check()
             # And once more after every load has ended (none is due: no change since).
             time.sleep(1.5)
-            for name in changed:
-                self.assertIn(last[name], enumd.query(name, "NAPTR").answer[0].to_text(), name)
+            check()
 
     def test_store_reads_auto_under_a_real_cgroup_memory_limit(self):
         """enumd started inside a memory cgroup of its own (v1 memory.limit_in_bytes
