@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -35,16 +36,42 @@ void* Map(size_t bytes) noexcept {
 
 // FNV-1a over the generation and the key, then a final mix so that both the
 // low bits (bucket) and the high bits (tag) vary.
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-uint64_t HashStart(uint32_t gen) noexcept { return 0xcbf29ce484222325ull ^ gen; }
-uint64_t HashStep(uint64_t h, unsigned char c) noexcept { return (h ^ c) * kFnvPrime; }
+uint64_t HashStart(uint32_t gen) noexcept { return kFnvOffset ^ gen; }
 uint64_t Hash(uint32_t gen, std::string_view key) noexcept {
-  uint64_t h = HashStart(gen);
-  for (unsigned char c : key) h = HashStep(h, c);
-  return MixBits(h);
+  return MixBits(Fnv1a(HashStart(gen), key));
 }
 
 }  // namespace
+
+KeyFilter::KeyFilter(uint64_t keys) : blocks_(std::max<uint64_t>(1, keys * 12 / 512)) {
+  words_.reset(new uint64_t[blocks_ * 8]());
+}
+
+uint64_t* KeyFilter::Block(uint64_t x) const noexcept {
+  // The top half picks the block (a multiply instead of a modulo).
+  return words_.get() + ((x >> 32) * blocks_ >> 32) * 8;
+}
+
+void KeyFilter::Add(uint64_t h) noexcept {
+  const uint64_t x = MixBits(h ^ kSeed);
+  uint64_t* block = Block(x);
+  const uint64_t bits = MixBits(x);
+  for (int i = 0; i < kProbes; ++i) {
+    const unsigned bit = bits >> (9 * i) & 511;
+    block[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+}
+
+bool KeyFilter::MayContain(uint64_t h) const noexcept {
+  const uint64_t x = MixBits(h ^ kSeed);
+  const uint64_t* block = Block(x);
+  const uint64_t bits = MixBits(x);
+  for (int i = 0; i < kProbes; ++i) {
+    const unsigned bit = bits >> (9 * i) & 511;
+    if (!(block[bit / 64] >> (bit % 64) & 1)) return false;
+  }
+  return true;
+}
 
 NodeCache::NodeCache(size_t bytes, Admission admission) {
   if (bytes < 4096) return;  // too small to be of use: disabled
@@ -169,7 +196,7 @@ NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
   if (!s) {
     // Complete: every loaded record is still here, and no name that may
     // have been created since has this key's mark.
-    if (complete() && !Changed(h) && covers_(gen, key)) {
+    if (complete() && !Changed(h) && covers_(gen, key, h)) {
       if (hits_) hits_->Add();
       return Hit::kAbsent;
     }
@@ -312,8 +339,8 @@ int NodeCache::AncestorHashes(uint32_t gen, std::string_view key, uint64_t* out,
   uint64_t h = HashStart(gen);
   int labels = 0;
   out[0] = MixBits(h);
-  for (unsigned char c : key) {
-    h = HashStep(h, c);
+  for (char c : key) {
+    h = Fnv1a(h, std::string_view(&c, 1));
     if (c != 0) continue;
     if (labels + 2 > max) break;
     out[++labels] = MixBits(h);

@@ -107,9 +107,11 @@ class NodeCache {
   // change before the cache stops knowing absence. On a cache nothing was
   // written to yet; throws std::bad_alloc.
   void TrackChanges(size_t max_changes);
-  // Whether the load put (gen, key) here had it existed; called only for
-  // keys Find does not find, on the owner's thread.
-  using Covers = std::function<bool(uint32_t gen, std::string_view key)>;
+  // Whether (gen, key), of KeyHash `hash`, is known absent when not here:
+  // the load put it here had it existed, or knows otherwise that it did not
+  // (a KeyFilter of every key). Called only for keys Find does not find, on
+  // the owner's thread.
+  using Covers = std::function<bool(uint32_t gen, std::string_view key, uint64_t hash)>;
   // After the load (and the changes since applied): from now on a key
   // `covers` says was loaded, and Find does not find, is absent. Ignored
   // unless TrackChanges was called and the cache still knows every change.
@@ -223,6 +225,28 @@ class NodeCache {
   size_t changes_max_ = 0;
   bool tracking_ = false;  // TrackChanges called and every change kept since
   Covers covers_;
+};
+
+// KeyFilter: the keys of a loaded set of zones as a blocked Bloom filter of
+// their NodeCache::KeyHash (~12 bits per key, one cache line per question,
+// ~1-2% false "maybe"). With udp.spread: name a thread's cache holds only the
+// names the kernel sends it, while a missing name's closest-encloser search
+// asks for ancestors of every thread's share: the filter tells which of
+// those the load never saw. Filled once, then read-only (shared by the
+// threads).
+class KeyFilter {
+ public:
+  explicit KeyFilter(uint64_t keys);  // the keys it will hold; throws bad_alloc
+  void Add(uint64_t hash) noexcept;
+  // False: never added.
+  bool MayContain(uint64_t hash) const noexcept;
+
+ private:
+  static constexpr uint64_t kSeed = 0x6a09e667f3bcc909ULL;
+  static constexpr int kProbes = 6;
+  uint64_t* Block(uint64_t mixed) const noexcept;
+  uint64_t blocks_;  // of 512 bits
+  std::unique_ptr<uint64_t[]> words_;
 };
 
 // A NodeCache handed from the thread that filled it to the worker that will

@@ -307,7 +307,8 @@ std::unique_ptr<NodeCache> Loaded(int n, size_t bytes = 1 << 20, size_t max_chan
   auto c = std::make_unique<NodeCache>(bytes, NodeCache::Admission::kSecondSight);
   c->TrackChanges(max_changes);
   for (int i = 0; i < n; ++i) c->Preload(5, "k" + std::to_string(i), "v" + std::to_string(i));
-  c->SetComplete(covers ? covers : [](uint32_t gen, std::string_view) { return gen == 5; });
+  c->SetComplete(covers ? covers
+                        : [](uint32_t gen, std::string_view, uint64_t) { return gen == 5; });
   return c;
 }
 
@@ -329,14 +330,14 @@ TEST_CASE("NodeCache complete after a load: a key it does not hold is absent, wi
   // Without TrackChanges before the load, SetComplete does nothing.
   NodeCache plain(1 << 20);
   plain.Preload(5, "a", "x");
-  plain.SetComplete([](uint32_t, std::string_view) { return true; });
+  plain.SetComplete([](uint32_t, std::string_view, uint64_t) { return true; });
   CHECK_FALSE(plain.complete());
   CHECK(Find(plain, 5, "b", &v) == Hit::kUnknown);
 }
 
 TEST_CASE("NodeCache complete: only the keys `covers` names are known absent") {
   auto c = Loaded(100, 1 << 20, 100,
-                  [](uint32_t, std::string_view key) { return key.starts_with("k"); });
+                  [](uint32_t, std::string_view key, uint64_t) { return key.starts_with("k"); });
   std::string v;
   CHECK(Find(*c, 5, "k500", &v) == Hit::kAbsent);
   CHECK(Find(*c, 5, "x500", &v) == Hit::kUnknown);
@@ -460,6 +461,20 @@ TEST_CASE("NodeCache AncestorHashes: the KeyHash of every ancestor's key, in one
   uint64_t few[3];
   CHECK(NodeCache::AncestorHashes(9, key, few, 3) == 2);
   CHECK(few[2] == out[2]);
+}
+
+TEST_CASE("KeyFilter: every key added may be there; few others") {
+  KeyFilter f(100000);
+  for (int i = 0; i < 100000; ++i) f.Add(NodeCache::KeyHash(3, "n" + std::to_string(i)));
+  for (int i = 0; i < 100000; ++i)
+    CHECK(f.MayContain(NodeCache::KeyHash(3, "n" + std::to_string(i))));
+  int maybe = 0;
+  for (int i = 0; i < 100000; ++i)
+    maybe += f.MayContain(NodeCache::KeyHash(3, "m" + std::to_string(i)));
+  CHECK(maybe < 3000);  // ~1-2% at 12 bits per key
+  MESSAGE("false maybe: " << maybe << " of 100000");
+  // Another generation is another key.
+  CHECK(f.MayContain(NodeCache::KeyHash(4, "n1")) == false);
 }
 
 }  // namespace
