@@ -6,8 +6,9 @@
 // meanwhile.
 //
 // A thread's cache gets the names that thread will be asked: with
-// udp.spread: name the kernel's choice of worker (net::UdpSocketForDatagram),
-// else all of them. Each cache is filled here, from a RocksDB iterator, and
+// udp.spread: name the kernel's choice of worker (net::UdpSocketForDatagram)
+// and every empty non-terminal (the closest-encloser search of any missing
+// name reads them), else all of them. Each cache is filled here, from a RocksDB iterator, and
 // handed over whole (store::CacheHandoff): the thread takes it before its
 // next query, and ZoneStore::AcquireView applies the changes committed since
 // the fill began (the cache carries the change log's position of what it
@@ -28,9 +29,10 @@
 //   did not fit (the estimate was low) is done again into rings twice its
 //   size.
 // While a load runs the old caches still serve: memory holds both for that
-// long. A loaded cache also answers that a name its thread is sent does not
-// exist, without a store read (NodeCache::SetComplete), until one of the
-// above.
+// long. A loaded cache also answers that a name does not exist, without a
+// store read (NodeCache::SetComplete), until one of the above: a name of its
+// own share if it does not hold it, another share's if a filter of every
+// key loaded (store::KeyFilter, shared by the caches) never saw it.
 //
 // Thread-safe: Start and Stop from one thread.
 #pragma once
