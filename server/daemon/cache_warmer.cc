@@ -150,11 +150,12 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       std::max(static_cast<size_t>(static_cast<double>(table_bytes / groups) * options_.headroom) +
                    options_.slack,
                static_cast<size_t>(2 * last_most));
-  // The names that may change before a cache stops knowing absence: the
-  // reload after an eighth of them changed comes first.
+  // The names that may change before a cache stops knowing absence (8 bytes
+  // each, twice over): the reload after an eighth of them changed usually
+  // comes first.
   uint64_t names_served = 0;
   for (const ZoneRef& z : zones) names_served += z.names;
-  const size_t max_changes = 65536 + names_served / 4;
+  const size_t max_changes = 65536 + names_served / 8;
   std::vector<std::unique_ptr<store::NodeCache>> caches;
   // By name, each cache holds its thread's share; every key also goes into
   // one filter they share, which knows the other shares' absent names.

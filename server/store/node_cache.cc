@@ -27,10 +27,11 @@ namespace {
 
 constexpr size_t kAlign = 8;
 
-void* Map(size_t bytes) noexcept {
+// `huge`: transparent huge pages asked for (a hint: fine if refused).
+void* Map(size_t bytes, bool huge = true) noexcept {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
-  madvise(p, bytes, MADV_HUGEPAGE);  // a hint: fine if refused
+  if (huge) madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
@@ -106,7 +107,8 @@ void NodeCache::TrackChanges(size_t max_changes) {
   if (!capacity_ || changes_ || written_ != 0) return;
   size_t entries = 64;  // at most half full: short probes
   while (entries < 2 * max_changes) entries <<= 1;
-  changes_ = static_cast<uint64_t*>(Map(entries * sizeof(uint64_t)));
+  // Small pages: a few changes touch a few pages, not the whole table.
+  changes_ = static_cast<uint64_t*>(Map(entries * sizeof(uint64_t), false));
   if (!changes_) throw std::bad_alloc();
   changes_mask_ = entries - 1;
   changes_max_ = max_changes;

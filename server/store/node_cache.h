@@ -186,7 +186,8 @@ class NodeCache {
   uint64_t ChangeMark(uint64_t h) const noexcept {
     return SlotMark(h & bucket_mask_, static_cast<uint32_t>(h >> 32));
   }
-  // The same for a record in `bucket` with `tag` (either of its two).
+  // The same for a record in `bucket` with `tag` (either of its two). Never
+  // 0 while there are fewer than 2^32 buckets (a ring below 2 TiB).
   uint64_t SlotMark(uint64_t bucket, uint32_t tag) const noexcept {
     const uint64_t other = Partner(bucket, tag);
     return (uint64_t{tag} << 32 | (bucket < other ? bucket : other)) + 1;

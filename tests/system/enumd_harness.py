@@ -333,6 +333,12 @@ class _Server:
 
     # --- inspection ----------------------------------------------------------
 
+    def run_log(self):
+        """What the running server wrote since its last start: without the log
+        of an earlier attempt that could not bind its port (a count of log
+        lines must not include that attempt's)."""
+        return self.log_text()[self._attempt_offset:]
+
     def log_text(self):
         """Everything the server wrote to stdout/stderr so far (also after stop)."""
         if self._final_log is not None and self.proc is None:

@@ -375,11 +375,11 @@ class MetricsTest(unittest.TestCase):
     def _wait_for_log(enumd, pattern, count=1, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            found = re.findall(pattern, enumd.log_text())
+            found = re.findall(pattern, enumd.run_log())
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"no {count} x {pattern!r} in the log:\n{enumd.log_text()[-3000:]}")
+        raise AssertionError(f"no {count} x {pattern!r} in the log:\n{enumd.run_log()[-3000:]}")
 
     def test_every_name_is_loaded_into_the_node_caches(self):
         """cache.names_mb: auto (the default): once the zones are loaded (in the
@@ -402,7 +402,7 @@ class MetricsTest(unittest.TestCase):
             m, _ = enumd.metrics()
             self.assertEqual(value(m, "enumd_node_cache_misses_total") - misses, 0)
             self.assertGreaterEqual(value(m, "enumd_node_cache_hits_total") - hits, len(sample))
-            log = enumd.log_text()
+            log = enumd.run_log()
             self.assertRegex(log, r"cache.names_mb auto: every name of the zones loaded in the "
                                   r"background \([0-9.]+ MiB of tables, 1 copy")
             self.assertRegex(log, r"store_reads auto: pread \(.*: the node caches hold the zones")
@@ -438,8 +438,8 @@ class MetricsTest(unittest.TestCase):
             m, _ = enumd.metrics()
             self.assertGreaterEqual(value(m, "enumd_node_cache_misses_total") - misses,
                                     len(sample))
-            self.assertNotIn("node caches loaded", enumd.log_text())
-            self.assertNotIn("cache.names_mb auto", enumd.log_text())
+            self.assertNotIn("node caches loaded", enumd.run_log())
+            self.assertNotIn("cache.names_mb auto", enumd.run_log())
             status = enumd.enumctl(["status", "--store", enumd.store]).stdout
             self.assertIn("node_caches\t(names are cached as they are asked (cache.names_mb))",
                           status)
@@ -463,10 +463,10 @@ class MetricsTest(unittest.TestCase):
             loads_during = 0
             # Until a load ended while updates were made and the updates made
             # one (the first load may end before round 1 or during it).
-            while round_ < 3 or loads_during == 0 or not re.search(again, enumd.log_text()):
+            while round_ < 3 or loads_during == 0 or not re.search(again, enumd.run_log()):
                 round_ += 1
                 self.assertLess(round_, 40, "no load ended while updates were made")
-                before = len(re.findall(loaded, enumd.log_text()))
+                before = len(re.findall(loaded, enumd.run_log()))
                 # Numbers that were not in the zone come (25 a round) and go
                 # (the last round's): a loaded cache knows which names do not
                 # exist, and must not take these for absent or present wrongly.
@@ -486,7 +486,7 @@ class MetricsTest(unittest.TestCase):
                     r = dns.query.udp(u, "127.0.0.1", port=enumd.port, timeout=5)
                     self.assertEqual(r.rcode(), dns.rcode.NOERROR, r)
                     last[name] = None
-                loads_during += len(re.findall(loaded, enumd.log_text())) > before
+                loads_during += len(re.findall(loaded, enumd.run_log())) > before
 
             def check():
                 for name, value in last.items():
