@@ -63,8 +63,14 @@ void CacheWarmer::Stop() {
 }
 
 CacheWarmer::Loaded CacheWarmer::loaded() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return loaded_;
+  Loaded l;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    l = loaded_;
+  }
+  l.caches = targets_.size();
+  for (const Target& t : targets_) l.complete += t.handoff->complete();
+  return l;
 }
 
 bool CacheWarmer::stopping() {
@@ -94,7 +100,7 @@ std::string CacheWarmer::Stale(const std::vector<ZoneRef>& zones) {
   // Where a ring starts to overwrite loaded records (Find's second chance
   // moves records out of the oldest eighth, each move evicting another).
   const uint64_t limit = ring_bytes_ / 8 * 7;
-  bool full = false, cleared = false;
+  bool full = false, cleared = false, lost = false;
   for (size_t i = 0; i < targets_.size(); ++i) {
     if (loaded_bytes_[i] >= limit) return "the zones did not fit the caches; into bigger ones";
     const store::CacheHandoff& h = *targets_[i].handoff;
@@ -103,14 +109,17 @@ std::string CacheWarmer::Stale(const std::vector<ZoneRef>& zones) {
     const uint64_t room = limit - loaded_bytes_[i];
     full = full || (written > loaded_bytes_[i] && written - loaded_bytes_[i] > room / 4 * 3);
     cleared = cleared || h.clears() != loaded_clears_[i];
+    lost = lost || (loaded_complete_[i] && !h.complete());
   }
   // Twice in a row: for a moment after taking the new cache a thread's
   // figures may still be its old one's.
-  full_polls_ = full || cleared ? full_polls_ + 1 : 0;
+  full_polls_ = full || cleared || lost ? full_polls_ + 1 : 0;
   if (full_polls_ >= 2)
     return cleared ? "a thread's cache was emptied (more names changed at once than the change "
                      "log holds)"
-                   : "a thread's cache has used 3/4 of its ring's room";
+           : full  ? "a thread's cache has used 3/4 of its ring's room"
+                   : "a thread's cache no longer knows which names do not exist (more names "
+                     "changed than it tracks)";
   return "";
 }
 
@@ -155,7 +164,7 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   // comes first.
   uint64_t names_served = 0;
   for (const ZoneRef& z : zones) names_served += z.names;
-  const size_t max_changes = 65536 + names_served / 8;
+  const size_t max_changes = options_.max_changes ? options_.max_changes : 65536 + names_served / 8;
   std::vector<std::unique_ptr<store::NodeCache>> caches;
   // By name, each cache holds its thread's share; every key also goes into
   // one filter they share, which knows the other shares' absent names.
@@ -260,10 +269,12 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   ring_bytes_ = ring;
   loaded_bytes_.assign(targets_.size(), 0);
   loaded_clears_.assign(targets_.size(), 0);
+  loaded_complete_.assign(targets_.size(), false);
   uint64_t bytes = 0;
   for (size_t i = 0; i < targets_.size(); ++i) {
     loaded_bytes_[i] = caches[i]->bytes_written();
     loaded_clears_[i] = caches[i]->clears();
+    loaded_complete_[i] = caches[i]->complete();
     bytes += loaded_bytes_[i];
     targets_[i].handoff->Offer(std::move(caches[i]));
   }

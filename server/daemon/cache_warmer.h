@@ -23,6 +23,8 @@
 //   once it is asked twice (the doorkeeper);
 // - a thread's cache was emptied (it fell more than the change log behind:
 //   a change of more names at once than the log holds);
+// - a thread's cache stopped knowing absent names (more names changed, or
+//   were pushed out of its slot table, than it tracks);
 // - a thread's cache has used 3/4 of the room its ring had left below 7/8
 //   (names changed and asked again, names that do not exist asked twice):
 //   beyond 7/8 the ring starts to overwrite what was loaded. A load that
@@ -68,6 +70,9 @@ class CacheWarmer {
     size_t slack = size_t{1} << 20;
     uint32_t poll_ms = 1000;     // how often zone versions are compared
     size_t slice_nodes = 65536;  // nodes read per iterator
+    // Distinct changed names a cache tracks before it stops knowing absent
+    // names (NodeCache::TrackChanges); 0: 65,536 + an eighth of the names.
+    size_t max_changes = 0;
     // Tests: called on the loading thread between two slices.
     std::function<void()> between_slices;
   };
@@ -76,6 +81,10 @@ class CacheWarmer {
     uint64_t names = 0;
     uint64_t bytes = 0;  // ring bytes written, over all caches
     uint64_t loads = 0;  // completed loads since Start
+    // Threads whose cache knows absent names now (NodeCache::complete), of
+    // `caches`.
+    uint64_t complete = 0;
+    uint64_t caches = 0;
   };
 
   CacheWarmer(const store::ZoneStore* store, const zone::ZoneRegistry* registry, Options options,
@@ -120,6 +129,7 @@ class CacheWarmer {
   size_t ring_bytes_ = 0;                // each cache's ring
   std::vector<uint64_t> loaded_bytes_;   // per target: what the last load wrote
   std::vector<uint32_t> loaded_clears_;  // per target: its cache's clears() when offered
+  std::vector<bool> loaded_complete_;    // per target: its cache knew absent names when offered
   int full_polls_ = 0;                   // consecutive polls that found a cache full
 };
 

@@ -53,7 +53,7 @@ struct Warmed {
   // `workers` > 1: udp.spread: name over that many, this responder worker 0.
   explicit Warmed(int count, double headroom = 2.0, size_t slice_nodes = 65536,
                   std::function<void(Warmed*)> between_slices = nullptr, int workers = 1,
-                  size_t slack = size_t{1} << 20)
+                  size_t slack = size_t{1} << 20, size_t max_changes = 0)
       : served(NumbersZone(count, 1), Options()) {
     served.responder->set_cache_handoff(&handoff);
     served.responder->set_cache_counters(&hits, &misses);
@@ -64,6 +64,7 @@ struct Warmed {
     o.slice_nodes = slice_nodes;
     o.workers = workers;
     o.by_name = workers > 1;
+    o.max_changes = max_changes;
     if (between_slices) o.between_slices = [this, between_slices] { between_slices(this); };
     warmer = std::make_unique<CacheWarmer>(served.store.get(), &served.registry, o,
                                            std::vector<CacheWarmer::Target>{{&handoff, 0}});
@@ -223,6 +224,28 @@ TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is se
   }
   CHECK(mine > 50);
   CHECK(w.misses.Get() == misses);
+}
+
+TEST_CASE("CacheWarmer loads again when a cache stops knowing which names do not exist") {
+  // Caches that track 4 changed names; each commit changes a number and the
+  // apex (its SOA serial).
+  Warmed w(3000, 2.0, 65536, nullptr, 1, size_t{1} << 20, 4);
+  REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 1; }));
+  REQUIRE(w.Ask(Number(1)) == 0);  // takes the loaded cache
+  CHECK(w.warmer->loaded().caches == 1);
+  CHECK(w.warmer->loaded().complete == 1);
+  for (int i = 10; i < 13; ++i) w.Change(i, "c", true);
+  REQUIRE(w.Ask(Number(1)) == 0);  // applies the log: 4 names changed
+  CHECK(w.warmer->loaded().complete == 1);
+  w.Change(13, "c", true);
+  CHECK(w.Ask(Number(4000)) == 3);  // the 5th: read from the store now
+  CHECK(w.warmer->loaded().complete == 0);
+  REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 2; }));
+  std::string answer;
+  REQUIRE(w.Ask(Number(13), &answer) == 0);  // takes the new one
+  CHECK(answer.find("sip:13@c!") != std::string::npos);
+  CHECK(w.warmer->loaded().complete == 1);
+  CHECK(w.Ask(Number(4000)) == 3);
 }
 
 TEST_CASE("CacheWarmer loads again into bigger caches when the zones did not fit") {

@@ -593,6 +593,9 @@ struct Daemon::Impl {
       add("node_caches", "loads", l.loads);
       add("node_caches", "names_loaded", l.names);
       add("node_caches", "bytes_loaded", l.bytes);
+      // Of `caches`, those answering absent names from memory.
+      add("node_caches", "caches", l.caches);
+      add("node_caches", "knowing_absence", l.complete);
     } else {
       r.not_counted.emplace_back("node_caches",
                                  "names are cached as they are asked (cache.names_mb)");

@@ -278,17 +278,21 @@ class alignas(64) CacheHandoff {  // written after every query: a line of its ow
   // evicting what was loaded.
   // It also reports how often the cache was emptied (NodeCache::clears: a
   // thread that fell more than the change log behind empties its cache).
+  // And whether it still knows absent names (NodeCache::complete).
   void Report(const NodeCache& owned) noexcept {
     written_.store(owned.bytes_written(), std::memory_order_relaxed);
     clears_.store(owned.clears(), std::memory_order_relaxed);
+    complete_.store(owned.complete(), std::memory_order_relaxed);
   }
   uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
   uint32_t clears() const noexcept { return clears_.load(std::memory_order_relaxed); }
+  bool complete() const noexcept { return complete_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<NodeCache*> offered_{nullptr};
   std::atomic<uint64_t> written_{0};
   std::atomic<uint32_t> clears_{0};
+  std::atomic<bool> complete_{false};
 };
 
 }  // namespace enumd::store

@@ -417,6 +417,10 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(report["counters"]["node_caches"]["names_loaded"],
                              int(loaded.group(1)))
             self.assertGreater(report["counters"]["node_caches"]["bytes_loaded"], 0)
+            # Both threads took their caches (the sample went to both), and
+            # both know which names do not exist.
+            self.assertEqual(report["counters"]["node_caches"]["caches"], 2)
+            self.assertEqual(report["counters"]["node_caches"]["knowing_absence"], 2)
             # A new version (the file changed, SIGHUP): loaded again, and its
             # data answered from the caches.
             changed, _ = self._numbers_zone(20000, "b", serial=2009010919)
