@@ -26,7 +26,11 @@ namespace {
 
 // With port 0 the first socket picks a free port and the rest bind the same
 // one; if another program holds that port for the other protocol, try again.
-constexpr int kEphemeralPortAttempts = 8;
+// TCP picks first: on a busy host most of the ephemeral range may be held by
+// TCP connections in TIME_WAIT (a client's, without SO_REUSEADDR, blocks a
+// listener's bind), so a port chosen free for UDP was often taken for TCP,
+// where one chosen for TCP is rarely taken for UDP.
+constexpr int kEphemeralPortAttempts = 16;
 
 // One endpoint's sockets for every worker.
 struct BoundEndpoint {
@@ -39,7 +43,7 @@ Result<BoundEndpoint> BindOnce(SocketAddress address, const Endpoint& endpoint, 
                                UdpSpread spread, bool* address_in_use) {
   BoundEndpoint bound;
   for (int w = 0; w < workers; ++w) {
-    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
       if ((type == SOCK_DGRAM && !endpoint.udp) || (type == SOCK_STREAM && !endpoint.tcp)) continue;
       int error_number = 0;
       Result<UniqueFd> fd = BindReusableSocket(address, type, &error_number);
