@@ -251,7 +251,6 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   auto gens = std::make_shared<std::vector<std::pair<uint32_t, std::string>>>();
   for (const ZoneRef& z : zones) gens->emplace_back(z.gen, z.origin);
   std::sort(gens->begin(), gens->end());
-  bool complete = true;
   for (size_t i = 0; i < targets_.size(); ++i) {
     caches[i]->SetComplete([gens, filter, workers = options_.workers, worker = targets_[i].worker](
                                uint32_t gen, std::string_view key, uint64_t hash) {
@@ -262,7 +261,6 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       const int w = WorkerOfNode(key, it->second, workers);
       return w < 0 || w == worker;
     });
-    complete = complete && caches[i]->complete();
   }
   loaded_log_end_ = caches[0]->sequence();  // Start runs no loader without targets
   loaded_names_ = names;
@@ -285,7 +283,9 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
       "node caches loaded: %llu names of %zu zones, %.1f MiB in %zu caches, in %lld ms%s",
       static_cast<unsigned long long>(names), zones.size(),
       static_cast<double>(bytes) / (1024.0 * 1024.0), targets_.size(), static_cast<long long>(ms),
-      complete ? "" : " (absent names still read from the store: a cache lost records)");
+      std::count(loaded_complete_.begin(), loaded_complete_.end(), false) == 0
+          ? ""
+          : " (absent names still read from the store: a cache lost records)");
   std::lock_guard<std::mutex> lock(mu_);
   loaded_.names = names;
   loaded_.bytes = bytes;

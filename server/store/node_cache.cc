@@ -124,27 +124,26 @@ void NodeCache::Incomplete() noexcept {
   covers_ = nullptr;
 }
 
+uint64_t* NodeCache::MarkEntry(uint64_t mark) const noexcept {
+  for (uint64_t i = MixBits(mark);; ++i) {
+    uint64_t* e = &changes_[i & changes_mask_];
+    if (*e == mark || *e == 0) return e;
+  }
+}
+
 void NodeCache::NoteMark(uint64_t mark) noexcept {
   if (!tracking_) return;
-  for (uint64_t i = MixBits(mark);; ++i) {
-    uint64_t& e = changes_[i & changes_mask_];
-    if (e == mark) return;
-    if (e != 0) continue;
-    if (changes_count_ == changes_max_) return Incomplete();
-    e = mark;
-    ++changes_count_;
-    return;
-  }
+  uint64_t* e = MarkEntry(mark);
+  if (*e == mark) return;
+  if (changes_count_ == changes_max_) return Incomplete();
+  *e = mark;
+  ++changes_count_;
 }
 
 bool NodeCache::Changed(uint64_t h) const noexcept {
   if (changes_count_ == 0) return false;
   const uint64_t mark = ChangeMark(h);
-  for (uint64_t i = MixBits(mark);; ++i) {
-    const uint64_t e = changes_[i & changes_mask_];
-    if (e == mark) return true;
-    if (e == 0) return false;
-  }
+  return *MarkEntry(mark) == mark;
 }
 
 bool NodeCache::SeenBefore(uint64_t h) noexcept {

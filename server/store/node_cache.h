@@ -197,6 +197,8 @@ class NodeCache {
   void NoteChange(uint64_t h) noexcept { NoteMark(ChangeMark(h)); }
   void NoteMark(uint64_t mark) noexcept;
   bool Changed(uint64_t h) const noexcept;
+  // The change set's entry holding `mark`, or the empty one where it would go.
+  uint64_t* MarkEntry(uint64_t mark) const noexcept;
   void Incomplete() noexcept;
 
   size_t capacity_ = 0;  // ring bytes

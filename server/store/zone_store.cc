@@ -810,8 +810,9 @@ void ZoneStore::PrefetchAncestors(ReadContext* ctx, uint32_t gen,
   constexpr int kMost = 128;  // 127 labels and the apex
   uint64_t hashes[kMost];
   const int labels = NodeCache::AncestorHashes(gen, key, hashes, kMost);
-  // The apex is read by every query: in the CPU's caches already. (Their
-  // wildcard children too, measured: slower, as only one is read.)
+  // The apex is read by every query: in the CPU's caches already. (Also
+  // prefetching each ancestor's wildcard child measured slower: only one of
+  // them is read.)
   for (int l = 1; l < labels; ++l) cache->Prefetch(hashes[l]);
 }
 

@@ -102,9 +102,9 @@ void Lookup(const store::ZoneStore& store, const Zone& zone, const uint8_t* qnam
   // that does: every ancestor of a node is a node (RFC 4592 §2.2.2: empty
   // non-terminals are stored), so existence along the ancestor chain is
   // monotone and a binary search over the label count finds the encloser in
-  // log2(labels) reads. The upper ancestors are shared by many names and
-  // come from the node cache; a deep one that is absent costs a read the
-  // bloom filters answer. The apex (0 labels) always exists.
+  // log2(labels) reads. Their cache slots are asked for at once, so the
+  // reads wait on memory together; a loaded node cache answers absent ones
+  // itself, else the bloom filters do. The apex (0 labels) always exists.
   store.PrefetchAncestors(&s->read, zone.meta.generation, key);
   int ce_labels = 0;
   for (int hi = labels; hi - ce_labels > 1;) {
