@@ -211,6 +211,10 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
     return store_->OpenNodes(*gen, after, store_->AcquireView(nullptr)->snapshot);
   };
   uint64_t names = 0;
+  // The hashes of the wildcard names loaded (few: a filter of them fits the
+  // CPU's caches, where an NXDOMAIN's probe of "*.<closest encloser>" in the
+  // slot table waits on memory).
+  std::vector<uint64_t> wildcards;
   for (const ZoneRef& z : zones) {
     std::string last;  // the slice's last key
     for (bool first = true, more = true; more; first = false) {
@@ -229,7 +233,9 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
         const int worker = options_.by_name && !(node.Parse(value) && node.empty())
                                ? WorkerOfNode(key, z.origin, options_.workers)
                                : -1;
-        if (filter) filter->Add(store::NodeCache::KeyHash(z.gen, key));
+        const uint64_t hash = store::NodeCache::KeyHash(z.gen, key);
+        if (filter) filter->Add(hash);
+        if (store::KeyIsWildcard(key)) wildcards.push_back(hash);
         for (size_t i = 0; i < targets_.size(); ++i)
           if (worker < 0 || targets_[i].worker == worker) caches[i]->Preload(z.gen, key, value);
         if (++in_slice == options_.slice_nodes) {
@@ -251,16 +257,28 @@ bool CacheWarmer::Load(const std::vector<ZoneRef>& zones) {
   auto gens = std::make_shared<std::vector<std::pair<uint32_t, std::string>>>();
   for (const ZoneRef& z : zones) gens->emplace_back(z.gen, z.origin);
   std::sort(gens->begin(), gens->end());
+  const auto loaded_gen = [gens](uint32_t gen) {
+    auto it = std::lower_bound(gens->begin(), gens->end(), gen,
+                               [](const auto& g, uint32_t v) { return g.first < v; });
+    return it == gens->end() || it->first != gen ? nullptr : &it->second;
+  };
+  // A wildcard key is in this filter if the load saw it, in any thread's
+  // share: one it does not hold was not loaded anywhere.
+  auto wild = std::make_shared<store::KeyFilter>(wildcards.size());
+  for (uint64_t h : wildcards) wild->Add(h);
   for (size_t i = 0; i < targets_.size(); ++i) {
-    caches[i]->SetComplete([gens, filter, workers = options_.workers, worker = targets_[i].worker](
-                               uint32_t gen, std::string_view key, uint64_t hash) {
-      auto it = std::lower_bound(gens->begin(), gens->end(), gen,
-                                 [](const auto& g, uint32_t v) { return g.first < v; });
-      if (it == gens->end() || it->first != gen) return false;
-      if (!filter || !filter->MayContain(hash)) return true;
-      const int w = WorkerOfNode(key, it->second, workers);
-      return w < 0 || w == worker;
-    });
+    caches[i]->SetComplete(
+        [loaded_gen, filter, workers = options_.workers, worker = targets_[i].worker](
+            uint32_t gen, std::string_view key, uint64_t hash) {
+          const std::string* origin = loaded_gen(gen);
+          if (!origin) return false;
+          if (!filter || !filter->MayContain(hash)) return true;
+          const int w = WorkerOfNode(key, *origin, workers);
+          return w < 0 || w == worker;
+        },
+        [loaded_gen, wild](uint32_t gen, std::string_view key, uint64_t hash) {
+          return store::KeyIsWildcard(key) && !wild->MayContain(hash) && loaded_gen(gen);
+        });
   }
   loaded_log_end_ = caches[0]->sequence();  // Start runs no loader without targets
   loaded_names_ = names;

@@ -17,7 +17,8 @@ namespace enumd::daemon {
 namespace {
 
 // `count` numbers under 4.4.e164.arpa. beside the apex.
-std::string NumbersZone(int count, uint32_t serial, const std::string& tag = "a") {
+std::string NumbersZone(int count, uint32_t serial, const std::string& tag = "a",
+                        const std::string& extra = "") {
   std::string z = "$ORIGIN e164.arpa.\n$TTL 300\n@ SOA ns.example. h.example. " +
                   std::to_string(serial) + " 3600 600 86400 300\n@ NS ns.example.\n";
   for (int i = 0; i < count; ++i) {
@@ -26,7 +27,7 @@ std::string NumbersZone(int count, uint32_t serial, const std::string& tag = "a"
     for (char d : n) owner.insert(0, std::string(1, d) + ".");
     z += owner + "4.4 NAPTR 10 100 \"u\" \"E2U+sip\" \"!^.*$!sip:" + n + "@" + tag + "!\" .\n";
   }
-  return z;
+  return z + extra;
 }
 
 std::vector<uint8_t> Query(const std::string& name) {
@@ -53,8 +54,9 @@ struct Warmed {
   // `workers` > 1: udp.spread: name over that many, this responder worker 0.
   explicit Warmed(int count, double headroom = 2.0, size_t slice_nodes = 65536,
                   std::function<void(Warmed*)> between_slices = nullptr, int workers = 1,
-                  size_t slack = size_t{1} << 20, size_t max_changes = 0)
-      : served(NumbersZone(count, 1), Options()) {
+                  size_t slack = size_t{1} << 20, size_t max_changes = 0,
+                  const std::string& extra = "")
+      : served(NumbersZone(count, 1, "a", extra), Options()) {
     served.responder->set_cache_handoff(&handoff);
     served.responder->set_cache_counters(&hits, &misses);
     CacheWarmer::Options o;
@@ -164,6 +166,39 @@ TEST_CASE("CacheWarmer: a loaded cache knows absent names; created and deleted o
   CHECK(answer.find("sip:child@after!") != std::string::npos);
   CHECK(w.Ask(Number(7)) == 3);
   CHECK(w.Ask(Number(8)) == 0);
+}
+
+TEST_CASE("CacheWarmer: wildcards loaded, created and deleted after the load are answered right") {
+  // A wildcard block the load sees (its parent an empty non-terminal).
+  const std::string loaded =
+      "*.5.0.0.1.4.4 NAPTR 100 10 \"u\" \"E2U+sip\" \"!^.*$!sip:wild@loaded!\" .\n";
+  for (int workers : {1, 2}) {
+    CAPTURE(workers);
+    Warmed w(3000, 2.0, 65536, nullptr, workers, size_t{1} << 20, 0, loaded);
+    REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 1; }));
+    REQUIRE(w.Ask(Number(1)) == 0);  // takes the loaded cache
+    const uint64_t misses = w.misses.Get();
+    std::string answer;
+    REQUIRE(w.Ask("1.2.5.0.0.1.4.4.e164.arpa.", &answer) == 0);
+    CHECK(answer.find("sip:wild@loaded!") != std::string::npos);
+    // Below a number without a wildcard child: NXDOMAIN.
+    CHECK(w.Ask("9." + Number(277)) == 3);
+    if (workers == 1) CHECK(w.misses.Get() == misses);
+    // A wildcard created after the load synthesises at once; deleted, it
+    // is gone at once.
+    w.Put("*." + Number(277), "wild", "after", true);
+    REQUIRE(w.Ask("9." + Number(277), &answer) == 0);
+    CHECK(answer.find("sip:wild@after!") != std::string::npos);
+    CHECK(w.Ask(Number(277)) == 0);  // the name itself keeps its own data
+    w.Put("*." + Number(277), "", "", true);
+    CHECK(w.Ask("9." + Number(277)) == 3);
+    // The loaded one deleted, then made again.
+    w.Put("*.5.0.0.1.4.4.e164.arpa.", "", "", true);
+    CHECK(w.Ask("1.2.5.0.0.1.4.4.e164.arpa.") == 3);
+    w.Put("*.5.0.0.1.4.4.e164.arpa.", "wild", "again", true);
+    REQUIRE(w.Ask("1.2.5.0.0.1.4.4.e164.arpa.", &answer) == 0);
+    CHECK(answer.find("sip:wild@again!") != std::string::npos);
+  }
 }
 
 TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is served") {

@@ -115,13 +115,16 @@ void NodeCache::TrackChanges(size_t max_changes) {
   tracking_ = true;
 }
 
-void NodeCache::SetComplete(Covers covers) noexcept {
-  if (tracking_) covers_ = std::move(covers);
+void NodeCache::SetComplete(Covers covers, Covers unseen) noexcept {
+  if (!tracking_) return;
+  covers_ = std::move(covers);
+  unseen_ = std::move(unseen);
 }
 
 void NodeCache::Incomplete() noexcept {
   tracking_ = false;
   covers_ = nullptr;
+  unseen_ = nullptr;
 }
 
 uint64_t* NodeCache::MarkEntry(uint64_t mark) const noexcept {
@@ -193,6 +196,10 @@ NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
                                std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;
   const uint64_t h = Hash(gen, key);
+  if (unseen_ && complete() && unseen_(gen, key, h) && !Changed(h)) {
+    if (hits_) hits_->Add();
+    return Hit::kAbsent;
+  }
   auto* s = const_cast<Slot*>(FindSlot(gen, key, h));
   if (!s) {
     // Complete: every loaded record is still here, and no name that may
@@ -264,6 +271,7 @@ void NodeCache::Swap(NodeCache& other) noexcept {
   std::swap(changes_max_, other.changes_max_);
   std::swap(tracking_, other.tracking_);
   std::swap(covers_, other.covers_);
+  std::swap(unseen_, other.unseen_);
 }
 
 void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, bool present,

@@ -115,7 +115,12 @@ class NodeCache {
   // After the load (and the changes since applied): from now on a key
   // `covers` says was loaded, and Find does not find, is absent. Ignored
   // unless TrackChanges was called and the cache still knows every change.
-  void SetComplete(Covers covers) noexcept;
+  // `unseen`, if given, is asked before the slots are read: true only for a
+  // key `covers` covers that the load did not see (a small filter of a
+  // rare kind of key, such as wildcards: a flood's NXDOMAIN asks for one it
+  // would otherwise wait on memory for). Such a key, unchanged since, is
+  // absent without a probe of the table.
+  void SetComplete(Covers covers, Covers unseen = nullptr) noexcept;
   bool complete() const noexcept { return covers_ && written_ <= capacity_; }
 
   bool enabled() const { return capacity_ != 0; }
@@ -228,6 +233,7 @@ class NodeCache {
   size_t changes_max_ = 0;
   bool tracking_ = false;  // TrackChanges called and every change kept since
   Covers covers_;
+  Covers unseen_;
 };
 
 // KeyFilter: the keys of a loaded set of zones as a blocked Bloom filter of

@@ -335,6 +335,44 @@ TEST_CASE("NodeCache complete after a load: a key it does not hold is absent, wi
   CHECK(Find(plain, 5, "b", &v) == Hit::kUnknown);
 }
 
+TEST_CASE("NodeCache complete: `unseen` keys are absent before the slots are read") {
+  // Keys "w..." are the rare kind: the load saw only w1 (a filter would say
+  // so); `unseen` answers for the others without the table.
+  auto c = std::make_unique<NodeCache>(1 << 20, NodeCache::Admission::kSecondSight);
+  c->TrackChanges(100);
+  for (int i = 0; i < 100; ++i) c->Preload(5, "k" + std::to_string(i), "v");
+  c->Preload(5, "w1", "wild");
+  int asked = 0;
+  c->SetComplete([](uint32_t gen, std::string_view, uint64_t) { return gen == 5; },
+                 [&asked](uint32_t gen, std::string_view key, uint64_t) {
+                   ++asked;
+                   return gen == 5 && key.starts_with("w") && key != "w1";
+                 });
+  Counter hits, misses;
+  c->set_counters(&hits, &misses);
+  std::string v;
+  CHECK(Find(*c, 5, "w1", &v) == Hit::kPresent);
+  CHECK(v == "wild");
+  CHECK(Find(*c, 5, "w2", &v) == Hit::kAbsent);
+  CHECK(Find(*c, 5, "k3", &v) == Hit::kPresent);
+  CHECK(asked == 3);
+  CHECK(hits.Get() == 3);
+  CHECK(misses.Get() == 0);
+  // A name created (or changed) since the load is read, though `unseen`
+  // says the load did not see it.
+  c->EraseHashed(NodeCache::KeyHash(5, "w3"));
+  CHECK(Find(*c, 5, "w3", &v) == Hit::kUnknown);
+  CHECK(Find(*c, 5, "w4", &v) == Hit::kAbsent);
+  // Swapped along with the rest; forgotten when the cache stops knowing.
+  NodeCache other(1 << 16);
+  other.Swap(*c);
+  CHECK(Find(other, 5, "w4", &v) == Hit::kAbsent);
+  other.Clear();
+  asked = 0;
+  CHECK(Find(other, 5, "w4", &v) == Hit::kUnknown);
+  CHECK(asked == 0);
+}
+
 TEST_CASE("NodeCache complete: only the keys `covers` names are known absent") {
   auto c = Loaded(100, 1 << 20, 100,
                   [](uint32_t, std::string_view key, uint64_t) { return key.starts_with("k"); });
