@@ -177,6 +177,9 @@ class Handler : public net::QueryHandler {
     if (tapped) tap_->Log(q, len, out, n, tcp, peer, received);
     return n;
   }
+  void Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept override {
+    responder_.Prefetch(queries, lens, n);
+  }
   void set_cache_handoff(store::CacheHandoff* handoff) { responder_.set_cache_handoff(handoff); }
   std::unique_ptr<net::ResponseStream> TakeStream() noexcept override {
     if (!stream_) return nullptr;

@@ -37,6 +37,11 @@ class QueryHandler {
   // rules itself). Returns the response length, or 0 to send nothing.
   virtual size_t Handle(const uint8_t* query, size_t len, uint8_t* out, size_t out_cap,
                         Transport transport, const sockaddr* peer) noexcept = 0;
+  // A batch of `n` queries that Handle will be called for next, in turn:
+  // the handler may ask the memory for what they will read, so that their
+  // cache misses overlap instead of coming one after another.
+  virtual void Prefetch(const uint8_t* const* /*queries*/, const size_t* /*lens*/,
+                        size_t /*n*/) noexcept {}
   // Over TCP, right after Handle returned 0: the stream that answers the
   // query instead, if it started one (null: nothing to send).
   virtual std::unique_ptr<ResponseStream> TakeStream() noexcept { return nullptr; }

@@ -90,6 +90,50 @@ TEST_CASE("Server UDP: a burst larger than one recvmmsg batch is answered in ful
   CHECK(answered == kBurst);
 }
 
+// Checks that every query Handle answers was in the batch Prefetch was
+// last given, at the same place, before it.
+class PrefetchCheckingHandler : public FakeHandler {
+ public:
+  PrefetchCheckingHandler(std::atomic<int>* batches, std::atomic<int>* unseen)
+      : FakeHandler(0, nullptr), batches_(batches), unseen_(unseen) {}
+  void Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept override {
+    batch_.clear();
+    for (size_t i = 0; i < n; ++i) batch_.emplace_back(queries[i], queries[i] + lens[i]);
+    next_ = 0;
+    batches_->fetch_add(1);
+  }
+  size_t Handle(const uint8_t* query, size_t len, uint8_t* out, size_t out_cap, Transport t,
+                const sockaddr* peer) noexcept override {
+    if (next_ >= batch_.size() || batch_[next_++] != Bytes(query, query + len))
+      unseen_->fetch_add(1);
+    return FakeHandler::Handle(query, len, out, out_cap, t, peer);
+  }
+
+ private:
+  std::atomic<int>* batches_;
+  std::atomic<int>* unseen_;
+  std::vector<Bytes> batch_;
+  size_t next_ = 0;
+};
+
+TEST_CASE("Server UDP: each batch is offered to the handler's Prefetch before it is answered") {
+  std::atomic<int> batches{0}, unseen{0};
+  Server server(Options("127.0.0.1", 1), [&](const HandlerRole&) {
+    return std::make_unique<PrefetchCheckingHandler>(&batches, &unseen);
+  });
+  REQUIRE_STARTED(server);
+  uint16_t port = server.ports().at(0);
+  UdpClient client("127.0.0.1");
+  constexpr int kBurst = 100;
+  for (int i = 0; i < kBurst; ++i)
+    REQUIRE(client.Send("127.0.0.1", port, Query("p" + std::to_string(i))));
+  int answered = 0;
+  while (client.Receive(1000)) ++answered;
+  CHECK(answered == kBurst);
+  CHECK(batches.load() >= 1);
+  CHECK(unseen.load() == 0);
+}
+
 TEST_CASE("Server UDP: a handler answer of 0 bytes sends nothing; large answers go out whole") {
   Server server(Options("127.0.0.1", 1), FakeFactory());
   REQUIRE_STARTED(server);

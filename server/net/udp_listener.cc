@@ -80,6 +80,15 @@ void UdpListener::Run() noexcept {
       continue;
     }
     if (stop_.load(std::memory_order_relaxed)) return;
+    // Every query's first reads are asked for before the first answer waits
+    // on its own.
+    const uint8_t* queries[kBatch];
+    size_t lens[kBatch];
+    for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
+      queries[i] = static_cast<const uint8_t*>(iov_[i].iov_base);
+      lens[i] = messages_[i].msg_len;
+    }
+    handler_->Prefetch(queries, lens, static_cast<size_t>(received));
     for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
       const msghdr& header = messages_[i].msg_hdr;
       // Empty and truncated datagrams cannot be DNS queries.

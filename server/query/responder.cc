@@ -7,6 +7,8 @@
 #include "dns/name.h"
 #include "query/answer_context.h"
 #include "query/chaos.h"
+#include "store/name_key.h"
+#include "store/node_cache.h"
 
 namespace enumd::query {
 
@@ -74,6 +76,35 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   if (handoff_ != nullptr) handoff_->Report(node_cache_);
   table_ = nullptr;
   return n;
+}
+
+void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept {
+  if (!node_cache_.enabled()) return;
+  constexpr size_t kMost = 32;
+  uint64_t hashes[kMost];
+  size_t count = 0;
+  EpochGuard section(&reader_);
+  const zone::ZoneTable* table = zones_->current();
+  for (size_t i = 0; i < n && count < kMost; ++i) {
+    // A standard query (QR 0, opcode 0) of one question, its name uncompressed.
+    const uint8_t* q = queries[i];
+    if (lens[i] <= dns::kHeaderSize || (q[2] & 0xF8) != 0 || q[4] != 0 || q[5] != 1) continue;
+    const uint8_t* qname = q + dns::kHeaderSize;
+    if (dns::WireNameLength(qname, lens[i] - dns::kHeaderSize) == 0) continue;
+    const zone::Zone* zone = table->Find(qname);
+    if (!zone || zone->expired) continue;
+    uint8_t key[store::kMaxNameKey];
+    const size_t key_size = store::NameToKey(qname, zone->origin_labels, key);
+    const uint64_t h = store::NodeCache::KeyHash(
+        zone->meta.generation, std::string_view(reinterpret_cast<const char*>(key), key_size));
+    node_cache_.Prefetch(h);
+    hashes[count++] = h;
+  }
+  // The slots asked for first have arrived, or are on their way together:
+  // the record of each name cached is next. (Also asking for the ancestors'
+  // slots of the names the cache knows are absent, for their closest-encloser
+  // search, measured 8% slower on a flood: most of them are never read.)
+  for (size_t i = 0; i < count; ++i) node_cache_.PrefetchRecord(hashes[i]);
 }
 
 size_t Responder::RespondInside(const uint8_t* pkt, size_t len, uint8_t* out, size_t cap,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -686,6 +687,38 @@ TEST_CASE("responder: answers from the node cache are byte for byte the store's"
     for (int pass = 0; pass < 3; ++pass)
       for (const auto& q : QueryMix())
         for (bool tcp : {false, true}) REQUIRE(Raw(cached, q, tcp) == Raw(plain, q, tcp));
+  }
+}
+
+TEST_CASE("responder: a prefetched batch is only a hint, malformed queries in it too") {
+  Fixture plain(zone::WildcardMode::kRfc4592, 1232, 0);
+  Fixture cached(zone::WildcardMode::kRfc4592, 1232, 1 << 20);
+  std::vector<std::vector<uint8_t>> mix = QueryMix();
+  // Mangled copies: flipped bytes, cut short, a compressed or endless name.
+  uint32_t seed = 777;
+  for (size_t i = 0, n = mix.size(); i < n; ++i) {
+    std::vector<uint8_t> m = mix[i];
+    seed = seed * 1103515245 + 12345;
+    m[(seed >> 8) % m.size()] = static_cast<uint8_t>(seed >> 20);
+    if (i % 3 == 0) m.resize((seed >> 4) % (m.size() + 1));
+    mix.push_back(std::move(m));
+  }
+  mix.push_back({0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 0x0C, 0, 35, 0, 1});
+  mix.push_back({0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 63, 'a', 'b'});
+  mix.push_back({});
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t start = 0; start < mix.size(); start += 20) {
+      const size_t n = std::min<size_t>(20, mix.size() - start);
+      const uint8_t* queries[20];
+      size_t lens[20];
+      for (size_t i = 0; i < n; ++i) {
+        queries[i] = mix[start + i].data();
+        lens[i] = mix[start + i].size();
+      }
+      cached.responder->Prefetch(queries, lens, n);
+      for (size_t i = 0; i < n; ++i)
+        REQUIRE(Raw(cached, mix[start + i]) == Raw(plain, mix[start + i]));
+    }
   }
 }
 

@@ -192,6 +192,14 @@ const NodeCache::Slot* NodeCache::FindSlot(uint32_t gen, std::string_view key,
   return nullptr;
 }
 
+void NodeCache::PrefetchRecord(uint64_t h) const noexcept {
+  if (!capacity_) return;
+  const uint32_t tag = static_cast<uint32_t>(h >> 32);
+  for (const Slot* bucket : {Bucket(h, 0), Bucket(h, 1)})
+    for (int i = 0; i < kWays; ++i)
+      if (bucket[i].tag == tag && Alive(bucket[i])) __builtin_prefetch(RecordAt(bucket[i].pos - 1));
+}
+
 NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
                                std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;
@@ -343,19 +351,6 @@ void NodeCache::Put(uint32_t gen, std::string_view key, std::string_view value, 
 }
 
 uint64_t NodeCache::KeyHash(uint32_t gen, std::string_view key) noexcept { return Hash(gen, key); }
-
-int NodeCache::AncestorHashes(uint32_t gen, std::string_view key, uint64_t* out, int max) noexcept {
-  uint64_t h = HashStart(gen);
-  int labels = 0;
-  out[0] = MixBits(h);
-  for (char c : key) {
-    h = Fnv1a(h, std::string_view(&c, 1));
-    if (c != 0) continue;
-    if (labels + 2 > max) break;
-    out[++labels] = MixBits(h);
-  }
-  return labels;
-}
 
 void NodeCache::EraseHashed(uint64_t h) noexcept {
   if (!capacity_) return;

@@ -89,11 +89,6 @@ class NodeCache {
   // whose hash shares the bucket and tag (harmless: a miss).
   void EraseHashed(uint64_t hash) noexcept;
   static uint64_t KeyHash(uint32_t gen, std::string_view key) noexcept;
-  // KeyHash of every ancestor of a name key (store/name_key.h: labels end
-  // in 0x00) in one pass: out[l] of its first l labels, l = 0 (the apex) up
-  // to and with the key's own. Returns the label count; at most `max` - 1
-  // labels are hashed.
-  static int AncestorHashes(uint32_t gen, std::string_view key, uint64_t* out, int max) noexcept;
   // Asks the memory for what a Find of the key of hash `h` will read (a
   // lookup that knows its next probes overlaps their cache misses).
   void Prefetch(uint64_t h) const noexcept {
@@ -101,6 +96,9 @@ class NodeCache {
     __builtin_prefetch(Bucket(h, 0));
     __builtin_prefetch(Bucket(h, 1));
   }
+  // After Prefetch(h), once its slots have had time to arrive: asks for
+  // the record a Find of hash `h` will compare (each slot of its tag's).
+  void PrefetchRecord(uint64_t h) const noexcept;
   void Clear() noexcept;
 
   // Completeness (see the top). `max_changes`: how many distinct names may

@@ -478,29 +478,6 @@ TEST_CASE("NodeCache complete: a record whose slot another took is read from the
   CHECK(Find(*c, 5, "never", &v) == Hit::kAbsent);
 }
 
-TEST_CASE("NodeCache AncestorHashes: the KeyHash of every ancestor's key, in one pass") {
-  uint8_t buf[kMaxNameKey];
-  const std::string wire =
-      "\x01"
-      "1\x01"
-      "1\x01"
-      "9\x04"
-      "e164\x04"
-      "arpa";
-  const size_t n = NameToKey(reinterpret_cast<const uint8_t*>(wire.c_str()), 2, buf);
-  const std::string_view key(reinterpret_cast<const char*>(buf), n);
-  REQUIRE(KeyLabelCount(key) == 3);
-  uint64_t out[8];
-  REQUIRE(NodeCache::AncestorHashes(9, key, out, 8) == 3);
-  for (int l = 0; l <= 3; ++l)
-    CHECK(out[l] == NodeCache::KeyHash(9, key.substr(0, KeyPrefixLength(key, l))));
-  CHECK(out[0] == NodeCache::KeyHash(9, ""));
-  // Room for fewer: the first labels only.
-  uint64_t few[3];
-  CHECK(NodeCache::AncestorHashes(9, key, few, 3) == 2);
-  CHECK(few[2] == out[2]);
-}
-
 TEST_CASE("KeyFilter: every key added may be there; few others") {
   KeyFilter f(100000);
   for (int i = 0; i < 100000; ++i) f.Add(NodeCache::KeyHash(3, "n" + std::to_string(i)));

@@ -803,19 +803,6 @@ ReadStatus ZoneStore::GetNode(ReadContext* ctx, uint32_t gen, std::string_view k
   return Verdict(s, ctx);
 }
 
-void ZoneStore::PrefetchAncestors(ReadContext* ctx, uint32_t gen,
-                                  std::string_view key) const noexcept {
-  NodeCache* cache = CacheOf(ctx);
-  if (!cache) return;
-  constexpr int kMost = 128;  // 127 labels and the apex
-  uint64_t hashes[kMost];
-  const int labels = NodeCache::AncestorHashes(gen, key, hashes, kMost);
-  // The apex is read by every query: in the CPU's caches already. (Also
-  // prefetching each ancestor's wildcard child measured slower: only one of
-  // them is read.)
-  for (int l = 1; l < labels; ++l) cache->Prefetch(hashes[l]);
-}
-
 Status ZoneStore::ForEachNode(
     uint32_t gen, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {

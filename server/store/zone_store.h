@@ -250,10 +250,6 @@ class ZoneStore {
   // kError, ctx->error() says why.
   ReadStatus GetNode(ReadContext* ctx, uint32_t gen, std::string_view key,
                      rocksdb::PinnableSlice* value) const noexcept;
-  // Warns the worker's NodeCache that GetNode will be asked for ancestors of
-  // `key`: the search for a missing name's closest encloser then finds their
-  // slots on their way from memory instead of waiting for each in turn.
-  void PrefetchAncestors(ReadContext* ctx, uint32_t gen, std::string_view key) const noexcept;
   // The nodes of `gen` in key order, pulled one at a time (a merge against
   // another ordered stream: a diff import). Admin paths only; the store
   // must outlive it.

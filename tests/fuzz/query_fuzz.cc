@@ -46,6 +46,7 @@ struct Fixture {
     registry.Publish(std::move(table));
     enumd::query::ResponderOptions ro;
     ro.version = "fuzz";
+    ro.node_cache_bytes = 1 << 20;  // the cache path, and the batch prefetch
     responder = std::make_unique<enumd::query::Responder>(store.get(), &registry, ro);
     // Transfers allowed from 127.0.0.0/8, where the fuzzed requests come from.
     auto p = std::make_shared<enumd::query::TransferPolicy>();
@@ -68,6 +69,8 @@ uint8_t g_out[65535];
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* f = new Fixture();
+  // As the UDP listener does: the batch (here of one) is prefetched first.
+  f->responder->Prefetch(&data, &size, 1);
   for (bool tcp : {false, true}) {
     size_t n = f->responder->Respond(data, size, g_out, sizeof(g_out), tcp);
     if (n == 0) continue;
