@@ -139,7 +139,13 @@ void CacheWarmer::Run() {
       full_polls_ = 0;
       loaded_zones_ = zones;
       loaded_names_ = 0;  // a failed load (logged) is not retried until a new version
-      if (!Load(zones) && stopping()) return;
+      bool loaded = false;
+      try {
+        loaded = Load(zones);
+      } catch (const std::bad_alloc&) {  // the walk's own buffers, the filters
+        Log(LogLevel::kWarning, "node caches: out of memory while loading the zones");
+      }
+      if (!loaded && stopping()) return;
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [this] { return stop_; }))

@@ -700,7 +700,8 @@ TEST_CASE("responder: a prefetched batch is only a hint, malformed queries in it
     std::vector<uint8_t> m = mix[i];
     seed = seed * 1103515245 + 12345;
     m[(seed >> 8) % m.size()] = static_cast<uint8_t>(seed >> 20);
-    if (i % 3 == 0) m.resize((seed >> 4) % (m.size() + 1));
+    // A copy of the exact size: ASan sees a read past its end.
+    if (i % 3 == 0) m = std::vector<uint8_t>(m.begin(), m.begin() + (seed >> 4) % (m.size() + 1));
     mix.push_back(std::move(m));
   }
   mix.push_back({0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 0x0C, 0, 35, 0, 1});

@@ -105,19 +105,20 @@ class NodeCache {
   // change before the cache stops knowing absence. On a cache nothing was
   // written to yet; throws std::bad_alloc.
   void TrackChanges(size_t max_changes);
-  // Whether (gen, key), of KeyHash `hash`, is known absent when not here:
-  // the load put it here had it existed, or knows otherwise that it did not
-  // (a KeyFilter of every key). Called only for keys Find does not find, on
-  // the owner's thread.
+  // A question about (gen, key), of KeyHash `hash`, put to what the load
+  // knows; asked on the owner's thread.
   using Covers = std::function<bool(uint32_t gen, std::string_view key, uint64_t hash)>;
   // After the load (and the changes since applied): from now on a key
-  // `covers` says was loaded, and Find does not find, is absent. Ignored
-  // unless TrackChanges was called and the cache still knows every change.
-  // `unseen`, if given, is asked before the slots are read: true only for a
-  // key `covers` covers that the load did not see (a small filter of a
-  // rare kind of key, such as wildcards: a flood's NXDOMAIN asks for one it
-  // would otherwise wait on memory for). Such a key, unchanged since, is
-  // absent without a probe of the table.
+  // `covers` says was loaded, and Find does not find, is absent (`covers`:
+  // the load put it here had it existed, or knows otherwise that it did
+  // not, e.g. from a KeyFilter of every key; asked only for keys Find does
+  // not find). Ignored unless TrackChanges was called and the cache still
+  // knows every change. `unseen`, if given, is asked by every Find before
+  // the slots are read: true only for a key the load would have seen, had
+  // it existed, and did not (a small filter of a rare kind of key, such as
+  // wildcards: a flood's NXDOMAIN asks for one it would otherwise wait on
+  // memory for). Such a key, unchanged since, is absent without a probe of
+  // the table.
   void SetComplete(Covers covers, Covers unseen = nullptr) noexcept;
   bool complete() const noexcept { return covers_ && written_ <= capacity_; }
 

@@ -366,7 +366,9 @@ TEST_CASE("NodeCache complete: `unseen` keys are absent before the slots are rea
   // Swapped along with the rest; forgotten when the cache stops knowing.
   NodeCache other(1 << 16);
   other.Swap(*c);
+  asked = 0;
   CHECK(Find(other, 5, "w4", &v) == Hit::kAbsent);
+  CHECK(asked == 1);
   other.Clear();
   asked = 0;
   CHECK(Find(other, 5, "w4", &v) == Hit::kUnknown);
