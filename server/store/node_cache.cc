@@ -200,6 +200,14 @@ void NodeCache::PrefetchRecord(uint64_t h) const noexcept {
       if (bucket[i].tag == tag && Alive(bucket[i])) __builtin_prefetch(RecordAt(bucket[i].pos - 1));
 }
 
+NodeCache::Hit NodeCache::Peek(uint32_t gen, std::string_view key, uint64_t h) const noexcept {
+  if (!capacity_) return Hit::kUnknown;
+  if (unseen_ && complete() && unseen_(gen, key, h) && !Changed(h)) return Hit::kAbsent;
+  if (const Slot* s = FindSlot(gen, key, h))
+    return RecordAt(s->pos - 1)->present ? Hit::kPresent : Hit::kAbsent;
+  return complete() && !Changed(h) && covers_(gen, key, h) ? Hit::kAbsent : Hit::kUnknown;
+}
+
 NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
                                std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;

@@ -99,6 +99,9 @@ class NodeCache {
   // After Prefetch(h), once its slots have had time to arrive: asks for
   // the record a Find of hash `h` will compare (each slot of its tag's).
   void PrefetchRecord(uint64_t h) const noexcept;
+  // What Find(gen, key) would answer (`h` its KeyHash), changing nothing:
+  // no counts, no second chance, no value.
+  Hit Peek(uint32_t gen, std::string_view key, uint64_t h) const noexcept;
   void Clear() noexcept;
 
   // Completeness (see the top). `max_changes`: how many distinct names may

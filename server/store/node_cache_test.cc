@@ -335,6 +335,31 @@ TEST_CASE("NodeCache complete after a load: a key it does not hold is absent, wi
   CHECK(Find(plain, 5, "b", &v) == Hit::kUnknown);
 }
 
+TEST_CASE("NodeCache Peek: what Find would answer, counting nothing") {
+  Counter hits, misses;
+  auto c = Loaded(1000);
+  c->set_counters(&hits, &misses);
+  const auto peek = [&](uint32_t gen, const std::string& key) {
+    return c->Peek(gen, key, NodeCache::KeyHash(gen, key));
+  };
+  CHECK(peek(5, "k7") == Hit::kPresent);
+  CHECK(peek(5, "nope") == Hit::kAbsent);
+  CHECK(peek(6, "k7") == Hit::kUnknown);  // not covered
+  c->EraseHashed(NodeCache::KeyHash(5, "k8"));
+  c->EraseHashed(NodeCache::KeyHash(5, "new"));
+  CHECK(peek(5, "k8") == Hit::kUnknown);
+  CHECK(peek(5, "new") == Hit::kUnknown);
+  CHECK(hits.Get() == 0);
+  CHECK(misses.Get() == 0);
+  // A remembered absence answers too; a cache that knows nothing does not.
+  NodeCache plain(1 << 20);
+  plain.Insert(5, "gone", {}, false);
+  CHECK(plain.Peek(5, "gone", NodeCache::KeyHash(5, "gone")) == Hit::kAbsent);
+  CHECK(plain.Peek(5, "other", NodeCache::KeyHash(5, "other")) == Hit::kUnknown);
+  NodeCache off(0);
+  CHECK(off.Peek(5, "gone", NodeCache::KeyHash(5, "gone")) == Hit::kUnknown);
+}
+
 TEST_CASE("NodeCache complete: `unseen` keys are absent before the slots are read") {
   // Keys "w..." are the rare kind: the load saw only w1 (a filter would say
   // so); `unseen` answers for the others without the table.
