@@ -356,9 +356,11 @@ class LoadGen {
       for (Flow& f : flows_) Expire(f, now, timeout_ns);
       if (sending) {
         if (o_.rate > 0) {
-          // Query i is due at start + i / rate (i from 0).
+          // Query i is due at start + i / rate (i from 0), and only if that
+          // is before the end (`now` was read again after `sending` was).
+          const uint64_t at = std::min(now, send_end_ns_ - 1);
           uint64_t due =
-              static_cast<uint64_t>(o_.rate * static_cast<double>(now - start_ns_) / 1e9) + 1;
+              static_cast<uint64_t>(o_.rate * static_cast<double>(at - start_ns_) / 1e9) + 1;
           due = due > c_.sent ? due - c_.sent : 0;
           // At most one batch per socket before reading replies again, so a
           // generator that fell behind catches up without starving its
