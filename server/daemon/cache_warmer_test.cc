@@ -208,6 +208,48 @@ TEST_CASE("CacheWarmer: wildcards loaded, created and deleted after the load are
   }
 }
 
+TEST_CASE("CacheWarmer: a batch of deep absent names prefetched at once changes no answer") {
+  Warmed w(3000);
+  REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == 1; }));
+  REQUIRE(w.Ask(Number(1)) == 0);  // takes the loaded cache
+  // 32 queries (the most one Prefetch runs ahead) and more: numbers, names
+  // below numbers, names of 120 labels and more, the apex, another zone.
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) {
+    std::string deep;
+    for (int l = 0; l < 100 + i % 27; ++l) deep += std::to_string((i + l) % 10) + ".";
+    names.push_back(i % 3 == 0   ? Number(i * 97)
+                    : i % 3 == 1 ? deep + Number(i)
+                                 : deep + "4.4.e164.arpa.");
+  }
+  names.push_back("e164.arpa.");
+  names.push_back("example.com.");
+  std::vector<std::vector<uint8_t>> queries;
+  std::vector<int> alone;
+  for (const std::string& n : names) {
+    if (dns::WireName(n).size() > 255) continue;
+    queries.push_back(Query(n));
+    alone.push_back(w.Ask(n));
+  }
+  REQUIRE(queries.size() > 32);
+  const uint64_t misses = w.misses.Get();
+  std::vector<const uint8_t*> batch;
+  std::vector<size_t> lens;
+  for (const auto& q : queries) {
+    batch.push_back(q.data());
+    lens.push_back(q.size());
+  }
+  w.served.responder->Prefetch(batch.data(), lens.data(), batch.size());
+  CHECK(w.misses.Get() == misses);  // a hint counts nothing
+  for (size_t i = 0; i < queries.size(); ++i) {
+    std::vector<uint8_t> out(4096);
+    const size_t n = w.served.responder->Respond(queries[i].data(), queries[i].size(), out.data(),
+                                                 out.size(), false);
+    REQUIRE(n >= 12);
+    CHECK((out[3] & 0x0F) == alone[i]);
+  }
+}
+
 TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is served") {
   // Two workers by name, this one worker 0, rings of the tables' bytes
   // (no slack): the numbers the kernel sends to worker 1 are not in this

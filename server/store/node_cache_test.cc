@@ -351,6 +351,20 @@ TEST_CASE("NodeCache Peek: what Find would answer, counting nothing") {
   CHECK(peek(5, "new") == Hit::kUnknown);
   CHECK(hits.Get() == 0);
   CHECK(misses.Get() == 0);
+  // Peek agrees with Find.
+  std::string v;
+  for (const char* key : {"k0", "k7", "nope", "k8", "new"})
+    CHECK(peek(5, key) == Find(*c, 5, key, &v));
+  // And moves nothing: r0 lies in the oldest eighth of a ring 7/8 full,
+  // where Find gives it a second chance (a copy at the ring's head).
+  NodeCache small(8192);
+  for (int i = 0; i < 33; ++i)
+    small.Insert(5, "r" + std::to_string(i), std::string(200, 'x'), true);
+  const uint64_t written = small.bytes_written();
+  CHECK(small.Peek(5, "r0", NodeCache::KeyHash(5, "r0")) == Hit::kPresent);
+  CHECK(small.bytes_written() == written);
+  CHECK(Find(small, 5, "r0", &v) == Hit::kPresent);
+  CHECK(small.bytes_written() > written);
   // A remembered absence answers too; a cache that knows nothing does not.
   NodeCache plain(1 << 20);
   plain.Insert(5, "gone", {}, false);
