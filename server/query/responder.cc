@@ -85,8 +85,8 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
   struct Ahead {
     uint32_t gen;
     uint16_t key_size;
-    uint8_t lo, hi;
-    uint64_t hash;  // of the key, then of the ancestor probed next
+    uint8_t lo, hi, mid;  // mid: the ancestor probed next
+    uint64_t hash;        // of the key, then of that ancestor
     uint8_t key[store::kMaxNameKey];
     std::string_view Key(int labels) const {
       const std::string_view k(reinterpret_cast<const char*>(key), key_size);
@@ -129,17 +129,17 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
   while (searching > 0) {
     for (size_t k = 0; k < searching; ++k) {
       Ahead& a = ahead[active[k]];
-      a.hash = store::NodeCache::KeyHash(a.gen, a.Key(a.lo + (a.hi - a.lo) / 2));
+      a.mid = static_cast<uint8_t>(a.lo + (a.hi - a.lo) / 2);
+      a.hash = store::NodeCache::KeyHash(a.gen, a.Key(a.mid));
       node_cache_.Prefetch(a.hash);
     }
     for (size_t k = 0; k < searching; ++k) node_cache_.PrefetchRecord(ahead[active[k]].hash);
     size_t still = 0;
     for (size_t k = 0; k < searching; ++k) {
       Ahead& a = ahead[active[k]];
-      const uint8_t mid = static_cast<uint8_t>(a.lo + (a.hi - a.lo) / 2);
-      const store::NodeCache::Hit h = node_cache_.Peek(a.gen, a.Key(mid), a.hash);
+      const store::NodeCache::Hit h = node_cache_.Peek(a.gen, a.Key(a.mid), a.hash);
       if (h == store::NodeCache::Hit::kUnknown) continue;  // read from the store: not ahead
-      (h == store::NodeCache::Hit::kPresent ? a.lo : a.hi) = mid;
+      (h == store::NodeCache::Hit::kPresent ? a.lo : a.hi) = a.mid;
       if (a.hi - a.lo > 1) active[still++] = active[k];
     }
     searching = still;

@@ -100,8 +100,10 @@ class Responder {
   size_t Respond(const uint8_t* q, size_t len, uint8_t* out, size_t cap, bool tcp) noexcept;
   // Queries Respond will answer next, in turn (a batch read at once): asks
   // the memory for what the node cache will read for their names -- the
-  // slots of every name, then the record of each name cached -- so that the
-  // batch's waits overlap. Only a hint: Respond depends on none of it.
+  // slots of every name, then the record of each name cached, then, for the
+  // names it knows are absent, what their closest-encloser searches read
+  // (the searches run ahead, a step of each in turn) -- so that the batch's
+  // waits overlap. Only a hint: Respond depends on none of it.
   void Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept;
 
   const ResponderStats& stats() const { return stats_; }

@@ -200,27 +200,35 @@ void NodeCache::PrefetchRecord(uint64_t h) const noexcept {
       if (bucket[i].tag == tag && Alive(bucket[i])) __builtin_prefetch(RecordAt(bucket[i].pos - 1));
 }
 
+bool NodeCache::KnownUnseen(uint32_t gen, std::string_view key, uint64_t h) const noexcept {
+  return unseen_ && complete() && unseen_(gen, key, h) && !Changed(h);
+}
+
+bool NodeCache::KnownAbsent(uint32_t gen, std::string_view key, uint64_t h) const noexcept {
+  // Complete: every loaded record is still here, and no name that may have
+  // been created since has this key's mark.
+  return complete() && !Changed(h) && covers_(gen, key, h);
+}
+
 NodeCache::Hit NodeCache::Peek(uint32_t gen, std::string_view key, uint64_t h) const noexcept {
   if (!capacity_) return Hit::kUnknown;
-  if (unseen_ && complete() && unseen_(gen, key, h) && !Changed(h)) return Hit::kAbsent;
+  if (KnownUnseen(gen, key, h)) return Hit::kAbsent;
   if (const Slot* s = FindSlot(gen, key, h))
     return RecordAt(s->pos - 1)->present ? Hit::kPresent : Hit::kAbsent;
-  return complete() && !Changed(h) && covers_(gen, key, h) ? Hit::kAbsent : Hit::kUnknown;
+  return KnownAbsent(gen, key, h) ? Hit::kAbsent : Hit::kUnknown;
 }
 
 NodeCache::Hit NodeCache::Find(uint32_t gen, std::string_view key,
                                std::string_view* value) noexcept {
   if (!capacity_) return Hit::kUnknown;
   const uint64_t h = Hash(gen, key);
-  if (unseen_ && complete() && unseen_(gen, key, h) && !Changed(h)) {
+  if (KnownUnseen(gen, key, h)) {
     if (hits_) hits_->Add();
     return Hit::kAbsent;
   }
   auto* s = const_cast<Slot*>(FindSlot(gen, key, h));
   if (!s) {
-    // Complete: every loaded record is still here, and no name that may
-    // have been created since has this key's mark.
-    if (complete() && !Changed(h) && covers_(gen, key, h)) {
+    if (KnownAbsent(gen, key, h)) {
       if (hits_) hits_->Add();
       return Hit::kAbsent;
     }

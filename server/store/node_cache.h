@@ -204,6 +204,11 @@ class NodeCache {
   void NoteChange(uint64_t h) noexcept { NoteMark(ChangeMark(h)); }
   void NoteMark(uint64_t mark) noexcept;
   bool Changed(uint64_t h) const noexcept;
+  // Completeness: (gen, key) of hash `h` is absent by what `unseen` knows
+  // (before the slots are read) / by what `covers` knows (after they were,
+  // without it).
+  bool KnownUnseen(uint32_t gen, std::string_view key, uint64_t h) const noexcept;
+  bool KnownAbsent(uint32_t gen, std::string_view key, uint64_t h) const noexcept;
   // The change set's entry holding `mark`, or the empty one where it would go.
   uint64_t* MarkEntry(uint64_t mark) const noexcept;
   void Incomplete() noexcept;
