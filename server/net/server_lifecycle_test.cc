@@ -14,21 +14,28 @@ using namespace testing;
 namespace {
 
 // A socket bound without SO_REUSEPORT: our reusable sockets cannot share its port.
-UniqueFd OccupyPort(const std::string& host, int type, uint16_t* port) {
-  SocketAddress address = Address(host, 0);
-  UniqueFd fd(socket(address.family(), type, 0));
-  REQUIRE(bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0);
-  if (type == SOCK_STREAM) REQUIRE(listen(fd.get(), 1) == 0);
-  *port = LocalPort(fd.get());
-  return fd;
-}
-
 // True if a plain socket (no SO_REUSEPORT) can bind host:port, i.e. nothing
 // else holds it.
 bool PortIsFree(const std::string& host, uint16_t port, int type) {
   SocketAddress address = Address(host, port);
   UniqueFd fd(socket(address.family(), type, 0));
   return bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0;
+}
+
+// Holds a port of `type` whose number is free for the other protocol: the
+// server binds both, and a test that expects the error for this one must not
+// meet another process's socket on the other (tests run in parallel).
+UniqueFd OccupyPort(const std::string& host, int type, uint16_t* port) {
+  for (int attempt = 0;; ++attempt) {
+    SocketAddress address = Address(host, 0);
+    UniqueFd fd(socket(address.family(), type, 0));
+    REQUIRE(bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) ==
+            0);
+    if (type == SOCK_STREAM) REQUIRE(listen(fd.get(), 1) == 0);
+    *port = LocalPort(fd.get());
+    const int other = type == SOCK_STREAM ? SOCK_DGRAM : SOCK_STREAM;
+    if (PortIsFree(host, *port, other) || attempt == 50) return fd;
+  }
 }
 
 using Clock = std::chrono::steady_clock;
