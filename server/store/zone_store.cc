@@ -5,6 +5,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/listener.h>
@@ -305,6 +306,32 @@ bool ZoneMeta::Decode(std::string_view v) {
   return ok;
 }
 
+namespace {
+
+// RocksDB reserves the space of each log file ahead (fallocate) but keeps
+// the file's size at what was written, so every append grows it and every
+// sync of an UPDATE writes the inode as well as the data: a third I/O,
+// each one a wait on the disk and, on a virtual disk, an exit to the
+// hypervisor. Reserved with its size (the tail reads as zeros, which the
+// log reader skips as the preallocated end of a log; a log closed cleanly
+// is cut to what was written), an append only fills blocks already there.
+// Measured at 1,000 updates/s (10M numbers, one sync per update): 20-25%
+// less CPU in the writer thread and half the p99 of the round trip (see
+// tests/bench/README.md, "Updates").
+class SizedLogFs : public rocksdb::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  const char* Name() const override { return "SizedLogFs"; }
+  rocksdb::FileOptions OptimizeForLogWrite(const rocksdb::FileOptions& file_options,
+                                           const rocksdb::DBOptions& db_options) const override {
+    rocksdb::FileOptions o = target()->OptimizeForLogWrite(file_options, db_options);
+    o.fallocate_with_keep_size = false;
+    return o;
+  }
+};
+
+}  // namespace
+
 ReadContext::ReadContext() = default;
 ReadContext::~ReadContext() = default;
 
@@ -341,6 +368,9 @@ Result<std::unique_ptr<ZoneStore>> ZoneStore::Open(const std::string& path, Mode
     // SstFileManager watches for free space and resumes on its own (without
     // one, Resume answers Busy until a restart).
     opts.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+    store->disk_env_ =
+        rocksdb::NewCompositeEnv(std::make_shared<SizedLogFs>(rocksdb::FileSystem::Default()));
+    opts.env = store->disk_env_.get();
   }
   // Point reads dominate: bloom filters on whole keys. Index and filter
   // blocks stay with the table readers (about 1.2 MiB of filter per million

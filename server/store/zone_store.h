@@ -393,6 +393,7 @@ class ZoneStore {
   struct CompactionCounter;  // a RocksDB EventListener
   std::shared_ptr<CompactionCounter> compactions_;
   std::unique_ptr<rocksdb::Env> mem_env_;
+  std::unique_ptr<rocksdb::Env> disk_env_;  // on disk: the default files, logs sized ahead
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::Options> options_;  // what the DB was opened with (imports' tables too)
   std::unique_ptr<rocksdb::DB> db_;
