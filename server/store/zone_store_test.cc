@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -280,6 +281,36 @@ TEST_CASE("zone store: a second writer is refused with a clear message; readers 
   CHECK(WEXITSTATUS(status) == 0);
 }
 
+namespace {
+
+// Opens the store at `path` for writing in a child process, runs `work` on
+// it (which _exits with a code of 4 or more to fail) and kills the child with
+// SIGKILL: no destructor, close or commit runs. True if it died that way.
+bool KilledWriter(const std::string& path, const std::function<void(ZoneStore*)>& work) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto w = ZoneStore::Open(path, ZoneStore::Mode::kReadWrite);
+    if (!w.ok()) _exit(3);
+    work(w->get());
+    kill(getpid(), SIGKILL);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) MESSAGE("the writer exited with " << WEXITSTATUS(status));
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+// The newest log file of the store at `dir` (RocksDB names them NNNNNN.log).
+std::filesystem::path NewestLog(const std::string& dir) {
+  std::filesystem::path newest;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".log" && e.path().filename() > newest.filename())
+      newest = e.path();
+  return newest;
+}
+
+}  // namespace
+
 TEST_CASE("zone store: a killed import leaves the previous version, cleaned at next open" *
           doctest::skip(kNoForkTests)) {
   TempDir dir;
@@ -288,17 +319,10 @@ TEST_CASE("zone store: a killed import leaves the previous version, cleaned at n
     REQUIRE(w.ok());
     ImportVersion(w->get(), {{"", "old"}}, 1);
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
-    if (!w.ok()) _exit(3);
-    auto imp = (*w)->BeginImport(kOrigin);
+  CHECK(KilledWriter(dir.path, [](ZoneStore* w) {
+    auto imp = w->BeginImport(kOrigin);
     for (int i = 1000; i < 2000; ++i) (void)(*imp)->PutNode(std::to_string(i) + '\0', Node("new"));
-    kill(getpid(), SIGKILL);  // no destructors, no commit
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
+  }));  // no commit
   auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
   REQUIRE(w.ok());
   CHECK((*w)->FindZone(kOrigin)->serial == 1);
@@ -312,15 +336,6 @@ TEST_CASE("zone store: a killed import leaves the previous version, cleaned at n
   CHECK(other == 0);
 }
 
-// The newest log file of the store at `dir` (RocksDB names them NNNNNN.log).
-std::filesystem::path NewestLog(const std::string& dir) {
-  std::filesystem::path newest;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".log" && e.path().filename() > newest.filename())
-      newest = e.path();
-  return newest;
-}
-
 TEST_CASE(
     "zone store: changes synced into a log sized ahead survive a kill; its zero tail is "
     "read past" *
@@ -331,27 +346,19 @@ TEST_CASE(
     REQUIRE(w.ok());
     ImportVersion(w->get(), {{"", "apex"}}, 1);
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
-    if (!w.ok()) _exit(3);
-    ZoneMeta m = *(*w)->FindZone(kOrigin);
+  REQUIRE(KilledWriter(dir.path, [&dir](ZoneStore* w) {
+    ZoneMeta m = *w->FindZone(kOrigin);
     for (int i = 0; i < 50; ++i) {
       ZoneStore::ChangeOptions o;
       o.written = &m;
-      if (!(*w)->ApplyChanges(m, {{"n" + std::to_string(i), Node("v" + std::to_string(i))}}, o)
-               .ok())
+      if (!w->ApplyChanges(m, {{"n" + std::to_string(i), Node("v" + std::to_string(i))}}, o).ok())
         _exit(4);
     }
     // The log holds ~50 small records but is as long as its reservation:
     // an append inside it does not change the file's size.
     std::error_code ec;
     if (std::filesystem::file_size(NewestLog(dir.path), ec) < (1u << 20)) _exit(5);
-    kill(getpid(), SIGKILL);  // no close: the log keeps its zero tail
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  REQUIRE(WIFSIGNALED(status));
+  }));  // killed before the close: the log keeps its zero tail
   for (int round = 0; round < 2; ++round) {
     auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
     INFO("round " << round);
