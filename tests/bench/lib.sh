@@ -97,6 +97,15 @@ pin() {
   fi
 }
 
+# enumd_loads ENUMCTL STORE: how many times the enumd serving STORE has
+# loaded its node caches (empty: it does not load them -- cache.names_mb
+# set, or the zones do not fit).
+enumd_loads() {
+  "$1" status --store "$2" --json 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["counters"].get("node_caches", {}).get("loads", ""))'
+}
+
 # A free port on 127.0.0.1 for both UDP and TCP, not in $* (already chosen).
 free_port() {
   python3 - "$@" <<'EOF'

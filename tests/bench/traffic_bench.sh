@@ -160,21 +160,13 @@ start() {
   PIDS+=("$SPID")
 }
 
-# enumd_loads: how many times enumd has loaded its node caches (empty: it
-# does not load them -- cache.names_mb set, or the zones do not fit).
-enumd_loads() {
-  "$ENUMCTL" status --store "$STORE" --json 2>/dev/null | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["counters"].get("node_caches", {}).get("loads", ""))'
-}
-
 # wait_loaded: for enumd, when it loads its node caches, records the time
 # from exec to the end of its first load and the CPU the process spent until
 # then (the load, mostly). Waits for it unless --no-wait-load (then called
 # again after file 1, waiting).
 wait_loaded() {
   local n
-  while n=$(enumd_loads) && [[ -n $n && $n -lt 1 ]]; do
+  while n=$(enumd_loads "$ENUMCTL" "$STORE") && [[ -n $n && $n -lt 1 ]]; do
     ((WAIT_LOAD)) || return 0
     sleep 0.1
     (( ($(date +%s%N) - START_NS) / 1000000000 < 900 )) || die "enumd did not load its caches in 900 s"
