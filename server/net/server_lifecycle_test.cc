@@ -13,7 +13,6 @@ using namespace testing;
 
 namespace {
 
-// A socket bound without SO_REUSEPORT: our reusable sockets cannot share its port.
 // True if a plain socket (no SO_REUSEPORT) can bind host:port, i.e. nothing
 // else holds it.
 bool PortIsFree(const std::string& host, uint16_t port, int type) {
@@ -22,7 +21,8 @@ bool PortIsFree(const std::string& host, uint16_t port, int type) {
   return bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0;
 }
 
-// Holds a port of `type` whose number is free for the other protocol: the
+// A socket bound without SO_REUSEPORT (our reusable sockets cannot share its
+// port), on a port of `type` whose number is free for the other protocol: the
 // server binds both, and a test that expects the error for this one must not
 // meet another process's socket on the other (tests run in parallel).
 UniqueFd OccupyPort(const std::string& host, int type, uint16_t* port) {

@@ -315,9 +315,10 @@ namespace {
 // hypervisor. Reserved with its size (the tail reads as zeros, which the
 // log reader skips as the preallocated end of a log; a log closed cleanly
 // is cut to what was written), an append only fills blocks already there.
-// Measured at 1,000 updates/s (10M numbers, one sync per update): 20-25%
-// less CPU in the writer thread and half the p99 of the round trip (see
-// tests/bench/README.md, "Updates").
+// Measured on a virtual disk: a small write and its sync cost 18-30% less
+// CPU and 15-28% less time; at 1,000 updates/s (one sync each) the writer's
+// CPU per update and the round trip's p50 and p99 fell in most A/B pairs
+// (tests/bench/README.md, "The log file sized ahead").
 class SizedLogFs : public rocksdb::FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
