@@ -81,12 +81,13 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
 void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept {
   if (!node_cache_.enabled()) return;
   // One query of the batch: its key, and for a name the cache knows is
-  // absent the closest-encloser search run ahead (labels lo < CE < hi).
+  // absent the closest-encloser search run ahead.
   struct Ahead {
     uint32_t gen;
     uint16_t key_size;
-    uint8_t lo, hi, mid;  // mid: the ancestor probed next
-    uint64_t hash;        // of the key, then of that ancestor
+    zone::EncloserSearch search;
+    int mid;        // the ancestor probed next
+    uint64_t hash;  // of the key, then of that ancestor
     uint8_t key[store::kMaxNameKey];
     std::string_view Key(int labels) const {
       const std::string_view k(reinterpret_cast<const char*>(key), key_size);
@@ -122,14 +123,13 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
   for (size_t i = 0; i < count; ++i) {
     Ahead& a = ahead[i];
     if (node_cache_.Peek(a.gen, a.Key(-1), a.hash) != store::NodeCache::Hit::kAbsent) continue;
-    a.lo = 0;
-    a.hi = static_cast<uint8_t>(store::KeyLabelCount(a.Key(-1)));
-    if (a.hi > 1) active[searching++] = i;
+    a.search = {0, static_cast<int>(store::KeyLabelCount(a.Key(-1)))};
+    if (!a.search.done()) active[searching++] = i;
   }
   while (searching > 0) {
     for (size_t k = 0; k < searching; ++k) {
       Ahead& a = ahead[active[k]];
-      a.mid = static_cast<uint8_t>(a.lo + (a.hi - a.lo) / 2);
+      a.mid = a.search.probe();
       a.hash = store::NodeCache::KeyHash(a.gen, a.Key(a.mid));
       node_cache_.Prefetch(a.hash);
     }
@@ -139,8 +139,8 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
       Ahead& a = ahead[active[k]];
       const store::NodeCache::Hit h = node_cache_.Peek(a.gen, a.Key(a.mid), a.hash);
       if (h == store::NodeCache::Hit::kUnknown) continue;  // read from the store: not ahead
-      (h == store::NodeCache::Hit::kPresent ? a.lo : a.hi) = a.mid;
-      if (a.hi - a.lo > 1) active[still++] = active[k];
+      a.search.Found(a.mid, h == store::NodeCache::Hit::kPresent);
+      if (!a.search.done()) active[still++] = active[k];
     }
     searching = still;
   }

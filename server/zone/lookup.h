@@ -1,8 +1,8 @@
 // Lookup semantics: where a query name lands in a zone (RFC 1034 §4.3.2 with
 // RFC 4592 wildcards), read from the store with a few point reads:
 //   1. the node of the query name itself (one Get; bloom filters make misses cheap);
-//   2. if missing, the closest encloser, from the key preceding the name (one
-//      seek; see store/name_key.h for why that works) and its node;
+//   2. if missing, the closest encloser, by a binary search over its ancestors
+//      (EncloserSearch: log2(labels) point reads), and its node;
 //   3. the wildcard "*" below it (one Get), or, in longest-match mode, below
 //      each ancestor up to the apex until one exists.
 // Zone cuts are flagged in the nodes themselves, so a referral costs one more Get.
@@ -44,6 +44,19 @@ struct LookupScratch {
   rocksdb::PinnableSlice node;
   std::string key;
   std::string probe;
+};
+
+// The closest encloser's search (step 2) over the label counts of a missing
+// name's ancestors: the apex (0 labels) exists, the name (`hi` labels) does
+// not, and every ancestor of a node is a node, so each probe halves the
+// range. Lookup runs it against the store; the responder's batch prefetch
+// runs the same probes ahead of it, so both take their steps from here.
+struct EncloserSearch {
+  int lo = 0;  // labels of the deepest ancestor known to exist
+  int hi = 0;  // labels of the shallowest one known not to
+  bool done() const { return hi - lo <= 1; }
+  int probe() const { return lo + (hi - lo) / 2; }  // the ancestor to read next
+  void Found(int labels, bool exists) { (exists ? lo : hi) = labels; }
 };
 
 // Looks up `qname` (at or below zone.origin) for `qtype` in `zone`.
