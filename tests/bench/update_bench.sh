@@ -31,7 +31,9 @@
 #   at rate R   queries at max rate again, while update_load --clients 16
 #               --rate R sends R updates/s on a schedule: the query share,
 #               and the update round trip p50/p99 counted from when each
-#               update was due
+#               update was due; "srv p99" is the same round trip from the
+#               send call to the answer's arrival in the client's socket
+#               (kernel timestamp), without the client's own waits for a CPU
 #   16 clients  queries again while update_load --clients 16 runs closed
 #               loop: the share, and the updates/s meanwhile
 #   updates C   update_load --clients C: NOERROR answers per second and the
@@ -249,7 +251,7 @@ for s in $SERVERS; do
   loadgen "$port" "$RUN/q2.out" --duration "$DURATION"
   wait "$upid" || die "update_load failed: $(cat "$RUN/ur.out.err")"
   rec "$s" qps_at_rate "$(kv "$RUN/q2.out" qps)"
-  for k in ups lat_p50_us lat_p99_us lost; do rec "$s" "rate.$k" "$(kv "$RUN/ur.out" $k)"; done
+  for k in ups lat_p50_us lat_p99_us srv_p99_us lost; do rec "$s" "rate.$k" "$(kv "$RUN/ur.out" $k)"; done
   log "$s, $RATE updates/s paced: $(kv "$RUN/ur.out" ups) updates/s, p99 $(kv "$RUN/ur.out" lat_p99_us) us, $(kv "$RUN/q2.out" qps) qps meanwhile"
   update_load "$port" "$RUN/u16.out" --clients 16 --duration "$DURATION" &
   upid=$!
@@ -280,7 +282,7 @@ for line in open(path).read().splitlines()[1:]:
 print(f"UPDATES  {numbers:,} numbers, {duration} s per run, server on 1 CPU, clients on the other")
 head = ["server"] + [f"{c} cl. upd/s" for c in clients] + [f"{c} cl. p99 ms" for c in clients] + \
     ["visible p50/p99 us", "1st query", "qps alone", "qps w/ 16 cl.", "share", "upd/s meanwhile",
-     f"qps w/ {rate}/s", "share", f"p99 ms at {rate}/s"]
+     f"qps w/ {rate}/s", "share", f"p99 ms at {rate}/s", "srv p99 ms"]
 rows = [head]
 for s, d in v.items():
     row = [s] + [f"{d[f'c{c}.ups']:,.0f}" for c in clients] + \
@@ -290,7 +292,7 @@ for s, d in v.items():
             f"{100 * d['qps_during'] / d['qps_alone']:.0f}%" if d['qps_alone'] else "-",
             f"{d['ups_during']:,.0f}", f"{d['qps_at_rate']:,.0f}",
             f"{100 * d['qps_at_rate'] / d['qps_alone']:.0f}%" if d['qps_alone'] else "-",
-            f"{d['rate.lat_p99_us'] / 1000:.2f}"]
+            f"{d['rate.lat_p99_us'] / 1000:.2f}", f"{d['rate.srv_p99_us'] / 1000:.2f}"]
     rows.append(row)
 widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
 for i, r in enumerate(rows):

@@ -18,7 +18,11 @@
 //       the answer comes, or after --timeout-ms, when it counts as lost).
 //       Prints sent, answered, lost, noerror, other (answers with another
 //       rcode), ups (NOERROR answers / S), and latency p50/p99/max in
-//       microseconds (send to answer).
+//       microseconds (send to answer). srv_p50_us and srv_p99_us: from the
+//       send call to the answer's arrival in the client's socket (the
+//       kernel's receive timestamp), the same round trip without the time
+//       the client itself waited for a CPU before sending or reading (on a
+//       machine where the load generators share CPUs, that wait is theirs).
 //   --rate R   with --clients: R updates per second in all, on a fixed
 //       schedule (an open loop as far as C clients allow); each latency
 //       counts from when its update was due, not when a client was free to
@@ -61,10 +65,36 @@ using enumd::dns::TsigKey;
   std::exit(2);
 }
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+uint64_t Ns(const timespec& ts) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t NowNs(clockid_t clock = CLOCK_MONOTONIC) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return Ns(ts);
+}
+
+// recv, and the time the datagram reached the socket (SO_TIMESTAMPNS, the
+// real-time clock) in *arrived, or 0 when the kernel gave none.
+ssize_t RecvStamped(int fd, char* buf, size_t size, uint64_t* arrived) {
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  const ssize_t n = recvmsg(fd, &m, 0);
+  *arrived = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); n >= 0 && c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      *arrived = Ns(ts);
+    }
+  }
+  return n;
 }
 
 void Put16(std::string* out, uint16_t v) {
@@ -190,6 +220,8 @@ int Connect(const Options& o) {
   if (fd < 0 || inet_pton(AF_INET, o.server.c_str(), &a.sin_addr) != 1 ||
       connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
     Usage("cannot open a UDP socket to the server");
+  const int on = 1;
+  (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
   return fd;
 }
 
@@ -225,12 +257,13 @@ int Throughput(const Options& o, UpdateMaker* maker) {
     int fd = -1;
     uint16_t id = 0;
     uint64_t sent_at = 0;
+    uint64_t sent_real = 0;  // the send call, real-time clock (receive stamps use it)
     uint64_t seq = 0;
   };
   std::vector<Client> clients(static_cast<size_t>(o.clients));
   std::vector<pollfd> polls(clients.size());
   uint64_t sent = 0, answered = 0, lost = 0, noerror = 0, other = 0;
-  std::vector<uint64_t> lat;
+  std::vector<uint64_t> lat, srv;
   std::string tag, owner;
   // With --rate: the time the next update is due (ns); each send takes one slot.
   uint64_t next_due = 0;
@@ -245,6 +278,7 @@ int Throughput(const Options& o, UpdateMaker* maker) {
     } else {
       c.sent_at = NowNs();
     }
+    c.sent_real = NowNs(CLOCK_REALTIME);
     if (send(c.fd, m.data(), m.size(), 0) >= 0) ++sent;
   };
   for (size_t i = 0; i < clients.size(); ++i) {
@@ -274,7 +308,8 @@ int Throughput(const Options& o, UpdateMaker* maker) {
       Client& c = clients[i];
       if (polls[i].revents & POLLIN) {
         ssize_t n;
-        while ((n = recv(c.fd, buf, sizeof(buf), 0)) >= 12) {
+        uint64_t arrived;
+        while ((n = RecvStamped(c.fd, buf, sizeof(buf), &arrived)) >= 12) {
           const uint16_t got = static_cast<uint16_t>((static_cast<uint8_t>(buf[0]) << 8) |
                                                      static_cast<uint8_t>(buf[1]));
           if (got != c.id || !(buf[2] & 0x80) || c.sent_at == 0) continue;
@@ -284,6 +319,7 @@ int Throughput(const Options& o, UpdateMaker* maker) {
           else
             ++other;
           lat.push_back(t - c.sent_at);
+          if (arrived > c.sent_real) srv.push_back(arrived - c.sent_real);
           c.sent_at = 0;
         }
       } else if (c.sent_at != 0 && t - c.sent_at > timeout) {
@@ -296,12 +332,13 @@ int Throughput(const Options& o, UpdateMaker* maker) {
   const double secs = static_cast<double>(NowNs() - start) / 1e9;
   std::printf(
       "clients %d\nseconds %.2f\nsent %llu\nanswered %llu\nlost %llu\nnoerror %llu\n"
-      "other %llu\nups %.0f\nlat_p50_us %.0f\nlat_p99_us %.0f\nlat_max_us %.0f\n",
+      "other %llu\nups %.0f\nlat_p50_us %.0f\nlat_p99_us %.0f\nlat_max_us %.0f\n"
+      "srv_p50_us %.0f\nsrv_p99_us %.0f\n",
       o.clients, secs, static_cast<unsigned long long>(sent),
       static_cast<unsigned long long>(answered), static_cast<unsigned long long>(lost),
       static_cast<unsigned long long>(noerror), static_cast<unsigned long long>(other),
       static_cast<double>(noerror) / secs, Percentile(&lat, 50), Percentile(&lat, 99),
-      Percentile(&lat, 100));
+      Percentile(&lat, 100), Percentile(&srv, 50), Percentile(&srv, 99));
   return 0;
 }
 
