@@ -1152,6 +1152,11 @@ Status ZoneStore::DropZone(std::string_view origin) {
   wo.sync = true;
   st = FromRocks(WriteServed(wo, &b), "cannot drop zone");
   if (!st.ok()) return st;
+  {
+    std::lock_guard<std::mutex> lock(journal_sizes_mu_);
+    auto it = journal_sizes_.find(origin);
+    if (it != journal_sizes_.end()) journal_sizes_.erase(it);
+  }
   return DropGeneration(meta->generation);
 }
 
@@ -1216,11 +1221,15 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
     while (meta.journal_next - meta.journal_first > 1 &&
            ((limits.max_entries && meta.journal_next - meta.journal_first > limits.max_entries) ||
             (limits.max_bytes && meta.journal_bytes > limits.max_bytes))) {
-      std::string old;
-      rocksdb::Status s =
-          db_->Get(rocksdb::ReadOptions(), JournalKey(meta.origin, meta.journal_first), &old);
-      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read the journal");
-      meta.journal_bytes -= std::min<uint64_t>(meta.journal_bytes, old.size());
+      uint64_t size = 0;
+      if (!KnownJournalSize(meta, meta.journal_first, &size)) {
+        std::string old;
+        rocksdb::Status s =
+            db_->Get(rocksdb::ReadOptions(), JournalKey(meta.origin, meta.journal_first), &old);
+        if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read the journal");
+        size = old.size();
+      }
+      meta.journal_bytes -= std::min<uint64_t>(meta.journal_bytes, size);
       b.Delete(JournalKey(meta.origin, meta.journal_first));
       ++meta.journal_first;
     }
@@ -1238,8 +1247,42 @@ Status ZoneStore::ApplyChanges(ZoneMeta meta, const std::vector<NodeChange>& cha
   rocksdb::WriteOptions wo;
   wo.sync = options.sync;
   st = FromRocks(WriteServed(wo, &b), "cannot update zone");
+  if (st.ok() && journal && (limits.max_entries || limits.max_bytes))
+    KeepJournalSize(meta, journal->size());
   if (st.ok() && options.written) *options.written = std::move(meta);
   return st;
+}
+
+bool ZoneStore::KnownJournalSize(const ZoneMeta& meta, uint64_t seq, uint64_t* size) {
+  std::lock_guard<std::mutex> lock(journal_sizes_mu_);
+  auto it = journal_sizes_.find(meta.origin);
+  if (it == journal_sizes_.end()) return false;
+  const JournalSizes& j = it->second;
+  if (j.generation != meta.generation || seq < j.first || seq - j.first >= j.sizes.size())
+    return false;
+  *size = j.sizes[seq - j.first];
+  return true;
+}
+
+// After a write of `meta` whose newest entry (journal_next - 1) was `size`
+// bytes: that size kept, those of the entries trimmed dropped.
+void ZoneStore::KeepJournalSize(const ZoneMeta& meta, uint64_t size) {
+  constexpr size_t kMaxKept = size_t{1} << 20;  // older entries are read when trimmed
+  const uint64_t seq = meta.journal_next - 1;
+  std::lock_guard<std::mutex> lock(journal_sizes_mu_);
+  auto it = journal_sizes_.find(meta.origin);
+  if (it == journal_sizes_.end()) it = journal_sizes_.emplace(meta.origin, JournalSizes()).first;
+  JournalSizes& j = it->second;
+  if (j.generation != meta.generation || j.first + j.sizes.size() != seq) {
+    j.generation = meta.generation;  // another version, or entries written elsewhere
+    j.first = seq;
+    j.sizes.clear();
+  }
+  j.sizes.push_back(static_cast<uint32_t>(std::min<uint64_t>(size, UINT32_MAX)));
+  while (!j.sizes.empty() && (j.first < meta.journal_first || j.sizes.size() > kMaxKept)) {
+    j.sizes.pop_front();
+    ++j.first;
+  }
 }
 
 Status ZoneStore::SyncWal() {

@@ -32,8 +32,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -387,6 +390,18 @@ class ZoneStore {
   // Writes a batch that changes served data, and makes it visible (Publish)
   // when it is synced.
   rocksdb::Status WriteServed(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch);
+  // The sizes of each zone's newest journal entries, so that trimming the
+  // oldest one (every change, once the journal is full) needs no read of
+  // it. Kept after each write; an entry not known is read as before.
+  struct JournalSizes {
+    uint32_t generation = 0;
+    uint64_t first = 0;  // the sequence number of sizes[0]
+    std::deque<uint32_t> sizes;
+  };
+  bool KnownJournalSize(const ZoneMeta& meta, uint64_t seq, uint64_t* size);
+  void KeepJournalSize(const ZoneMeta& meta, uint64_t size);
+  std::mutex journal_sizes_mu_;
+  std::map<std::string, JournalSizes, std::less<>> journal_sizes_;  // by origin
   friend class ZoneImport;
   friend class ZoneSnapshot;
 

@@ -423,6 +423,64 @@ TEST_CASE(
   }
 }
 
+// The journal's byte count stays the sum of its entries while the oldest are
+// trimmed: with the sizes the store keeps, after a reopen (where it keeps
+// none and reads them), and after a new version (a new journal).
+TEST_CASE("zone store: the journal's bounds hold through trims, a reopen and a new version") {
+  TempDir dir;
+  JournalLimits limits;
+  limits.max_entries = 40;
+  limits.max_bytes = 3000;
+  auto check = [&](ZoneStore* s) {
+    const ZoneMeta m = *s->FindZone(kOrigin);
+    uint64_t bytes = 0, entries = 0;
+    REQUIRE(s->ForEachJournalEntry(m, 0, [&](uint64_t, std::string_view v) {
+               bytes += v.size();
+               ++entries;
+               return true;
+             }).ok());
+    CHECK(bytes == m.journal_bytes);
+    CHECK(entries == m.journal_next - m.journal_first);
+    CHECK(entries <= limits.max_entries);
+    CHECK((bytes <= limits.max_bytes || entries == 1));
+    return entries;
+  };
+  int n = 0;
+  auto change = [&](ZoneStore* s) {
+    ZoneMeta m = *s->FindZone(kOrigin);
+    const std::string entry(static_cast<size_t>(1 + (n * 37) % 211),
+                            static_cast<char>('a' + n % 26));
+    ZoneStore::ChangeOptions o;
+    o.journal = &entry;
+    o.limits = limits;
+    REQUIRE(
+        s->ApplyChanges(m, {{"n" + std::to_string(n % 7), Node("v" + std::to_string(n))}}, o).ok());
+    ++n;
+  };
+  {
+    auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+    REQUIRE(w.ok());
+    ImportVersion(w->get(), {{"", "apex"}}, 1);
+    for (int i = 0; i < 120; ++i) {
+      change(w->get());
+      check(w->get());
+    }
+    CHECK(check(w->get()) > 10);  // trimmed by bytes, not by count
+  }
+  auto w = ZoneStore::Open(dir.path, ZoneStore::Mode::kReadWrite);
+  REQUIRE(w.ok());
+  for (int i = 0; i < 60; ++i) {
+    change(w->get());
+    check(w->get());
+  }
+  ImportVersion(w->get(), {{"", "apex2"}}, 2);
+  CHECK(check(w->get()) == 0);
+  for (int i = 0; i < 60; ++i) {
+    change(w->get());
+    check(w->get());
+  }
+}
+
 TEST_CASE("zone store: refuses what is not an enumd store, and missing stores") {
   TempDir dir;
   CHECK_FALSE(ZoneStore::Open(dir.path + "/none", ZoneStore::Mode::kReadOnly).ok());
