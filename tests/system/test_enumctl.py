@@ -523,6 +523,9 @@ class KilledImportTest(EnumctlTestCase):
             return None
 
     def kill_during(self, phase, large, small):
+        # What a store writes at its log's first record: zeros two chunks of
+        # 1 MiB ahead (ZeroAheadLog in zone_store.cc).
+        LOG_ZEROS = 2 << 20
         """Starts an import of `large` and SIGKILLs it in `phase`; returns a
         description. Retries (up to 3 times) when the import ends first."""
         size = os.path.getsize(large)
@@ -544,14 +547,16 @@ class KilledImportTest(EnumctlTestCase):
                     # quiet machine the whole file is read within 0.3 s).
                     ready = size // 10 <= rchar < size // 2
                 elif phase == "write nodes":
-                    # The new version is registered (a small synced write), and
-                    # its nodes go to memory until the commit flushes them.
+                    # The new version is registered (a small synced write: with
+                    # the zeros the store writes ahead of a log's first record,
+                    # LOG_ZEROS more), and its nodes go to memory until the
+                    # commit flushes them.
                     ready = (wchar_after_read is not None and wchar > wchar_after_read and
-                             wchar < wchar_after_read + (1 << 20))
+                             wchar < wchar_after_read + LOG_ZEROS + (1 << 20))
                     if ready:
                         time.sleep(0.05)
-                else:  # "commit": table files being written
-                    ready = wchar >= (2 << 20)
+                else:  # "commit": table files being written (past the log's zeros)
+                    ready = wchar >= LOG_ZEROS + (2 << 20)
                 if ready:
                     proc.send_signal(signal.SIGKILL)
                     break
