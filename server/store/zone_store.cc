@@ -333,9 +333,7 @@ class ZeroAheadLog : public rocksdb::FSWritableFileOwnerWrapper {
 
   ZeroAheadLog(std::unique_ptr<rocksdb::FSWritableFile> file, int fd)
       : FSWritableFileOwnerWrapper(std::move(file)), fd_(fd) {}
-  ~ZeroAheadLog() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~ZeroAheadLog() override { Stop(); }
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
