@@ -216,6 +216,15 @@ constexpr Key kSchema[] = {
    "all zones and secondaries (BIND's transfers-out). Over it a request is answered SERVFAIL "
    "and logged; the secondary retries later. Taken at a reload.",
    [](Target& t, const Value& v) { t.config->transfers_out = static_cast<uint32_t>(v.number); }},
+  {"writer_nice", Kind::kInt, "-10", -20, 0, {}, false,
+   "Nice value asked for by the thread that applies updates (and reloads and transfers in) "
+   "while it uses under a quarter of a CPU: an update then runs as soon as it arrives instead "
+   "of waiting up to a scheduler tick (4-10 ms) behind a busy query thread on its core. Above "
+   "that quarter, and during reloads and transfers, the thread runs at the process's own "
+   "priority, so a flood of updates shares the core with queries as an equal. Lowering a nice "
+   "value needs CAP_SYS_NICE or RLIMIT_NICE (root, systemd LimitNICE=); without, the log says "
+   "so once. 0: never. Taken at start.",
+   [](Target& t, const Value& v) { t.config->writer_nice = static_cast<int>(v.number); }},
   {"zones", Kind::kZoneList, "[]", 0, 0, {}, false,
    "Zones served; names outside every zone get REFUSED.",
    nullptr},

@@ -131,6 +131,7 @@ struct Config {
   uint32_t notify_retry_interval_ms = 15000;
   uint32_t notify_rate = 20;    // per second
   uint32_t transfers_out = 10;  // zone transfers streamed at once (BIND's transfers-out)
+  int writer_nice = -10;        // the writer thread's nice value while its load is light
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_query_timeout_ms = 2000;
   uint32_t tcp_max_connections = 1024;

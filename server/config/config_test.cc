@@ -160,6 +160,9 @@ TEST_CASE("config: every key's accepted values") {
          CHECK(c.listen[1].host == "0.0.0.0");
        }},
       {"listen:\n", [](const Config& c) { CHECK(c.listen.size() == 2); }},  // empty = default
+      {"writer_nice: 0", [](const Config& c) { CHECK(c.writer_nice == 0); }},
+      {"writer_nice: -20", [](const Config& c) { CHECK(c.writer_nice == -20); }},
+      {"store: /tmp", [](const Config& c) { CHECK(c.writer_nice == -10); }},  // the default
       {"listen:\n  - address: '[2001:db8::1]:5353'\n    tcp: false\n",
        [](const Config& c) {
          REQUIRE(c.listen.size() == 1);
@@ -346,6 +349,8 @@ TEST_CASE("config: wrong types and out-of-range values name the key and the line
       {"tcp:\n  max_queued_bytes: 64k\n", 2, "tcp.max_queued_bytes", "expected an integer"},
       {"workers: 0\n", 1, "workers", "must be between 1 and 256, got 0"},
       {"workers: 257\n", 1, "workers", "got 257"},
+      {"writer_nice: 1\n", 1, "writer_nice", "must be between -20 and 0, got 1"},
+      {"writer_nice: -21\n", 1, "writer_nice", "got -21"},
       {"workers: many\n", 1, "workers", "expected 'auto' or an integer 1..256, got 'many'"},
       {"workers: Auto\n", 1, "workers", "expected 'auto'"},
       {"log_level: verbose\n", 1, "log_level",
@@ -412,7 +417,8 @@ TEST_CASE("config: unknown and repeated keys are errors at every level") {
   const BadCase cases[] = {
       {"listne: []\n", 1, "listne",
        "unknown key (expected one of: listen, workers, store, cache, udp, notify, tcp, log_level, "
-       "version, store_reads, transfers_out, zones, keys, control, rate_limit, dnstap, "
+       "version, store_reads, transfers_out, writer_nice, zones, keys, control, rate_limit, "
+       "dnstap, "
        "metrics)"},
       {"workers: 2\nWorkers: 3\n", 2, "Workers", "unknown key"},
       {"udp:\n  max_paylod: 1232\n", 2, "udp.max_paylod",

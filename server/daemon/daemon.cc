@@ -27,6 +27,7 @@
 #include "daemon/status_report.h"
 #include "daemon/transfer_counters.h"
 #include "daemon/update_writer.h"
+#include "daemon/writer_priority.h"
 #include "daemon/zone_probe.h"
 #include "dns/name.h"
 #include "dns/tsig_key_file.h"
@@ -1005,8 +1006,10 @@ struct Daemon::Impl {
   }
 
   void WriterLoop() {
+    WriterPriority priority(config.writer_nice);
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
+      priority.Light();  // waiting for updates, or about to apply them
       wake.wait_for(lock, kTick, [&] {
         return stopping || pending.has_value() || !tasks.empty() || updates->pending();
       });
@@ -1031,6 +1034,7 @@ struct Daemon::Impl {
         std::function<void()> task = std::move(tasks.front());
         tasks.pop_front();
         lock.unlock();
+        priority.Heavy();
         task();
         if (notifier) notifier->Poke();
         lock.lock();
@@ -1041,6 +1045,7 @@ struct Daemon::Impl {
         pending.reset();
         const uint64_t number = pending_number;
         lock.unlock();
+        priority.Heavy();
         Reload(std::move(wanted));
         if (notifier) notifier->Poke();
         reloads_done = number;

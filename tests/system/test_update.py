@@ -791,5 +791,56 @@ class VisibilityTest(KeyedTestCase):
             self.assertGreater(counts["direct"], 50, counts)
 
 
+class WriterPriorityTest(KeyedTestCase):
+    """The writer thread asks for writer_nice (default -10) while its load is
+    light, so an update does not wait a scheduler tick behind a busy query
+    thread (daemon/writer_priority.h); 0 leaves it at the process's own."""
+
+    @staticmethod
+    def writer_nice(enumd):
+        task = f"/proc/{enumd.proc.pid}/task"
+        for tid in os.listdir(task):
+            with open(f"{task}/{tid}/comm") as f:
+                if f.read().strip() != "enumd-writer":
+                    continue
+            with open(f"{task}/{tid}/stat") as f:
+                # Fields after the name in parentheses; nice is field 19.
+                return int(f.read().rsplit(")", 1)[1].split()[16])
+        raise AssertionError("no enumd-writer thread")
+
+    def check_nice(self, enumd, expected):
+        # Set by the writer thread once it starts; give it a moment.
+        deadline = time.monotonic() + 5
+        while self.writer_nice(enumd) != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.writer_nice(enumd), expected)
+
+    def test_writer_boosted_while_light_where_allowed(self):
+        own = os.nice(0)
+        with UpdatableEnumd(self.key, ZONE_FILE) as enumd:
+            u = signed_update(self.key)
+            u.add(number_name("48880001"), 300, "NAPTR", naptr("boost"))
+            self.assertEqual(send_update(enumd.port, u), dns.rcode.NOERROR)
+            if os.geteuid() == 0:
+                self.check_nice(enumd, -10)
+            else:
+                # Allowed only with CAP_SYS_NICE or RLIMIT_NICE; refused, the
+                # log says so and the writer keeps the process's priority.
+                nice = self.writer_nice(enumd)
+                if nice != -10:
+                    self.assertEqual(nice, own)
+                    self.assertIn("writer: nice -10 refused", enumd.log_text())
+
+    def test_writer_nice_0_leaves_the_process_priority(self):
+        own = os.nice(0)
+        with UpdatableEnumd(self.key, ZONE_FILE, extra_config={"writer_nice": 0}) as enumd:
+            u = signed_update(self.key)
+            u.add(number_name("48880002"), 300, "NAPTR", naptr("plain"))
+            self.assertEqual(send_update(enumd.port, u), dns.rcode.NOERROR)
+            time.sleep(0.2)
+            self.assertEqual(self.writer_nice(enumd), own)
+            self.assertNotIn("writer: nice", enumd.log_text())
+
+
 if __name__ == "__main__":
     unittest.main()
