@@ -3,10 +3,10 @@
 // thread that keeps its core busy.
 //
 // Why: an update wakes the writer (the request, then the sync's completion).
-// Linux's EEVDF scheduler lets a woken thread of the same weight run at once
-// only while it is owed time; a writer that has just used some (a batch,
-// two updates close together) is not, and waits for the next scheduler tick
-// (4 ms at HZ=250) behind a query thread that never sleeps. Measured on 2
+// A woken writer of the same weight as a query thread that never sleeps is
+// sometimes not let in before the next scheduler tick (4 ms at HZ=250); as
+// we read Linux's EEVDF, when it has just used time (a batch, two updates
+// close together) and is owed none. Measured on 2
 // CPUs with the query core saturated and the store on tmpfs (no disk in the
 // way): ~1.6% of the writer's wake-ups waited ~3.8 ms, the update round
 // trip's p99 4.3 ms on the server's side; at nice -10 (9.3x the weight)
