@@ -14,7 +14,6 @@
 #pragma once
 
 #include <sys/socket.h>
-#include <time.h>
 
 #include <atomic>
 #include <cstdint>
@@ -23,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "metrics/http_endpoint.h"
@@ -103,11 +103,7 @@ class DaemonMetrics {
 
 // A monotonic clock in nanoseconds (vDSO: no system call), for the sampled
 // query-duration histogram.
-inline uint64_t MonotonicNs() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+inline uint64_t MonotonicNs() noexcept { return static_cast<uint64_t>(ClockNs(CLOCK_MONOTONIC)); }
 
 // What the metrics record about one handled query: the responder's decision
 // (`info`), the response as sent (`out`, `sent` bytes; 0 when it was dropped,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/clock.h"
 #include "dns/name.h"
 #include "query/responder.h"
 
@@ -12,12 +13,6 @@ namespace enumd::daemon {
 namespace {
 
 std::atomic<int> g_log_level{static_cast<int>(LogLevel::kInfo)};
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
 
 // A wire name as text into `out`, without allocating (logs only).
 void NameText(const uint8_t* name, char* out, size_t cap) {
@@ -74,7 +69,7 @@ void Log(LogLevel level, const char* format, ...) {
 
 void ServeErrorLog::Report(const query::ServeError& e) noexcept {
   (e.oversize ? oversize_ : store_errors_).fetch_add(1, std::memory_order_relaxed);
-  const int64_t now = NowNs();
+  const int64_t now = ClockNs(CLOCK_MONOTONIC);
   int64_t next = next_ns_.load(std::memory_order_relaxed);
   if (now < next || !next_ns_.compare_exchange_strong(next, now + kIntervalNs)) {
     unlogged_.fetch_add(1, std::memory_order_relaxed);

@@ -7,21 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
+#include "common/clock.h"
 #include "daemon/log.h"
 
 namespace enumd::daemon {
-
-namespace {
-
-int64_t Now(clockid_t clock) noexcept {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 bool WriterBudget::MayBoost(int64_t wall_ns, int64_t cpu_ns) noexcept {
   if (!started_) {
@@ -62,7 +52,7 @@ void WriterPriority::Set(int nice) noexcept {
 
 void WriterPriority::Light() noexcept {
   if (boost_ >= own_ || refused_) return;
-  Set(budget_.MayBoost(Now(CLOCK_MONOTONIC), Now(CLOCK_THREAD_CPUTIME_ID)) ? boost_ : own_);
+  Set(budget_.MayBoost(ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_THREAD_CPUTIME_ID)) ? boost_ : own_);
 }
 
 void WriterPriority::Heavy() noexcept { Set(own_); }

@@ -522,10 +522,11 @@ class KilledImportTest(EnumctlTestCase):
         except (OSError, ValueError, KeyError):
             return None
 
+    # What a store writes at its log's first record: zeros two chunks of
+    # 1 MiB ahead (ZeroAheadLog in zone_store.cc).
+    LOG_ZEROS = 2 << 20
+
     def kill_during(self, phase, large, small):
-        # What a store writes at its log's first record: zeros two chunks of
-        # 1 MiB ahead (ZeroAheadLog in zone_store.cc).
-        LOG_ZEROS = 2 << 20
         """Starts an import of `large` and SIGKILLs it in `phase`; returns a
         description. Retries (up to 3 times) when the import ends first."""
         size = os.path.getsize(large)
@@ -552,11 +553,11 @@ class KilledImportTest(EnumctlTestCase):
                     # LOG_ZEROS more), and its nodes go to memory until the
                     # commit flushes them.
                     ready = (wchar_after_read is not None and wchar > wchar_after_read and
-                             wchar < wchar_after_read + LOG_ZEROS + (1 << 20))
+                             wchar < wchar_after_read + self.LOG_ZEROS + (1 << 20))
                     if ready:
                         time.sleep(0.05)
                 else:  # "commit": table files being written (past the log's zeros)
-                    ready = wchar >= LOG_ZEROS + (2 << 20)
+                    ready = wchar >= self.LOG_ZEROS + (2 << 20)
                 if ready:
                     proc.send_signal(signal.SIGKILL)
                     break
