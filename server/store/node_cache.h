@@ -33,6 +33,7 @@
 // construction; Find and Insert never allocate.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -238,6 +239,17 @@ class NodeCache {
   uint64_t changes_mask_ = 0;
   size_t changes_count_ = 0;
   size_t changes_max_ = 0;
+  // A bit per bucket (lower bucket of a mark) modulo at most 2^18, set when
+  // a mark of it joined the set: while few names changed most keys' bit is
+  // clear, and 32 KiB of bits stay in the CPU's cache where a random line
+  // of the set (megabytes) did not: a flood's absent names stalled on it
+  // once per name (perf: 86% of KnownAbsent's samples; one bit per bucket,
+  // 1/4096 of the ring, still missed the cache for 67% of Changed's).
+  uint64_t* changed_bits_ = nullptr;
+  uint64_t ChangedBitsMask() const noexcept {
+    return std::min<uint64_t>(bucket_mask_, (uint64_t{1} << 18) - 1);
+  }
+  size_t ChangedBitsBytes() const noexcept { return ((ChangedBitsMask() >> 6) + 1) * 8; }
   bool tracking_ = false;  // TrackChanges called and every change kept since
   Covers covers_;
   Covers unseen_;
