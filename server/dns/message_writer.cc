@@ -21,7 +21,6 @@ namespace enumd::dns {
 namespace {
 
 constexpr size_t kMaxPointer = 0x3FFF;  // 14-bit offsets (RFC 1035 §4.1.4)
-constexpr int kMaxLabels = 128;         // 127 one-byte labels + the root fit 255
 
 // Offset inside SRV or NAPTR RDATA of its (uncompressed, non-root) target
 // name when the RDATA is well formed and the name ends it; 0 otherwise.
@@ -56,6 +55,7 @@ void MessageWriter::StartNoQuestion(uint16_t id, uint16_t flags) noexcept {
   size_ = 0;
   counts_[0] = counts_[1] = counts_[2] = 0;
   compress_entries_ = 0;
+  qname_label_count_ = -2;
   if (capacity_ < kHeaderSize) return;  // nothing can be written at all
   std::memset(buf_, 0, kHeaderSize);
   Store16(buf_, id);
@@ -100,6 +100,7 @@ void MessageWriter::Rewind(const Mark& m) noexcept {
   counts_[1] = m.counts[1];
   counts_[2] = m.counts[2];
   compress_entries_ = m.compress_entries;
+  qname_label_count_ = -2;
   // A window's slots may hold names of the records just taken back: forget
   // them (0 is never a name's offset), later bytes will be other data.
   if (window_ > 0)
@@ -157,6 +158,12 @@ int MessageWriter::StoredLabels(uint16_t offset, uint16_t* labels) const noexcep
   return -1;
 }
 
+const uint16_t* MessageWriter::QnameLabels(int* count) noexcept {
+  if (qname_label_count_ == -2) qname_label_count_ = StoredLabels(kQnameOffset, qname_labels_);
+  *count = qname_label_count_;
+  return qname_labels_;
+}
+
 bool MessageWriter::WriteName(const uint8_t* name) noexcept {
   // Offsets of the new name's labels (the root excluded).
   uint16_t own[kMaxLabels];
@@ -172,13 +179,18 @@ bool MessageWriter::WriteName(const uint8_t* name) noexcept {
   // Matching from the right means one pass per stored name (RFC 1035 §4.1.4).
   int best = 0;         // labels matched
   size_t best_ptr = 0;  // message offset of the first matched label
-  uint16_t stored[kMaxLabels];
+  uint16_t read[kMaxLabels];
   const int count = window_ == 0 ? compress_entries_ : std::min(compress_entries_, window_);
   for (int i = 0; i < count && best < n; ++i) {
     // A window is scanned newest first: the last names share the most.
     const int e = window_ == 0 ? i : (compress_entries_ - 1 - i) % window_;
     if (compress_offsets_[e] == 0) continue;  // forgotten by a Rewind
-    const int m = StoredLabels(compress_offsets_[e], stored);
+    int m;
+    const uint16_t* stored = read;
+    if (compress_offsets_[e] == kQnameOffset)
+      stored = QnameLabels(&m);
+    else
+      m = StoredLabels(compress_offsets_[e], read);
     for (int k = 1; k <= n && k <= m; ++k) {
       const size_t at = stored[m - k];
       if (!LabelEqual(name + own[n - k], buf_ + at)) break;

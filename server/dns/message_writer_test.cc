@@ -712,6 +712,40 @@ TEST_CASE("MessageWriter: Mark/Rewind restore size, counts and compression exact
   CHECK(Bytes(buf, buf + len) == Bytes(ref_buf, ref_buf + ref_len));
 }
 
+TEST_CASE("MessageWriter: the name at offset 12 is read again once Start or Rewind replaces it") {
+  // Without a question the first owner sits at 12, where the writer keeps
+  // the question's labels; taken back and replaced, the new name's labels
+  // must be the ones compared.
+  uint8_t buf[512];
+  MessageWriter w(buf, sizeof buf, sizeof buf);
+  const uint8_t a[4] = {192, 0, 2, 1};
+  w.StartNoQuestion(7, flag::kQR);
+  const auto empty = w.GetMark();
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("mail.example.com.")), type::kA, rrclass::kIN, 60, a, 4));
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("b.example.com.")), type::kA, rrclass::kIN, 60, a, 4));
+  w.Rewind(empty);
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("x.example.net.")), type::kA, rrclass::kIN, 60, a, 4));
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("y.example.com.")), type::kA, rrclass::kIN, 60, a, 4));
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("z.example.net.")), type::kA, rrclass::kIN, 60, a, 4));
+  size_t len = w.Finish();
+  // y.example.com. (at 41, after x's 29 bytes) shares nothing with
+  // x.example.net. but the root; z points at example.net. inside x (14).
+  const std::string y = W("y.example.com.");
+  CHECK(Bytes(buf + 41, buf + 41 + y.size()) == Bytes(y.begin(), y.end()));
+  CHECK(Bytes(buf + len - 14 - 4, buf + len - 14) == Pkt().Str("\1z").U16(0xC00E).b);
+  ldns_pkt* pkt = LdnsParse(buf, len);
+  REQUIRE(pkt != nullptr);
+  CHECK(RRIs(ldns_rr_list_rr(ldns_pkt_answer(pkt), 1), "y.example.com. 60 IN A 192.0.2.1"));
+  CHECK(RRIs(ldns_rr_list_rr(ldns_pkt_answer(pkt), 2), "z.example.net. 60 IN A 192.0.2.1"));
+  ldns_pkt_free(pkt);
+
+  // Start again with another question: compressed against it, not the last.
+  REQUIRE(w.Start(8, flag::kQR, U(W("www.example.org.")), type::kA, rrclass::kIN));
+  REQUIRE(w.AddRR(Section::kAnswer, U(W("ftp.example.org.")), type::kA, rrclass::kIN, 60, a, 4));
+  len = w.Finish();
+  CHECK(Bytes(buf + 33, buf + 33 + 6) == Pkt().Str("\3ftp").U16(0xC010).b);
+}
+
 TEST_CASE("MessageWriter: truncation loop as the query layer will use it") {
   // Add RRsets until one does not fit; rewind it and set TC. The result must
   // hold only whole RRsets and parse.
