@@ -72,13 +72,18 @@ size_t Responder::Respond(const uint8_t* pkt, size_t len, uint8_t* out, size_t c
   const store::StoreView* view = store_->AcquireView(&node_cache_);
   scratch_.read.set_view(view);
   aux_scratch_.read.set_view(view);
+  encloser_ = nullptr;
+  for (size_t i = 0; i < encloser_count_; ++i)
+    if (enclosers_[i].query == pkt) encloser_ = &enclosers_[i];
   size_t n = RespondInside(pkt, len, out, cap, tcp);
   if (handoff_ != nullptr) handoff_->Report(node_cache_);
   table_ = nullptr;
+  encloser_ = nullptr;
   return n;
 }
 
 void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size_t n) noexcept {
+  encloser_count_ = 0;
   if (!node_cache_.enabled()) return;
   // One query of the batch: its key, and for a name the cache knows is
   // absent the closest-encloser search run ahead.
@@ -88,13 +93,14 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
     zone::EncloserSearch search;
     int mid;        // the ancestor probed next
     uint64_t hash;  // of the key, then of that ancestor
+    const uint8_t* query;
     uint8_t key[store::kMaxNameKey];
     std::string_view Key(int labels) const {
       const std::string_view k(reinterpret_cast<const char*>(key), key_size);
       return labels < 0 ? k : k.substr(0, store::KeyPrefixLength(k, labels));
     }
   };
-  constexpr size_t kMost = 32;
+  constexpr size_t kMost = kMostAhead;
   Ahead ahead[kMost];
   size_t count = 0;
   EpochGuard section(&reader_);
@@ -108,6 +114,7 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
     const zone::Zone* zone = table->Find(qname);
     if (!zone || zone->expired) continue;
     Ahead& a = ahead[count++];
+    a.query = q;
     a.gen = zone->meta.generation;
     a.key_size = static_cast<uint16_t>(store::NameToKey(qname, zone->origin_labels, a.key));
     a.hash = store::NodeCache::KeyHash(a.gen, a.Key(-1));
@@ -140,7 +147,10 @@ void Responder::Prefetch(const uint8_t* const* queries, const size_t* lens, size
       const store::NodeCache::Hit h = node_cache_.Peek(a.gen, a.Key(a.mid), a.hash);
       if (h == store::NodeCache::Hit::kUnknown) continue;  // read from the store: not ahead
       a.search.Found(a.mid, h == store::NodeCache::Hit::kPresent);
-      if (!a.search.done()) active[still++] = active[k];
+      if (!a.search.done())
+        active[still++] = active[k];
+      else
+        enclosers_[encloser_count_++] = {a.query, a.gen, a.search.lo};
     }
     searching = still;
   }

@@ -162,7 +162,20 @@ class Responder {
   rocksdb::PinnableSlice apex_;
   store::NodeCache node_cache_;  // shared by scratch_ and aux_scratch_
   store::CacheHandoff* handoff_ = nullptr;
-  EpochReader reader_;  // read sections over zones_'s tables
+  // The closest encloser each name of the last Prefetch batch that the
+  // cache knows is absent had there (its search run ahead to the end), by
+  // the query's datagram: Respond hands its own to the lookup of its qname
+  // (zone::LookupScratch::encloser_hint), which confirms it with two reads.
+  struct EncloserAhead {
+    const uint8_t* query;
+    uint32_t gen;
+    int labels;
+  };
+  static constexpr size_t kMostAhead = 32;  // queries of a batch prefetched
+  EncloserAhead enclosers_[kMostAhead];
+  size_t encloser_count_ = 0;
+  const EncloserAhead* encloser_ = nullptr;  // during Respond: this query's, if any
+  EpochReader reader_;                       // read sections over zones_'s tables
   ServeError error_;
 };
 

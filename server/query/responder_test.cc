@@ -351,6 +351,46 @@ ns IN A 127.0.0.2
     }
 }
 
+TEST_CASE("zone::Lookup: an encloser hint, right or wrong, changes no answer") {
+  // A chain 0 < 9.0 < ... < 5.6.7.8.9.0, a wildcard below 7.8.9.0 and a
+  // delegation at 5.5; every missing name below it looked up with every
+  // hint from -1 to past its label count must come out as without one.
+  const std::string text = R"ZONE($TTL 1h
+@ IN SOA ns.e164.arpa. root.e164.arpa. 1 3600 3600 3600 600
+@ IN NS ns.e164.arpa.
+ns IN A 127.0.0.2
+5.6.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:deep@example.com!" .
+*.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w4@example.com!" .
+5.5 IN NS ns.example.net.
+)ZONE";
+  for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
+    ServedZone f(text, TestOptions(1232, 0), mode);
+    const zone::Zone& z = f.registry.served().zones().at(0);
+    for (const char* missing :
+         {"1.5.6.7.8.9.0", "1.2.3.4.5.6.7.8.9.0", "2.6.7.8.9.0", "1.2.7.8.9.0", "3.8.9.0",
+          "1.2.3.4.1", "x", "1.2.5.5", "3.4.x.5.6.7.8.9.0"}) {
+      const std::string name = dns::WireName(std::string(missing) + ".e164.arpa.");
+      const auto* qname = reinterpret_cast<const uint8_t*>(name.data());
+      zone::LookupScratch s;
+      zone::LookupResult want;
+      zone::Lookup(*f.store, z, qname, kNaptr, &s, &want);
+      REQUIRE(want.kind != zone::LookupKind::kError);
+      const int labels = dns::LabelCount(qname) - 2;
+      for (int hint = -1; hint <= labels + 1; ++hint) {
+        CAPTURE(missing);
+        CAPTURE(hint);
+        zone::LookupResult got;
+        s.encloser_hint = hint;
+        zone::Lookup(*f.store, z, qname, kNaptr, &s, &got);
+        CHECK(s.encloser_hint == -1);  // consumed
+        CHECK(got.kind == want.kind);
+        CHECK(got.cut_labels == want.cut_labels);
+        CHECK(got.wildcard_labels == want.wildcard_labels);
+      }
+    }
+  }
+}
+
 TEST_CASE("responder: case is matched loosely and echoed as sent") {
   Fixture f;
   Answer a = Ask(f, "1.1.9.0.0.5.5.5.3.1.6.E164.ARPA.", kNaptr);

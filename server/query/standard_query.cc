@@ -264,6 +264,8 @@ bool Responder::AnswerFromZone(Context* c) noexcept {
   for (int step = 0; step <= kMaxCnameChain; ++step) {
     std::memcpy(chain[step], name, dns::WireNameLength(name, dns::kMaxNameWire));
     zone::LookupResult r;
+    if (is_qname && encloser_ != nullptr && encloser_->gen == zone->meta.generation)
+      scratch_.encloser_hint = encloser_->labels;
     zone::Lookup(*store_, *zone, name, qtype, &scratch_, &r);
     switch (r.kind) {
       case zone::LookupKind::kError:

@@ -44,6 +44,11 @@ struct LookupScratch {
   rocksdb::PinnableSlice node;
   std::string key;
   std::string probe;
+  // The next Lookup's closest encloser as a search run ahead found it (the
+  // responder's batch prefetch), -1 if none: two reads confirm it (it exists,
+  // the ancestor below it does not) instead of the whole search; a hint
+  // proven wrong only narrows the search. Lookup consumes it.
+  int encloser_hint = -1;
 };
 
 // The closest encloser's search (step 2) over the label counts of a missing
