@@ -268,11 +268,10 @@ TEST_CASE("responder: longest-match wildcards let the exception override for its
 // its ancestors (zone/lookup.cc): every depth of a deep chain, with a
 // wildcard at some depths, a delegation at one, and names missing one label
 // or several below each ancestor, against what RFC 4592 says each must be.
-TEST_CASE("responder: the closest encloser of a missing name, at every depth") {
-  // The chain 0 < 9.0 < 8.9.0 < ... < 1.2.3.4.5.6.7.8.9.0 (only its end
-  // has data; the rest are empty non-terminals), wildcards below the
-  // ancestors of 1, 4 and 7 labels, a delegation at 5.5.
-  std::string text = R"ZONE($TTL 1h
+// The chain 0 < 9.0 < 8.9.0 < ... < 1.2.3.4.5.6.7.8.9.0 (only its end has
+// data; the rest are empty non-terminals), wildcards below the ancestors of
+// 1, 4 and 7 labels, a delegation at 5.5.
+constexpr const char* kChainZone = R"ZONE($TTL 1h
 @ IN SOA ns.e164.arpa. root.e164.arpa. 1 3600 3600 3600 600
 @ IN NS ns.e164.arpa.
 ns IN A 127.0.0.2
@@ -282,6 +281,9 @@ ns IN A 127.0.0.2
 *.4.5.6.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w7@example.com!" .
 5.5 IN NS ns.example.net.
 )ZONE";
+
+TEST_CASE("responder: the closest encloser of a missing name, at every depth") {
+  const std::string text = kChainZone;
   const std::string chain[] = {"0",
                                "9.0",
                                "8.9.0",
@@ -352,23 +354,15 @@ ns IN A 127.0.0.2
 }
 
 TEST_CASE("zone::Lookup: an encloser hint, right or wrong, changes no answer") {
-  // A chain 0 < 9.0 < ... < 5.6.7.8.9.0, a wildcard below 7.8.9.0 and a
-  // delegation at 5.5; every missing name below it looked up with every
-  // hint from -1 to past its label count must come out as without one.
-  const std::string text = R"ZONE($TTL 1h
-@ IN SOA ns.e164.arpa. root.e164.arpa. 1 3600 3600 3600 600
-@ IN NS ns.e164.arpa.
-ns IN A 127.0.0.2
-5.6.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:deep@example.com!" .
-*.7.8.9.0 IN NAPTR 10 10 "u" "E2U+sip" "!^.*$!sip:w4@example.com!" .
-5.5 IN NS ns.example.net.
-)ZONE";
+  // Missing names at many depths of the chain zone (and below its cut),
+  // each looked up with every hint from -1 to past its label count: each
+  // must come out as without one.
   for (auto mode : {zone::WildcardMode::kRfc4592, zone::WildcardMode::kLongestMatch}) {
-    ServedZone f(text, TestOptions(1232, 0), mode);
+    ServedZone f(kChainZone, TestOptions(1232, 0), mode);
     const zone::Zone& z = f.registry.served().zones().at(0);
     for (const char* missing :
-         {"1.5.6.7.8.9.0", "1.2.3.4.5.6.7.8.9.0", "2.6.7.8.9.0", "1.2.7.8.9.0", "3.8.9.0",
-          "1.2.3.4.1", "x", "1.2.5.5", "3.4.x.5.6.7.8.9.0"}) {
+         {"1.5.6.7.8.9.0", "x.1.2.3.4.5.6.7.8.9.0", "9.2.3.4.5.6.7.8.9.0", "2.6.7.8.9.0",
+          "1.2.7.8.9.0", "3.8.9.0", "1.2.3.4.1", "x", "1.2.5.5", "3.4.x.5.6.7.8.9.0"}) {
       const std::string name = dns::WireName(std::string(missing) + ".e164.arpa.");
       const auto* qname = reinterpret_cast<const uint8_t*>(name.data());
       zone::LookupScratch s;
