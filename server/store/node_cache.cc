@@ -45,7 +45,7 @@ uint64_t Hash(uint32_t gen, std::string_view key) noexcept {
   constexpr uint64_t kMul = 0x9fb21c651e98df25ULL;
   const char* p = key.data();
   const size_t size = key.size();
-  uint64_t h = kFnvOffset ^ gen ^ uint64_t { size } << 32;
+  uint64_t h = kFnvOffset ^ gen ^ static_cast<uint64_t>(size) << 32;
   size_t i = 0;
   for (; i + 8 <= size; i += 8) {
     uint64_t w;
