@@ -292,7 +292,6 @@ TEST_CASE("CacheWarmer loads again when the ring fills up or a new version is se
   zone::Zone z;
   z.meta = r->meta;
   z.origin = dns::WireName("e164.arpa.");
-  z.origin_labels = 2;
   table->Add(z);
   s.registry.Publish(std::move(table));
   REQUIRE(WaitFor([&] { return w.warmer->loaded().loads == loads + 2; }));

@@ -842,7 +842,6 @@ struct Daemon::Impl {
     for (const auto& zc : zones) {
       zone::Zone z;
       z.origin = dns::WireName(zc.origin);
-      z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
       z.mode = zc.wildcards == config::WildcardMode::kLongestMatch
                    ? zone::WildcardMode::kLongestMatch
                    : zone::WildcardMode::kRfc4592;

@@ -35,7 +35,6 @@ struct ServedZone {
     zone::Zone z;
     z.meta = r->meta;
     z.origin = dns::WireName("e164.arpa.");
-    z.origin_labels = 2;
     z.mode = mode;
     table->Add(z);
     registry.Publish(std::move(table));

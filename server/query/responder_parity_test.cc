@@ -83,7 +83,6 @@ struct Zones {
       zone::Zone z;
       z.meta = r->meta;
       z.origin = dns::WireName(origin);
-      z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
       table->Add(z);
     }
     registry.Publish(std::move(table));

@@ -23,8 +23,8 @@ enum class WildcardMode {
 
 struct Zone {
   store::ZoneMeta meta;
-  std::string origin;  // wire form, as configured (its case is what answers show)
-  int origin_labels = 0;
+  std::string origin;     // wire form, as configured (its case is what answers show)
+  int origin_labels = 0;  // set by ZoneTable::Add
   WildcardMode mode = WildcardMode::kRfc4592;
   // Which of the metrics' per-zone counters its queries count in (the
   // daemon keeps one per origin across reloads; kMetricsOther = the rest).
@@ -36,7 +36,7 @@ struct Zone {
 
 class ZoneTable {
  public:
-  void Add(Zone zone);
+  void Add(Zone zone);  // sets zone.origin_labels from zone.origin
   // The zone with the longest origin that `qname` is at or below, or null.
   const Zone* Find(const uint8_t* qname) const noexcept;
   const std::vector<Zone>& zones() const { return zones_; }

@@ -137,7 +137,6 @@ int main(int argc, char** argv) {
   zone::Zone z;
   z.meta = *meta;
   z.origin = origin_wire;
-  z.origin_labels = dns::LabelCount(reinterpret_cast<const uint8_t*>(z.origin.data()));
   table->Add(z);
   registry.Publish(std::move(table));
 

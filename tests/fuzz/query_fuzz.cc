@@ -40,7 +40,6 @@ struct Fixture {
     enumd::zone::Zone z;
     z.meta = r->meta;
     z.origin = enumd::dns::WireName("e164.arpa.");
-    z.origin_labels = 2;
     table->Add(z);
     z.mode = enumd::zone::WildcardMode::kLongestMatch;
     registry.Publish(std::move(table));
