@@ -10,14 +10,10 @@ void ZoneTable::Add(Zone zone) {
 }
 
 const Zone* ZoneTable::Find(const uint8_t* qname) const noexcept {
-  // dns::IsSubdomain, with the name's labels counted once and each origin's
-  // taken from the table (every query asks, twice with the batch prefetch).
-  const int labels = dns::LabelCount(qname);
   const Zone* best = nullptr;
   for (const Zone& z : zones_) {
-    if ((!best || z.origin_labels > best->origin_labels) && z.origin_labels <= labels &&
-        dns::NameEqual(dns::SkipLabels(qname, labels - z.origin_labels),
-                       reinterpret_cast<const uint8_t*>(z.origin.data())))
+    if ((!best || z.origin_labels > best->origin_labels) &&
+        dns::IsSubdomain(qname, reinterpret_cast<const uint8_t*>(z.origin.data())))
       best = &z;
   }
   return best;
