@@ -29,6 +29,7 @@
 
 #include "common/byte_order.h"
 #include "daemon/cache_warmer.h"
+#include "daemon/log.h"
 #include "dns/constants.h"
 #include "dns/name.h"
 #include "query/responder.h"
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
   if (store_path.empty() || files.empty() || batch == 0 || batch > 64 || rounds < 1)
     Die("usage: responder_bench --store DIR [--zone ORIGIN] [--batch 1-64] [--rounds N] FILE...");
 
+  daemon::SetLogLevel(daemon::LogLevel::kWarning);  // stdout is the figures'
   zone::ZoneRegistry registry;
   store::ZoneStore::Options so;
   so.readers = registry.epochs();

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Checks that the benchmark tools count right (CTest bench.tools); not speed.
 
-  tools_test.py LOADGEN CEILING_RESPONDER [unittest args]
+  tools_test.py LOADGEN CEILING_RESPONDER RESPONDER_BENCH ENUMCTL [unittest args]
 
 loadgen against ceiling_responder and against small Python servers on
 127.0.0.1 that answer, answer with garbage, or stay silent; bad query files
-and arguments; ceiling_responder fed malformed datagrams. Stdlib only.
+and arguments; ceiling_responder fed malformed datagrams; responder_bench
+over the playground zone (its rcode counts) and its bad input. Stdlib only.
 """
 
 import os
@@ -18,7 +19,9 @@ import threading
 import time
 import unittest
 
-LOADGEN = CEILING = None
+LOADGEN = CEILING = RESPONDER_BENCH = ENUMCTL = None
+PLAYGROUND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "zones",
+                          "playground", "e164.arpa.db")
 HOST = "127.0.0.1"
 
 
@@ -329,6 +332,78 @@ class CeilingResponderSurvivesMalformedDatagrams(unittest.TestCase):
             s.close()
 
 
+class ResponderBenchCounts(unittest.TestCase):
+    """responder_bench answers a file through enumd's responder: the rcodes
+    it counts are the playground's answers, round after round."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.store = os.path.join(cls.dir.name, "store")
+        p = subprocess.run([ENUMCTL, "import", "--store", cls.store, PLAYGROUND],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def write(self, name, text):
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def run_bench(self, *args):
+        return subprocess.run([RESPONDER_BENCH, *map(str, args)], capture_output=True,
+                              text=True, timeout=60)
+
+    def test_counts_the_answers_rcodes_each_round(self):
+        # A number of the playground and a name under its wildcard
+        # *.1.0.5.5.5.2.1.6 (NOERROR), three missing names (NXDOMAIN: one
+        # beside the number, one deep, one without a type, NAPTR by
+        # default), and the apex's SOA (NOERROR).
+        queries = self.write("q.txt", "\n".join([
+            "1.1.9.0.0.5.5.5.3.1.6.e164.arpa. NAPTR",
+            "4.3.2.1.0.5.5.5.2.1.6.e164.arpa. NAPTR",
+            "7.7.7.1.0.5.5.5.3.1.6.e164.arpa. NAPTR",
+            "9.9.9.9.9.9.9.9.9.e164.arpa. NAPTR",
+            "1.2.3.e164.arpa.",
+            "e164.arpa. SOA",
+        ]) + "\n")
+        p = self.run_bench("--store", self.store, "--rounds", 2, "--batch", 4, queries)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(len(lines), 2)
+        for round_, line in enumerate(lines, 1):
+            f = line.split()
+            self.assertEqual(f[0], "q.txt")
+            self.assertEqual(f[2], str(round_))
+            self.assertGreater(float(f[3]), 0)
+            self.assertEqual(f[5:], ["6", "queries", "NOERROR", "3", "NXDOMAIN", "3",
+                                     "other", "0"])
+
+    def test_bad_input_is_refused(self):
+        bad_name = self.write("bad.txt", "a..b.e164.arpa. NAPTR\n")
+        bad_type = self.write("type.txt", "1.e164.arpa. BOGUS\n")
+        good = self.write("good.txt", "1.e164.arpa. NAPTR\n")
+        for args, why in [
+            (["--store", self.store, bad_name], "bad name"),
+            (["--store", self.store, bad_type], "unknown query type"),
+            (["--store", self.store, "--zone", "example.net.", good], "no zone"),
+            (["--store", os.path.join(self.dir.name, "none"), good], "store"),
+            (["--store", self.store, "--batch", "0", good], "usage"),
+            (["--store", self.store, "--batch", "65", good], "usage"),
+            (["--store", self.store], "usage"),
+            (["--store", self.store, os.path.join(self.dir.name, "missing.q")], "cannot read"),
+            (["--bogus", good], "unknown option"),
+        ]:
+            with self.subTest(args=args):
+                p = self.run_bench(*args)
+                self.assertEqual(p.returncode, 2)
+                self.assertIn(why, p.stderr)
+
+
 if __name__ == "__main__":
-    LOADGEN, CEILING = sys.argv[1], sys.argv[2]
-    unittest.main(argv=[sys.argv[0]] + sys.argv[3:])
+    LOADGEN, CEILING, RESPONDER_BENCH, ENUMCTL = sys.argv[1:5]
+    unittest.main(argv=[sys.argv[0]] + sys.argv[5:])
